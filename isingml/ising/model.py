@@ -1,0 +1,425 @@
+"""The 2D Ising model on an L x L periodic square lattice: state, parameters and updates."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from isingml._validation import (
+    check_choice,
+    check_finite,
+    check_int,
+    check_lattice_size,
+    check_positive,
+)
+from isingml.ising.cluster import (
+    swendsen_wang_sample,
+    wolff_sample,
+    wolff_updates,
+)
+from isingml.ising.lattice import (
+    bond_sum,
+    from_checkerboard,
+    magnetization_sum,
+    to_checkerboard,
+)
+from isingml.ising.metropolis import acceptance_table, metropolis_sample, thresholds32
+from isingml.random import TAG_INITIAL_STATE, random_uint32, validate_seed
+
+__all__ = ["ALGORITHMS", "IsingModel"]
+
+#: Update algorithms accepted by :meth:`IsingModel.update` and the simulation driver.
+ALGORITHMS = ("metropolis", "heatbath", "wolff", "swendsen-wang")
+_CLUSTER = ("wolff", "swendsen-wang")
+
+#: Below this side the parallel kernel costs more in thread start-up than it saves.
+PARALLEL_MIN_L = 256
+
+
+def check_spins(spins: object, L: int | None = None, name: str = "initial") -> np.ndarray:
+    """Validate a user-given ``(L, L)`` int8 lattice of +/-1 and return a C-contiguous copy.
+
+    Parameters
+    ----------
+    spins : object
+        The candidate lattice.
+    L : int, optional
+        Required side; any even side >= 2 when omitted.
+    name : str
+        Argument name for messages.
+
+    Returns
+    -------
+    ndarray of int8, shape (L, L)
+    """
+    if not isinstance(spins, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy int8 array of +/-1, got {type(spins).__name__}")
+    if spins.dtype != np.int8:
+        raise TypeError(
+            f"{name} must have dtype int8 (spins are int8 +/-1), got dtype {spins.dtype}; "
+            "convert with .astype(np.int8)"
+        )
+    if spins.ndim != 2 or spins.shape[0] != spins.shape[1]:
+        raise ValueError(f"{name} must be a square (L, L) array, got shape {spins.shape}")
+    if L is not None and spins.shape[0] != L:
+        raise ValueError(f"{name} must have shape ({L}, {L}), got shape {spins.shape}")
+    check_lattice_size(spins.shape[0], f"{name}.shape[0]")
+    if not np.all((spins == 1) | (spins == -1)):
+        bad = spins[(spins != 1) & (spins != -1)][0]
+        raise ValueError(f"{name} must contain only +1 and -1, found {int(bad)}")
+    return np.ascontiguousarray(spins).copy()
+
+
+class IsingModel:
+    """The 2D Ising model ``H = -J sum_<ij> s_i s_j - h sum_i s_i`` on an L x L torus.
+
+    The spins live in the checkerboard layout of :mod:`isingml.ising.lattice`; every
+    update draws its random numbers from Philox4x32-10 keyed by ``(seed, stream)`` and
+    counted by the model's update counter :attr:`step` and the site, so the same seed
+    gives bit-identical lattices whatever the number of threads.
+
+    Parameters
+    ----------
+    L : int
+        Lattice side, even, >= 2.
+    T : float, optional
+        Temperature in units of J/k_B (give ``T`` or ``beta``, not both).
+    beta : float, optional
+        Inverse temperature.
+    J : float
+        Coupling; positive is ferromagnetic, negative antiferromagnetic. Nonzero.
+    h : float
+        External field.
+    initial : {"hot", "cold"} or ndarray of int8, shape (L, L)
+        Random (from the seed), all +1, or a given lattice of +/-1.
+    seed : int
+        Philox key word, in [0, 2**32).
+    stream : int
+        Second key word, in [0, 2**32): independent chains sharing a seed.
+
+    Attributes
+    ----------
+    step : int
+        Number of updates done so far (sweeps for Metropolis and heat bath, cluster
+        updates for Wolff, Swendsen–Wang updates): the Philox counter of the next one.
+    flipped_by_clusters : int
+        Spins flipped by Wolff updates so far (sweep-equivalents = this / N).
+
+    Examples
+    --------
+    >>> from isingml import IsingModel
+    >>> model = IsingModel(32, T=2.0, seed=1)
+    >>> _ = model.update(100, algorithm="wolff")
+    >>> abs(model.magnetization()) > 0.8
+    True
+    """
+
+    def __init__(
+        self,
+        L: int,
+        T: float | None = None,
+        *,
+        beta: float | None = None,
+        J: float = 1.0,
+        h: float = 0.0,
+        initial: str | np.ndarray = "hot",
+        seed: int = 0,
+        stream: int = 0,
+    ) -> None:
+        self._L = check_lattice_size(L)
+        if (T is None) == (beta is None):
+            raise ValueError(f"give exactly one of T and beta, got T={T!r}, beta={beta!r}")
+        self._beta = 1.0 / check_positive("T", T) if T is not None else 0.0
+        if beta is not None:
+            self._beta = check_positive("beta", beta)
+        self._J = check_finite("J", J, nonzero=True)
+        self._h = check_finite("h", h)
+        self._seed = validate_seed(seed)
+        self._stream = validate_seed(stream, "stream")
+        self.step = 0
+        self.flipped_by_clusters = 0
+        self._work: np.ndarray | None = None
+        self._tables: dict[str, tuple] = {}
+        if isinstance(initial, str):
+            check_choice("initial", initial, ("hot", "cold"))
+            if initial == "cold":
+                lattice = np.ones((self._L, self._L), dtype=np.int8)
+            else:
+                bits = random_uint32(
+                    self._L * self._L, self._seed, self._stream, tag=TAG_INITIAL_STATE
+                )
+                lattice = (1 - 2 * (bits & 1).astype(np.int8)).reshape(self._L, self._L)
+        else:
+            lattice = check_spins(initial, self._L)
+        self._cb = to_checkerboard(lattice)
+
+    # -- parameters ---------------------------------------------------------------------
+    @property
+    def L(self) -> int:
+        """Lattice side."""
+        return self._L
+
+    @property
+    def n_spins(self) -> int:
+        """Number of spins, L**2."""
+        return self._L * self._L
+
+    @property
+    def T(self) -> float:
+        """Temperature (J/k_B); setting it changes beta."""
+        return 1.0 / self._beta
+
+    @T.setter
+    def T(self, value: float) -> None:
+        self._beta = 1.0 / check_positive("T", value)
+        self._tables.clear()
+
+    @property
+    def beta(self) -> float:
+        """Inverse temperature."""
+        return self._beta
+
+    @beta.setter
+    def beta(self, value: float) -> None:
+        self._beta = check_positive("beta", value)
+        self._tables.clear()
+
+    @property
+    def J(self) -> float:
+        """Coupling."""
+        return self._J
+
+    @property
+    def h(self) -> float:
+        """External field."""
+        return self._h
+
+    @property
+    def seed(self) -> int:
+        """Philox seed (first key word)."""
+        return self._seed
+
+    @property
+    def stream(self) -> int:
+        """Philox stream (second key word)."""
+        return self._stream
+
+    # -- state --------------------------------------------------------------------------
+    @property
+    def spins(self) -> np.ndarray:
+        """A copy of the lattice, ``(L, L)`` int8 of +/-1; assign to replace it."""
+        return from_checkerboard(self._cb)
+
+    @spins.setter
+    def spins(self, value: np.ndarray) -> None:
+        self._cb = to_checkerboard(check_spins(value, self._L, "spins"))
+
+    @property
+    def checkerboard(self) -> np.ndarray:
+        """The live ``(2, L, L // 2)`` checkerboard array (not a copy; for kernels)."""
+        return self._cb
+
+    def energy(self) -> float:
+        """Energy per spin, ``E / N``."""
+        n = self.n_spins
+        return float(-self._J * bond_sum(self._cb) / n - self._h * magnetization_sum(self._cb) / n)
+
+    def magnetization(self) -> float:
+        """Magnetization per spin, ``M / N`` (signed)."""
+        return float(magnetization_sum(self._cb) / self.n_spins)
+
+    def measure(self) -> tuple[float, float]:
+        """Energy and magnetization per spin, in one call."""
+        n = self.n_spins
+        m = magnetization_sum(self._cb) / n
+        return float(-self._J * bond_sum(self._cb) / n - self._h * m), float(m)
+
+    # -- updates ------------------------------------------------------------------------
+    def update(
+        self, n: int = 1, algorithm: str = "metropolis", threads: int | None = None
+    ) -> IsingModel:
+        """Advance the chain by ``n`` updates of ``algorithm``.
+
+        Parameters
+        ----------
+        n : int
+            Updates to run (>= 0): sweeps (one attempt per site) for Metropolis and heat
+            bath, single-cluster updates for Wolff, whole-lattice updates for
+            Swendsen–Wang. :meth:`thermalize` and :func:`isingml.simulate` count Wolff work
+            in sweep-equivalents (N flipped spins).
+        algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
+            Update rule. The cluster algorithms need ``h == 0``.
+        threads : int, optional
+            Threads for the checkerboard kernels (default: all of Numba's threads for
+            L >= 256, else 1). The result does not depend on it.
+
+        Returns
+        -------
+        IsingModel
+            ``self``, for chaining.
+        """
+        n = check_int("n", n, minimum=0)
+        threads = self._check_update(algorithm, threads)
+        if n:
+            self._run(n, algorithm, threads, None)
+        return self
+
+    def thermalize(
+        self, n_sweeps: int, algorithm: str = "metropolis", threads: int | None = None
+    ) -> int:
+        """Run ``n_sweeps`` sweeps, counting Wolff work in sweep-equivalents.
+
+        For Wolff, cluster updates run until ``n_sweeps * N`` spins have flipped (a
+        trajectory-dependent stop, which is fine before measuring).
+
+        Parameters
+        ----------
+        n_sweeps : int
+            Sweeps (or sweep-equivalents) to run, >= 0.
+        algorithm, threads
+            As in :meth:`update`.
+
+        Returns
+        -------
+        int
+            Updates done (cluster updates for Wolff, sweeps otherwise).
+        """
+        n_sweeps = check_int("n_sweeps", n_sweeps, minimum=0)
+        threads = self._check_update(algorithm, threads)
+        if n_sweeps == 0:
+            return 0
+        if algorithm == "wolff":
+            return self._run(2**62, algorithm, threads, n_sweeps * self.n_spins)
+        return self._run(n_sweeps, algorithm, threads, None)
+
+    def _check_update(self, algorithm: str, threads: int | None) -> int:
+        check_choice("algorithm", algorithm, ALGORITHMS)
+        if algorithm in _CLUSTER and self._h != 0.0:
+            raise ValueError(
+                f"algorithm {algorithm!r} needs h = 0 (cluster updates ignore the field), "
+                f"got h={self._h}"
+            )
+        return self._check_threads(threads)
+
+    def sample(
+        self,
+        n_measurements: int,
+        updates_per_measurement: int = 1,
+        algorithm: str = "metropolis",
+        threads: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Alternate updates and measurements inside the kernels (no Python per sample).
+
+        Parameters
+        ----------
+        n_measurements : int
+            Measurements to take (>= 0).
+        updates_per_measurement : int
+            Updates (as in :meth:`update`) before each measurement, >= 1.
+        algorithm, threads
+            As in :meth:`update`.
+
+        Returns
+        -------
+        (ndarray, ndarray) of float64, shape (n_measurements,)
+            Energy and magnetization per spin after each block of updates.
+        """
+        n_meas = check_int("n_measurements", n_measurements, minimum=0)
+        per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
+        threads = self._check_update(algorithm, threads)
+        bonds, mags = self._kernel(n_meas, per, algorithm, threads)
+        n = self.n_spins
+        m = mags / n
+        return -self._J * bonds / n - self._h * m, m
+
+    def _run(self, n: int, algorithm: str, threads: int, min_flips: int | None) -> int:
+        if algorithm == "wolff" and min_flips is not None:
+            done, flipped = wolff_updates(
+                self._cb,
+                self.step,
+                self._beta,
+                self._J,
+                self._seed,
+                self._stream,
+                self._workspace(),
+                n,
+                min_flips,
+            )
+            self.flipped_by_clusters += flipped
+            self.step += done
+            return done
+        self._kernel(0, n, algorithm, threads)
+        return n
+
+    def _kernel(
+        self, n_meas: int, per: int, algorithm: str, threads: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # n_meas blocks of `per` updates, measuring after each; n_meas = 0: `per` updates.
+        if algorithm in ("metropolis", "heatbath"):
+            t = self._tables.get(algorithm)
+            if t is None:
+                t = thresholds32(acceptance_table(self._beta, self._J, self._h, algorithm))
+                self._tables[algorithm] = t
+            out = metropolis_sample(
+                self._cb, n_meas, per, self.step, t, self._seed, self._stream, threads
+            )
+        elif algorithm == "wolff":
+            bonds, mags, flipped = wolff_sample(
+                self._cb,
+                max(n_meas, 1),
+                per,
+                self.step,
+                self._beta,
+                self._J,
+                self._seed,
+                self._stream,
+                self._workspace(),
+            )
+            self.flipped_by_clusters += flipped
+            out = (bonds[:n_meas], mags[:n_meas])
+        else:
+            bonds, mags = swendsen_wang_sample(
+                self._cb,
+                max(n_meas, 1),
+                per,
+                self.step,
+                self._beta,
+                self._J,
+                self._seed,
+                self._stream,
+                self._workspace(),
+            )
+            out = (bonds[:n_meas], mags[:n_meas])
+        self.step += max(n_meas, 1) * per
+        return out
+
+    def copy(self) -> IsingModel:
+        """An independent copy with the same state, parameters and counter."""
+        other = IsingModel.__new__(IsingModel)
+        other.__dict__.update(self.__dict__)
+        other._cb = self._cb.copy()
+        other._work = None
+        other._tables = dict(self._tables)
+        return other
+
+    def _workspace(self) -> np.ndarray:
+        if self._work is None:
+            self._work = np.empty(self.n_spins, dtype=np.int64)
+        return self._work
+
+    def _check_threads(self, threads: int | None) -> int:
+        available = numba.config.NUMBA_NUM_THREADS
+        if threads is None:
+            return available if self._L >= PARALLEL_MIN_L else 1
+        threads = check_int("threads", threads, minimum=1)
+        if threads > available:
+            raise ValueError(
+                f"threads must be between 1 and {available} (Numba's thread count), got {threads}"
+            )
+        return threads
+
+    def __repr__(self) -> str:
+        return (
+            f"IsingModel(L={self._L}, T={self.T:.6g}, J={self._J:g}, h={self._h:g}, "
+            f"seed={self._seed}, stream={self._stream}, step={self.step})"
+        )
