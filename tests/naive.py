@@ -20,10 +20,12 @@ import math
 import numpy as np
 
 __all__ = [
+    "checkerboard_sweep_naive",
     "energy_naive",
     "enumerate_states",
     "exact_by_enumeration",
     "magnetization_naive",
+    "philox4x32_naive",
 ]
 
 
@@ -152,3 +154,61 @@ def exact_by_enumeration(L: int, T: float, J: float = 1.0, h: float = 0.0) -> di
         "susceptibility": beta * n_sites * var_abs_m,
         "binder": 1.0 - m4 / (3.0 * m2**2),
     }
+
+
+def philox4x32_naive(counter: tuple[int, int, int, int], key: tuple[int, int]) -> list[int]:
+    """Philox4x32-10 with Python integers, straight from the Random123 definition."""
+    m0, m1 = 0xD2511F53, 0xCD9E8D57
+    w0, w1 = 0x9E3779B9, 0xBB67AE85
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for r in range(10):
+        if r > 0:
+            k0 = (k0 + w0) % 2**32
+            k1 = (k1 + w1) % 2**32
+        p0 = m0 * c0
+        p1 = m1 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 % 2**32, (p0 >> 32) ^ c3 ^ k1, p0 % 2**32
+    return [c0, c1, c2, c3]
+
+
+def checkerboard_sweep_naive(
+    spins: np.ndarray,
+    beta: float,
+    J: float,
+    h: float,
+    step: int,
+    seed: int,
+    stream: int,
+    rule: str = "metropolis",
+) -> np.ndarray:
+    """One checkerboard sweep on the plain ``(L, L)`` lattice, site by site.
+
+    Uses the random-number map documented in :mod:`isingml.ising.metropolis`: site
+    ``(i, j)`` of colour ``c = (i + j) % 2`` has ``k = j // 2``; with ``B = ceil(L / 8)``
+    blocks per half-row it takes output ``k % 4`` of the Philox block with counter
+    ``(i * B + k // 4, step_lo, step_hi, 0x10 + c)`` under key ``(seed, stream)``, and flips
+    when that output is below ``floor(p * 2**32)``.
+    """
+    s = spins.astype(np.int64).copy()
+    L = s.shape[0]
+    H = L // 2
+    B = (H + 3) // 4
+    for c in (0, 1):
+        for i in range(L):
+            for j in range(L):
+                if (i + j) % 2 != c:
+                    continue
+                k = j // 2
+                r = philox4x32_naive(
+                    (i * B + k // 4, step % 2**32, step >> 32, 0x10 + c), (seed, stream)
+                )[k % 4]
+                n = s[(i - 1) % L, j] + s[(i + 1) % L, j] + s[i, (j - 1) % L] + s[i, (j + 1) % L]
+                dE = 2.0 * s[i, j] * (J * n + h)
+                if rule == "metropolis":
+                    p = min(1.0, math.exp(-beta * dE))
+                else:
+                    p = 1.0 / (1.0 + math.exp(beta * dE))
+                if r < math.floor(p * 2**32):
+                    s[i, j] = -s[i, j]
+    return s.astype(np.int8)

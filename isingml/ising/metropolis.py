@@ -8,7 +8,8 @@ Random numbers
 --------------
 Site ``(c, i, k)`` at sweep ``t`` uses output ``k % 4`` of the Philox block with counter
 ``(i * B + k // 4, t_lo, t_hi, TAG_METROPOLIS + c)`` and key ``(seed, stream)``, where
-``B = ceil((L // 2) / 4)`` blocks per row. The bits therefore depend only on
+``B = ceil((L // 2) / 4)`` blocks per row. Consecutive rows use consecutive counters, so
+short rows are drawn together in one long vectorized loop. The bits therefore depend only on
 ``(seed, stream, t, site)``, never on the number of threads.
 
 Acceptance
@@ -109,17 +110,16 @@ def _new_spin_general(s, n, r, t):
 
 
 @numba.njit(inline="always")
-def _fill_row(buf, first, s_lo, s_hi, tag, k0, k1):
-    # Planar: output o of block b goes to buf[o * B + b], so that every store is
-    # unit-stride and the loop over consecutive counters vectorizes.
-    B = buf.shape[0] // 4
+def _fill_blocks(buf, n_blocks, first, s_lo, s_hi, tag, k0, k1):
+    # Output o of block first + j goes to buf[4 j + o]: consecutive rows' blocks are
+    # consecutive counters, so one long branch-free loop covers several short rows.
     base = np.uint64(first)
-    for b in range(B):
-        r0, r1, r2, r3 = philox4x32(base + np.uint64(b), s_lo, s_hi, tag, k0, k1)
-        buf[b] = np.uint32(r0)
-        buf[B + b] = np.uint32(r1)
-        buf[2 * B + b] = np.uint32(r2)
-        buf[3 * B + b] = np.uint32(r3)
+    for j in range(n_blocks):
+        r0, r1, r2, r3 = philox4x32(base + np.uint64(j), s_lo, s_hi, tag, k0, k1)
+        buf[4 * j] = np.uint32(r0)
+        buf[4 * j + 1] = np.uint32(r1)
+        buf[4 * j + 2] = np.uint32(r2)
+        buf[4 * j + 3] = np.uint32(r3)
 
 
 @numba.njit(inline="always")
@@ -139,10 +139,24 @@ def _update_row(row, up, dn, mid, parity, rnd, new_spin, t):
         row[k] = new_spin(row[k], np.int8(up[k] + dn[k] + mid[k] + mid[0]), rnd[k], t)
 
 
+#: Random numbers drawn per batch: short rows are grouped so that Philox runs in one
+#: long vectorized loop; the grouping does not change which number a site gets.
+_BATCH_SITES = 2048
+
+
+def _buffer_size(H):
+    # Room for the largest group of rows _half_sweep_rows draws at once.
+    width = 4 * ((H + 3) // 4)
+    return width * max(1, _BATCH_SITES // width)
+
+
 @numba.njit(inline="always")
 def _half_sweep_rows(cb, c, row_start, row_stop, buf, step, new_spin, t, seed, stream):
     L = cb.shape[1]
-    blocks = buf.shape[0] // 4
+    H = cb.shape[2]
+    blocks = (H + 3) // 4
+    width = 4 * blocks
+    group = buf.shape[0] // width
     cur = cb[c]
     oth = cb[1 - c]
     st = np.uint64(step)
@@ -151,20 +165,31 @@ def _half_sweep_rows(cb, c, row_start, row_stop, buf, step, new_spin, t, seed, s
     tag = np.uint64(TAG_METROPOLIS + c)
     k0 = np.uint64(seed)
     k1 = np.uint64(stream)
-    for i in range(row_start, row_stop):
-        _fill_row(buf, i * blocks, s_lo, s_hi, tag, k0, k1)
-        _update_row(
-            cur[i], oth[(i - 1 + L) % L], oth[(i + 1) % L], oth[i], (i + c) & 1, buf, new_spin, t
-        )
+    for i0 in range(row_start, row_stop, group):
+        i1 = min(i0 + group, row_stop)
+        _fill_blocks(buf, (i1 - i0) * blocks, i0 * blocks, s_lo, s_hi, tag, k0, k1)
+        for i in range(i0, i1):
+            o = (i - i0) * width
+            _update_row(
+                cur[i],
+                oth[(i - 1 + L) % L],
+                oth[(i + 1) % L],
+                oth[i],
+                (i + c) & 1,
+                buf[o : o + H],
+                new_spin,
+                t,
+            )
 
 
 @numba.njit
-def _sample_serial(cb, n_meas, interval, first_step, new_spin, t, seed, stream, bonds, mags):
+def _sample_serial(
+    cb, n_meas, interval, first_step, new_spin, t, seed, stream, bonds, mags, buf_size
+):
     # n_meas blocks of `interval` sweeps, measuring after each block (n_meas = 0 and
     # empty outputs: plain sweeps, `interval` of them).
-    H = cb.shape[2]
     L = cb.shape[1]
-    buf = np.empty(4 * ((H + 3) // 4), dtype=np.uint32)
+    buf = np.empty(buf_size, dtype=np.uint32)
     step = first_step
     for m in range(max(n_meas, 1)):
         for _ in range(interval):
@@ -198,17 +223,15 @@ def _row_sums(cb, i):
 
 @numba.njit(parallel=True)
 def _sample_parallel(
-    cb, n_meas, interval, first_step, new_spin, t, seed, stream, n_chunks, bonds, mags
+    cb, n_meas, interval, first_step, new_spin, t, seed, stream, n_chunks, bonds, mags, buf_size
 ):
-    H = cb.shape[2]
     L = cb.shape[1]
-    width = 4 * ((H + 3) // 4)
     step = first_step
     for m in range(max(n_meas, 1)):
         for _ in range(interval):
             for c in range(2):
                 for chunk in numba.prange(n_chunks):
-                    buf = np.empty(width, dtype=np.uint32)
+                    buf = np.empty(buf_size, dtype=np.uint32)
                     lo = chunk * L // n_chunks
                     hi = (chunk + 1) * L // n_chunks
                     _half_sweep_rows(cb, c, lo, hi, buf, step, new_spin, t, seed, stream)
@@ -264,9 +287,20 @@ def metropolis_sample(
     bonds = np.zeros(n_meas, dtype=np.int64)
     mags = np.zeros(n_meas, dtype=np.int64)
     new_spin = _new_spin_symmetric if len(thresholds) == 5 else _new_spin_general
+    buf_size = _buffer_size(cb.shape[2])
     if threads <= 1:
         _sample_serial(
-            cb, n_meas, interval, first_step, new_spin, thresholds, seed, stream, bonds, mags
+            cb,
+            n_meas,
+            interval,
+            first_step,
+            new_spin,
+            thresholds,
+            seed,
+            stream,
+            bonds,
+            mags,
+            buf_size,
         )
     else:
         n_chunks = min(cb.shape[1], threads)
@@ -285,6 +319,7 @@ def metropolis_sample(
                 n_chunks,
                 bonds,
                 mags,
+                buf_size,
             )
         finally:
             numba.set_num_threads(previous)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
+import naive  # tests/naive.py, put on the path by tests/conftest.py
 import numpy as np
 import pytest
 
@@ -27,9 +26,6 @@ from isingml.ising.exact import (
     onsager_heat_capacity,
     spontaneous_magnetization,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import naive
 
 scipy_integrate = pytest.importorskip("scipy.integrate")
 scipy_special = pytest.importorskip("scipy.special")

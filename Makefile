@@ -1,0 +1,41 @@
+# The two commands of the README's Quick start, plus helpers. Each target creates the
+# virtual environment .venv from nothing (only Python 3 and pip are needed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench compare clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	touch $(STAMP)
+
+## demo: a short simulation at T_c, observables printed next to the exact values
+demo: $(STAMP)
+	$(BIN)/isingml simulate --size 32 --temperature 2.269 --sweeps 20000 --thermalize 2000 --algorithm wolff --seed 1
+	$(BIN)/isingml simulate --size 64 --temperature 2.0 --sweeps 20000 --thermalize 2000 --seed 1
+
+## test: lint, format check, and the whole test suite (slow statistical tests included)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: the pytest-benchmark suites
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-only -q
+
+## compare: side by side with the peers (installs the optional peer packages first)
+compare: $(STAMP)
+	-$(BIN)/python -m pip install --quiet isingenerator ising-rs
+	$(BIN)/python benchmarks/compare.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .benchmarks build *.egg-info
