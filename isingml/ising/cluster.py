@@ -82,18 +82,34 @@ def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
     while top > 0:
         top -= 1
         x = stack[top]
-        sx = np.int64(flat[x])  # already flipped
-        r = _block(x, step, TAG_WOLFF, seed, stream)
-        nbrs = neighbours(x, L, H)
-        for d in range(4):
-            y = nbrs[d]
-            # Not yet in the cluster and its bond to x was satisfied before x flipped:
-            # sign_j * (-sx) * s_y > 0.
-            if sign_j * sx * np.int64(flat[y]) < 0 and np.int64(r[d]) < threshold:
-                flat[y] = -flat[y]
-                stack[top] = y
-                top += 1
-                size += 1
+        # A neighbour joins when it is not yet in the cluster and its bond to x was
+        # satisfied before x flipped: sign_j * (-s_x) * s_y > 0. Philox runs only when
+        # some neighbour qualifies (the numbers are the same either way).
+        want = -sign_j * np.int64(flat[x])  # the spin a joining neighbour has
+        y0, y1, y2, y3 = neighbours(x, L, H)
+        if flat[y0] != want and flat[y1] != want and flat[y2] != want and flat[y3] != want:
+            continue
+        r0, r1, r2, r3 = _block(x, step, TAG_WOLFF, seed, stream)
+        if flat[y0] == want and np.int64(r0) < threshold:
+            flat[y0] = -flat[y0]
+            stack[top] = y0
+            top += 1
+            size += 1
+        if flat[y1] == want and np.int64(r1) < threshold:
+            flat[y1] = -flat[y1]
+            stack[top] = y1
+            top += 1
+            size += 1
+        if flat[y2] == want and np.int64(r2) < threshold:
+            flat[y2] = -flat[y2]
+            stack[top] = y2
+            top += 1
+            size += 1
+        if flat[y3] == want and np.int64(r3) < threshold:
+            flat[y3] = -flat[y3]
+            stack[top] = y3
+            top += 1
+            size += 1
     return size
 
 
