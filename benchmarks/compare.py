@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python benchmarks/compare.py            # about 5-10 minutes on 2 cores
-    python benchmarks/compare.py --quick    # under ~2 minutes
+    python benchmarks/compare.py            # about 1-2 minutes on 2 cores
+    python benchmarks/compare.py --quick    # about 20-30 seconds
     python benchmarks/compare.py --sizes 64 256 --json results.json
 
 Every implementation is timed in this process, one after the other, so the ratios
