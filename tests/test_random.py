@@ -8,6 +8,8 @@ from isingml.random import (
     random_uint32,
     random_uniform,
     threshold_uint32,
+    uint32_to_float32,
+    uint32_to_float64,
     validate_seed,
 )
 
@@ -93,3 +95,14 @@ def test_bad_seed_is_refused(bad):
         validate_seed(bad)
     with pytest.raises((TypeError, ValueError), match="seed"):
         random_uint32(4, seed=bad)
+
+
+@pytest.mark.parametrize(
+    ("r", "f64", "f32"),
+    [(0, 0.0, 0.0), (2**31, 0.5, 0.5), (2**32 - 1, 1 - 2.0**-32, 1 - 2.0**-24)],
+)
+def test_uint32_to_float_maps_into_the_unit_interval(r, f64, f32):
+    x = np.uint64(r)
+    assert uint32_to_float64(x) == f64
+    assert uint32_to_float32(x) == np.float32(f32)
+    assert uint32_to_float64(x) < 1.0 and uint32_to_float32(x) < np.float32(1.0)

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from isingml.ising.lattice import bond_sum, magnetization_sum, neighbours
-from isingml.random import MASK32, TAG_SWENDSEN_WANG, TAG_WOLFF, TAG_WOLFF_SEED, philox4x32
+from isingml.random import TAG_SWENDSEN_WANG, TAG_WOLFF, TAG_WOLFF_SEED, philox_block
 
 __all__ = [
     "bond_threshold",
@@ -57,23 +57,10 @@ def bond_threshold(beta: float, J: float) -> int:
     return int(np.floor(min(max(p, 0.0), 1.0) * 2.0**32))
 
 
-@numba.njit(inline="always")
-def _block(index, step, tag, seed, stream):
-    st = np.uint64(step)
-    return philox4x32(
-        np.uint64(index),
-        st & MASK32,
-        st >> _S32,
-        np.uint64(tag),
-        np.uint64(seed),
-        np.uint64(stream),
-    )
-
-
 @numba.njit(cache=True)
 def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
     n = flat.shape[0]
-    r0, r1, _, _ = _block(0, step, TAG_WOLFF_SEED, seed, stream)
+    r0, r1, _, _ = philox_block(0, step, TAG_WOLFF_SEED, seed, stream)
     seed_site = np.int64(((r0 << _S32) | r1) % np.uint64(n))
     flat[seed_site] = -flat[seed_site]
     stack[0] = seed_site
@@ -89,7 +76,7 @@ def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
         y0, y1, y2, y3 = neighbours(x, L, H)
         if flat[y0] != want and flat[y1] != want and flat[y2] != want and flat[y3] != want:
             continue
-        r0, r1, r2, r3 = _block(x, step, TAG_WOLFF, seed, stream)
+        r0, r1, r2, r3 = philox_block(x, step, TAG_WOLFF, seed, stream)
         if flat[y0] == want and np.int64(r0) < threshold:
             flat[y0] = -flat[y0]
             stack[top] = y0
@@ -283,7 +270,7 @@ def _sw_update(flat, L, H, n, half, sign_j, threshold, step, seed, stream, paren
         parent[x] = x
     for x in range(half):  # black sites: every bond once
         sx = np.int64(flat[x])
-        r = _block(x, step, TAG_SWENDSEN_WANG, seed, stream)
+        r = philox_block(x, step, TAG_SWENDSEN_WANG, seed, stream)
         nbrs = neighbours(x, L, H)
         for d in range(4):
             y = nbrs[d]
@@ -301,7 +288,7 @@ def _sw_update(flat, L, H, n, half, sign_j, threshold, step, seed, stream, paren
     for x in range(n):
         if parent[x] == x:
             n_clusters_total += 1
-            q, _, _, _ = _block(x, step, TAG_SWENDSEN_WANG + 1, seed, stream)
+            q, _, _, _ = philox_block(x, step, TAG_SWENDSEN_WANG + 1, seed, stream)
             if q & _ONE:
                 parent[x] = -1 - x
     for x in range(n):
