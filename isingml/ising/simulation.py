@@ -15,7 +15,7 @@ from isingml.ising.model import IsingModel
 from isingml.ising.observables import OBSERVABLES, thermodynamics
 from isingml.stats import Stats, integrated_autocorrelation_time
 
-__all__ = ["SimulationResult", "simulate", "temperature_scan"]
+__all__ = ["SimulationResult", "simulate", "temperature_scan", "updates_per_interval"]
 
 
 @dataclass
@@ -106,6 +106,39 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
+def updates_per_interval(model: IsingModel, algorithm: str, interval: int) -> int:
+    """Kernel updates that make up ``interval`` sweeps of ``algorithm`` on ``model``.
+
+    For Wolff this is ``interval * N / <cluster size>``, the mean cluster size measured over
+    two sweep-equivalents (at least 20 updates) that advance the model; call it after
+    thermalization. Sampling with a fixed count keeps the samples unbiased, where stopping
+    on a flip count would not. For every other algorithm it is ``interval``.
+
+    Parameters
+    ----------
+    model : IsingModel
+        A thermalized model (it is advanced by the calibration for Wolff).
+    algorithm : str
+        Update rule.
+    interval : int
+        Sweeps.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    if algorithm != "wolff":
+        return interval
+    flipped0 = model.flipped_by_clusters
+    done = model.thermalize(2, "wolff")
+    if done < 20:
+        model.update(20 - done, "wolff")
+        done = 20
+    mean_cluster = (model.flipped_by_clusters - flipped0) / done
+    return max(1, round(interval * model.n_spins / mean_cluster))
+
+
 def simulate(
     L: int,
     T: float,
@@ -182,19 +215,7 @@ def simulate(
     ) as bar:
         model.thermalize(thermalize, algorithm, threads)
         bar.update(thermalize)
-        if algorithm == "wolff":
-            # Cluster updates per measurement: `interval` sweeps' worth at the mean cluster
-            # size of an equilibrated chain, measured over two more sweep-equivalents
-            # (at least 20 updates) after thermalization.
-            flipped0 = model.flipped_by_clusters
-            calib = model.thermalize(2, "wolff")
-            if calib < 20:
-                model.update(20 - calib, "wolff")
-                calib = 20
-            mean_cluster = (model.flipped_by_clusters - flipped0) / calib
-            per_meas = max(1, round(interval * n / mean_cluster))
-        else:
-            per_meas = interval
+        per_meas = updates_per_interval(model, algorithm, interval)
         # Chunks of about 2e7 spin updates keep the progress bar moving without
         # costing Python time per measurement.
         chunk = max(1, int(2e7 // (n * interval)))

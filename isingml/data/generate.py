@@ -1,0 +1,434 @@
+"""Crash-safe, resumable generation of Ising spin datasets.
+
+Work is split into tasks, one per (size, temperature, chain). A task writes its own shard
+``OUT.parts/L{L}_T{t}_c{c}.h5`` under a temporary name, flushes it to disk and renames it
+atomically, so a crash, a kill or a full disk at any moment leaves every completed shard
+readable. The dataset file is assembled from the complete shards by copying (into
+``OUT.tmp``, renamed over ``OUT`` when whole), after which the shards are removed.
+``resume=True`` redoes only missing shards; since the random numbers of a task come from
+Philox keyed by ``(seed, task index)``, the result is bit for bit that of an uninterrupted
+run, whatever the number of workers or the order in which tasks ran.
+
+A lock file ``OUT.lock`` (holding the writer's process id) stops two runs writing the same
+output; a lock left by a process that no longer runs is taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+from tqdm.auto import tqdm
+
+from isingml._validation import check_choice, check_finite, check_int, check_lattice_size
+from isingml.data.schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    SPIN_ENCODING,
+    create_columns,
+    group_name,
+    pack_spins,
+    utc_now,
+    versions,
+)
+from isingml.ising.model import IsingModel
+from isingml.ising.simulation import updates_per_interval
+from isingml.random import validate_seed
+
+__all__ = ["GenerationPlan", "Task", "generate", "parse_sizes", "parse_temperatures"]
+
+GENERATION_ALGORITHMS = ("metropolis", "heatbath", "wolff", "swendsen-wang")
+
+
+def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
+    """Temperatures from ``"start:stop:count"`` (inclusive, evenly spaced), ``"a,b,c"`` or a list.
+
+    Parameters
+    ----------
+    spec : str or sequence of float
+
+    Returns
+    -------
+    ndarray of float64
+        Strictly increasing, finite, > 0.
+
+    Raises
+    ------
+    ValueError
+        Empty, reversed, repeated, non-finite or non-positive temperatures.
+    """
+    if isinstance(spec, str):
+        text = spec.strip()
+        try:
+            if ":" in text:
+                parts = text.split(":")
+                if len(parts) != 3:
+                    raise ValueError
+                start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+                if count < 1:
+                    raise ValueError(f"temperatures count must be >= 1, got {spec!r}")
+                temps = np.linspace(start, stop, count)
+            else:
+                temps = np.array([float(t) for t in text.split(",") if t.strip()], dtype=float)
+        except ValueError as exc:
+            if str(exc).startswith("temperatures"):
+                raise
+            raise ValueError(
+                f"temperatures must be 'start:stop:count' or a comma list, got {spec!r}"
+            ) from None
+    else:
+        temps = np.asarray(spec, dtype=np.float64).ravel()
+    if temps.size == 0:
+        raise ValueError(f"temperatures must not be empty, got {spec!r}")
+    if not np.all(np.isfinite(temps)) or np.any(temps <= 0):
+        raise ValueError(f"temperatures must be finite and > 0, got {spec!r}")
+    if temps.size > 1 and np.any(np.diff(temps) <= 0):
+        raise ValueError(f"temperatures must be strictly increasing, got {spec!r}")
+    return temps
+
+
+def parse_sizes(spec: str | Sequence[int]) -> tuple[int, ...]:
+    """Lattice sizes from ``"16,32,64"`` or a list: even, >= 2, distinct, sorted.
+
+    Parameters
+    ----------
+    spec : str or sequence of int
+
+    Returns
+    -------
+    tuple of int
+    """
+    if isinstance(spec, str):
+        try:
+            items: list[object] = [int(s) for s in spec.split(",") if s.strip()]
+        except ValueError:
+            raise ValueError(
+                f"sizes must be a comma list of even integers, got {spec!r}"
+            ) from None
+    else:
+        items = list(spec)
+    if not items:
+        raise ValueError(f"sizes must not be empty, got {spec!r}")
+    sizes = sorted({check_lattice_size(s, "sizes") for s in items})
+    if len(sizes) != len(items):
+        raise ValueError(f"sizes must be distinct, got {spec!r}")
+    return tuple(sizes)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: ``samples`` configurations of one chain at one (L, T)."""
+
+    index: int
+    L: int
+    temperature_index: int
+    temperature: float
+    chain: int
+    samples: int
+
+    @property
+    def filename(self) -> str:
+        """The shard's file name."""
+        return f"L{self.L}_T{self.temperature_index:04d}_c{self.chain:04d}.h5"
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    """Everything that determines a dataset's bits (validated)."""
+
+    sizes: tuple[int, ...]
+    temperatures: tuple[float, ...]
+    samples: int
+    chains: int
+    thermalize: int
+    interval: int
+    algorithm: str
+    seed: int
+    J: float
+    h: float
+    compression: str
+
+    def chain_samples(self, chain: int) -> int:
+        """Samples of one chain: ``samples`` split as evenly as possible."""
+        base, extra = divmod(self.samples, self.chains)
+        return base + (1 if chain < extra else 0)
+
+    def tasks(self) -> list[Task]:
+        """All tasks in canonical order (size, temperature, chain); ``index`` is the stream."""
+        out = []
+        for L in self.sizes:
+            for t, T in enumerate(self.temperatures):
+                for c in range(self.chains):
+                    out.append(Task(len(out), L, t, T, c, self.chain_samples(c)))
+        return out
+
+    def to_json(self) -> str:
+        """A canonical JSON text of the plan (used to refuse a mismatched resume)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system can sync a directory
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _durable_replace(tmp: Path, final: Path) -> None:
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+
+
+def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
+    """Simulate one task and write its shard atomically; skip it if the shard exists.
+
+    Parameters
+    ----------
+    task : Task
+        What to do.
+    plan : GenerationPlan
+        The dataset's parameters.
+    parts_dir : str
+        Directory of the shards (shared by all workers).
+
+    Returns
+    -------
+    str
+        Path of the complete shard.
+    """
+    final = Path(parts_dir) / task.filename
+    if final.exists():
+        return str(final)
+    model = IsingModel(
+        task.L, task.temperature, J=plan.J, h=plan.h, seed=plan.seed, stream=task.index
+    )
+    model.thermalize(plan.thermalize, plan.algorithm)
+    per = updates_per_interval(model, plan.algorithm, plan.interval)
+    n = task.samples
+    spins = np.empty((n, task.L, task.L), dtype=np.int8)
+    energy = np.empty(n)
+    magnet = np.empty(n)
+    for k in range(n):
+        e, m = model.sample(1, per, plan.algorithm)
+        energy[k], magnet[k] = e[0], m[0]
+        spins[k] = model.spins
+    tmp = final.with_name(final.name + f".tmp{os.getpid()}")
+    with h5py.File(tmp, "w") as f:
+        f.create_dataset("spins", data=pack_spins(spins))
+        f.create_dataset("energy", data=energy)
+        f.create_dataset("magnetization", data=magnet)
+        f.create_dataset("sweep", data=plan.interval * np.arange(1, n + 1, dtype=np.int64))
+    _durable_replace(tmp, final)
+    return str(final)
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    lock = path.with_name(path.name + ".lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if pid > 0 and _alive(pid):
+                raise RuntimeError(
+                    f"another run (pid {pid}) is writing {path}; wait for it, or remove "
+                    f"{lock} if that process is gone"
+                ) from None
+            lock.unlink(missing_ok=True)  # stale: its writer is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        break
+    else:  # pragma: no cover - a race with another taker
+        raise RuntimeError(f"could not take the lock {lock}")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, owned by someone else
+        return True
+    return True
+
+
+def _assemble(path: Path, plan: GenerationPlan, parts: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    n_t = len(plan.temperatures)
+    with h5py.File(tmp, "w") as f:
+        attrs = f.attrs
+        attrs["format"] = FORMAT
+        attrs["format_version"] = FORMAT_VERSION
+        attrs["sizes"] = np.array(plan.sizes, dtype=np.int64)
+        attrs["temperatures"] = np.array(plan.temperatures)
+        attrs["samples"] = plan.samples
+        attrs["chains"] = plan.chains
+        attrs["thermalize"] = plan.thermalize
+        attrs["interval"] = plan.interval
+        attrs["algorithm"] = plan.algorithm
+        attrs["seed"] = plan.seed
+        attrs["J"] = plan.J
+        attrs["h"] = plan.h
+        attrs["spin_encoding"] = SPIN_ENCODING
+        attrs["random_numbers"] = (
+            "Philox4x32-10, key (seed, task index), tasks ordered by (size, temperature, chain)"
+        )
+        attrs["plan"] = plan.to_json()
+        attrs["versions"] = versions()
+        attrs["created"] = utc_now()
+        tasks = plan.tasks()
+        for L in plan.sizes:
+            g = f.create_group(group_name(L))
+            create_columns(g, L, n_t * plan.samples, plan.compression)
+            row = 0
+            for task in (t for t in tasks if t.L == L):
+                n = task.samples
+                with h5py.File(parts / task.filename, "r") as s:
+                    g["spins"][row : row + n] = s["spins"][...]
+                    g["energy"][row : row + n] = s["energy"][...]
+                    g["magnetization"][row : row + n] = s["magnetization"][...]
+                    g["sweep"][row : row + n] = s["sweep"][...]
+                g["temperature"][row : row + n] = task.temperature
+                g["temperature_index"][row : row + n] = task.temperature_index
+                g["chain"][row : row + n] = task.chain
+                row += n
+    _durable_replace(tmp, path)
+
+
+def _check_output(path: Path, resume: bool, overwrite: bool) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"out: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"out: directory {parent} is not writable")
+    if path.is_dir():
+        raise ValueError(f"out: {path} is a directory")
+    if resume and overwrite:
+        raise ValueError("give at most one of resume and overwrite")
+    if path.exists() and not (resume or overwrite):
+        raise ValueError(f"out: {path} exists; pass --resume to complete it or --overwrite")
+
+
+def generate(
+    out: str | os.PathLike,
+    sizes: str | Sequence[int],
+    temperatures: str | Sequence[float] | np.ndarray,
+    samples: int,
+    *,
+    thermalize: int = 2000,
+    interval: int = 10,
+    algorithm: str = "metropolis",
+    chains: int = 1,
+    seed: int = 0,
+    J: float = 1.0,
+    h: float = 0.0,
+    compression: str = "gzip",
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Generate a spin-configuration dataset (see the module docstring for the guarantees).
+
+    Parameters
+    ----------
+    out : path
+        The HDF5 file to write.
+    sizes : str or sequence of int
+        Lattice sides, e.g. ``"16,32,64"``.
+    temperatures : str, sequence of float or ndarray
+        ``"1.0:3.5:26"`` (inclusive), ``"2.0,2.5"`` or values; strictly increasing.
+    samples : int
+        Configurations per (size, temperature), >= 1.
+    thermalize : int
+        Sweeps before the first sample of each chain.
+    interval : int
+        Sweeps between samples (sweep-equivalents for Wolff).
+    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
+        Update rule.
+    chains : int
+        Independent chains per (size, temperature) sharing the samples.
+    seed : int
+        Philox seed.
+    J, h : float
+        Coupling and field.
+    compression : {"gzip", "lzf"}
+        HDF5 filter of the assembled file.
+    resume : bool
+        Complete an interrupted run (its arguments must be the same).
+    overwrite : bool
+        Replace an existing output.
+    progress : bool
+        Show a progress bar of samples.
+
+    Returns
+    -------
+    pathlib.Path
+        The dataset file.
+    """
+    path = Path(out)
+    plan = GenerationPlan(
+        sizes=parse_sizes(sizes),
+        temperatures=tuple(float(t) for t in parse_temperatures(temperatures)),
+        samples=check_int("samples", samples, minimum=1),
+        chains=check_int("chains", chains, minimum=1),
+        thermalize=check_int("thermalize", thermalize, minimum=0),
+        interval=check_int("interval", interval, minimum=1),
+        algorithm=check_choice("algorithm", algorithm, GENERATION_ALGORITHMS),
+        seed=validate_seed(seed),
+        J=check_finite("J", J, nonzero=True),
+        h=check_finite("h", h),
+        compression=check_choice("compression", compression, ("gzip", "lzf")),
+    )
+    if plan.chains > plan.samples:
+        raise ValueError(f"chains must be <= samples ({plan.samples}), got {plan.chains}")
+    if plan.algorithm in ("wolff", "swendsen-wang") and plan.h != 0.0:
+        raise ValueError(f"algorithm {plan.algorithm!r} needs h = 0, got h={plan.h}")
+    _check_output(path, resume, overwrite)
+    parts = path.with_name(path.name + ".parts")
+    with _lock(path):
+        if overwrite:
+            path.unlink(missing_ok=True)
+            shutil.rmtree(parts, ignore_errors=True)
+        if path.exists():  # resume of a complete file: check it is the same plan
+            with h5py.File(path, "r") as f:
+                if f.attrs.get("plan") != plan.to_json():
+                    raise ValueError(f"out: {path} was written with other arguments")
+            return path
+        parts.mkdir(exist_ok=True)
+        plan_file = parts / "plan.json"
+        if plan_file.exists() and plan_file.read_text() != plan.to_json():
+            raise ValueError(
+                f"out: {parts} holds the shards of a run with other arguments; "
+                "pass --overwrite to start again"
+            )
+        plan_file.write_text(plan.to_json())
+        for stale in parts.glob("*.tmp*"):
+            stale.unlink()
+        tasks = plan.tasks()
+        with tqdm(total=sum(t.samples for t in tasks), disable=not progress, unit="sample") as bar:
+            for task in tasks:
+                run_task(task, plan, str(parts))
+                bar.update(task.samples)
+        _assemble(path, plan, parts)
+        shutil.rmtree(parts, ignore_errors=True)
+    return path

@@ -1,0 +1,154 @@
+"""The HDF5 schema of an isingml spin dataset, and the helpers that read and write it.
+
+One file per dataset, readable with plain h5py or ``h5dump``::
+
+    /                      attrs: format, format_version, J, h, algorithm, thermalize,
+                                  interval, seed, samples, chains, sizes, temperatures,
+                                  spin_encoding, versions, created
+    /L{L}/                 attrs: L, n_bytes (bytes per packed configuration)
+        spins              uint8 (n, ceil(L*L / 8))  np.packbits of (s > 0), row-major
+        temperature        float64 (n,)
+        temperature_index  int32 (n,)
+        energy             float64 (n,)   energy per spin
+        magnetization      float64 (n,)   magnetization per spin
+        chain              int32 (n,)
+        sweep              int64 (n,)     sweeps after thermalization
+
+Rows are ordered by (temperature index, chain, sample). Every column is chunked (one
+sample per row, about 256 KiB per spins chunk), gzip-compressed with shuffle, and
+fletcher32-checksummed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+import h5py
+import numba
+import numpy as np
+
+__all__ = [
+    "COLUMNS",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "SPIN_ENCODING",
+    "create_columns",
+    "group_name",
+    "pack_spins",
+    "unpack_spins",
+    "versions",
+]
+
+FORMAT = "isingml-spin-dataset"
+FORMAT_VERSION = 1
+SPIN_ENCODING = (
+    "np.packbits(s > 0) of each L x L configuration in row-major order, big-endian bit "
+    "order, zero-padded to whole bytes: bit 1 is spin +1, bit 0 is spin -1"
+)
+
+#: Column name -> dtype, besides ``spins``.
+COLUMNS = {
+    "temperature": np.float64,
+    "temperature_index": np.int32,
+    "energy": np.float64,
+    "magnetization": np.float64,
+    "chain": np.int32,
+    "sweep": np.int64,
+}
+
+_CHUNK_BYTES = 256 * 1024
+
+
+def group_name(L: int) -> str:
+    """HDF5 group of lattice size ``L``: ``"L32"``."""
+    return f"L{int(L)}"
+
+
+def pack_spins(spins: np.ndarray) -> np.ndarray:
+    """Bit-pack ``(n, L, L)`` +/-1 spins to ``(n, ceil(L*L/8))`` uint8.
+
+    Parameters
+    ----------
+    spins : ndarray of int8, shape (n, L, L)
+
+    Returns
+    -------
+    ndarray of uint8
+    """
+    n = spins.shape[0]
+    return np.packbits(spins.reshape(n, -1) > 0, axis=1)
+
+
+def unpack_spins(packed: np.ndarray, L: int, dtype: type = np.int8) -> np.ndarray:
+    """Inverse of :func:`pack_spins`: ``(n, L, L)`` of +/-1 in ``dtype``.
+
+    Parameters
+    ----------
+    packed : ndarray of uint8, shape (n, ceil(L*L/8))
+    L : int
+        Lattice side.
+    dtype : numpy dtype
+        ``np.int8`` (default) or a float type such as ``np.float32``.
+
+    Returns
+    -------
+    ndarray, shape (n, L, L)
+    """
+    bits = np.unpackbits(packed, axis=1, count=L * L)
+    out = bits.astype(dtype)
+    out *= 2
+    out -= 1
+    return out.reshape(packed.shape[0], L, L)
+
+
+def _chunk_rows(row_bytes: int, n: int) -> int:
+    return int(max(1, min(n, _CHUNK_BYTES // max(1, row_bytes))))
+
+
+def create_columns(group: h5py.Group, L: int, n: int, compression: str = "gzip") -> None:
+    """Create the empty, fixed-size columns of one lattice size in ``group``.
+
+    Parameters
+    ----------
+    group : h5py.Group
+        The ``/L{L}`` group.
+    L : int
+        Lattice side.
+    n : int
+        Rows (samples) of this size.
+    compression : {"gzip", "lzf"}
+        Filter; shuffle and fletcher32 are always on.
+    """
+    n_bytes = (L * L + 7) // 8
+    opts = {"compression": compression, "shuffle": True, "fletcher32": True}
+    if compression == "gzip":
+        opts["compression_opts"] = 4
+    group.attrs["L"] = L
+    group.attrs["n_bytes"] = n_bytes
+    group.create_dataset(
+        "spins",
+        shape=(n, n_bytes),
+        dtype=np.uint8,
+        chunks=(_chunk_rows(n_bytes, n), n_bytes),
+        **opts,
+    )
+    for name, dtype in COLUMNS.items():
+        size = np.dtype(dtype).itemsize
+        group.create_dataset(name, shape=(n,), dtype=dtype, chunks=(_chunk_rows(size, n),), **opts)
+
+
+def versions() -> str:
+    """Versions of the software that wrote a file, as one line."""
+    from isingml import __version__
+
+    return (
+        f"isingml {__version__}; numpy {np.__version__}; numba {numba.__version__}; "
+        f"h5py {h5py.__version__}; HDF5 {h5py.version.hdf5_version}; "
+        f"python {sys.version.split()[0]}"
+    )
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
