@@ -73,7 +73,7 @@ def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
                     raise ValueError
                 start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
                 if count < 1:
-                    raise ValueError(f"temperatures count must be >= 1, got {spec!r}")
+                    raise ValueError(f"temperatures must have a count >= 1, got {spec!r}")
                 temps = np.linspace(start, stop, count)
             else:
                 temps = np.array([float(t) for t in text.split(",") if t.strip()], dtype=float)
@@ -272,6 +272,65 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _run_serial(tasks: list[Task], plan: GenerationPlan, parts: str, bar: tqdm) -> None:
+    for task in tasks:
+        run_task(task, plan, parts)
+        bar.update(task.samples)
+
+
+@contextlib.contextmanager
+def _executor(workers: int | None, scheduler: str | None, client: object | None):
+    """Yield a function that runs tasks: in this process, or on a Dask cluster."""
+    chosen = sum(x is not None for x in (workers, scheduler, client))
+    if chosen > 1:
+        raise ValueError("give at most one of workers, scheduler and client")
+    if chosen == 0:
+        yield _run_serial
+        return
+    if workers is not None:
+        workers = check_int("workers", workers, minimum=1)
+    if scheduler is not None and (
+        not isinstance(scheduler, str) or "://" not in scheduler or scheduler.endswith("://")
+    ):
+        raise ValueError(f"scheduler must be an address like tcp://host:8786, got {scheduler!r}")
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ValueError(
+            "workers/scheduler need Dask: pip install 'isingml[distributed]'"
+        ) from None
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            if workers is not None:
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                    )
+                )
+                client = stack.enter_context(Client(cluster))
+            else:
+                try:
+                    client = stack.enter_context(Client(scheduler, timeout="10s"))
+                except (OSError, TimeoutError) as exc:
+                    raise ValueError(
+                        f"scheduler: cannot reach {scheduler} ({type(exc).__name__})"
+                    ) from None
+
+        def run_dask(tasks: list[Task], plan: GenerationPlan, parts: str, bar: tqdm) -> None:
+            futures = {
+                client.submit(run_task, t, plan, parts, pure=False, key=f"isingml-{t.filename}"): t
+                for t in tasks
+            }
+            for future in as_completed(futures):
+                future.result()  # a failed task raises here
+                bar.update(futures[future].samples)
+
+        yield run_dask
+
+
 def _assemble(path: Path, plan: GenerationPlan, parts: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     n_t = len(plan.temperatures)
@@ -345,6 +404,9 @@ def generate(
     compression: str = "gzip",
     resume: bool = False,
     overwrite: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: object | None = None,
     progress: bool = True,
 ) -> Path:
     """Generate a spin-configuration dataset (see the module docstring for the guarantees).
@@ -377,6 +439,13 @@ def generate(
         Complete an interrupted run (its arguments must be the same).
     overwrite : bool
         Replace an existing output.
+    workers : int, optional
+        Start a local Dask cluster of this many single-threaded worker processes.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:port``); the output directory
+        must be shared with its workers.
+    client : dask.distributed.Client, optional
+        An existing client to run the tasks on.
     progress : bool
         Show a progress bar of samples.
 
@@ -405,7 +474,7 @@ def generate(
         raise ValueError(f"algorithm {plan.algorithm!r} needs h = 0, got h={plan.h}")
     _check_output(path, resume, overwrite)
     parts = path.with_name(path.name + ".parts")
-    with _lock(path):
+    with _executor(workers, scheduler, client) as run_all, _lock(path):
         if overwrite:
             path.unlink(missing_ok=True)
             shutil.rmtree(parts, ignore_errors=True)
@@ -425,10 +494,16 @@ def generate(
         for stale in parts.glob("*.tmp*"):
             stale.unlink()
         tasks = plan.tasks()
-        with tqdm(total=sum(t.samples for t in tasks), disable=not progress, unit="sample") as bar:
-            for task in tasks:
-                run_task(task, plan, str(parts))
-                bar.update(task.samples)
+        todo = [t for t in tasks if not (parts / t.filename).exists()]
+        total = sum(t.samples for t in tasks)
+        with tqdm(
+            total=total,
+            initial=total - sum(t.samples for t in todo),
+            disable=not progress,
+            unit="sample",
+            desc=path.name,
+        ) as bar:
+            run_all(todo, plan, str(parts), bar)
         _assemble(path, plan, parts)
         shutil.rmtree(parts, ignore_errors=True)
     return path
