@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -32,6 +33,15 @@ def _finite_float(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     return value
+
+
+def _interval(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer or 'auto', got {text!r}") from None
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -90,7 +100,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--samples", type=int, default=1000, help="per (size, temperature)")
     gen.add_argument("--thermalize", type=int, default=2000, help="sweeps before sampling")
-    gen.add_argument("--interval", type=int, default=10, help="sweeps between samples")
+    gen.add_argument(
+        "--interval", type=_interval, default=10, help="sweeps between samples, or auto"
+    )
     gen.add_argument("--algorithm", default="metropolis", help="metropolis | heatbath | wolff")
     gen.add_argument("--chains", type=int, default=1, help="chains per (size, temperature)")
     gen.add_argument("--seed", type=int, default=7, help="Philox seed")
@@ -338,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("isingml: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stdout = open(os.devnull, "w")  # silence the interpreter's final flush
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,6 +43,7 @@ from isingml.data.schema import (
 from isingml.ising.model import IsingModel
 from isingml.ising.simulation import updates_per_interval
 from isingml.random import validate_seed
+from isingml.stats import integrated_autocorrelation_time
 
 __all__ = ["GenerationPlan", "Task", "generate", "parse_sizes", "parse_temperatures"]
 
@@ -148,7 +151,7 @@ class GenerationPlan:
     samples: int
     chains: int
     thermalize: int
-    interval: int
+    interval: int | str
     algorithm: str
     seed: int
     J: float
@@ -190,6 +193,45 @@ def _durable_replace(tmp: Path, final: Path) -> None:
     _fsync_dir(final.parent)
 
 
+#: Bytes of packed spins held in memory at once by a task or by the assembly.
+_BLOCK_BYTES = 1 << 20
+
+#: Sweeps of the pilot run behind ``interval="auto"`` (at least; thermalize if longer).
+AUTO_PILOT_SWEEPS = 2000
+#: Largest interval ``"auto"`` picks.
+AUTO_MAX_INTERVAL = 1000
+
+
+def auto_interval(model: IsingModel, plan: GenerationPlan) -> int:
+    """Sampling interval from a pilot run: ``ceil(2 max(tau_int(|m|), tau_int(E)))`` sweeps.
+
+    Samples that far apart are nearly independent (autocorrelation ``e^-4`` for an
+    exponential decay). The pilot advances the model; it is part of the chain, so the
+    result is as reproducible as the rest.
+
+    Parameters
+    ----------
+    model : IsingModel
+        A thermalized model.
+    plan : GenerationPlan
+        The dataset's parameters.
+
+    Returns
+    -------
+    int
+        Between 1 and :data:`AUTO_MAX_INTERVAL`.
+    """
+    pilot = max(AUTO_PILOT_SWEEPS, plan.thermalize)
+    per = updates_per_interval(model, plan.algorithm, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a short pilot still bounds tau
+        e, m = model.sample(pilot, per, plan.algorithm)
+        tau = max(
+            integrated_autocorrelation_time(e)[0], integrated_autocorrelation_time(np.abs(m))[0]
+        )
+    return int(min(AUTO_MAX_INTERVAL, max(1, math.ceil(2.0 * tau))))
+
+
 def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
     """Simulate one task and write its shard atomically; skip it if the shard exists.
 
@@ -214,21 +256,29 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
         task.L, task.temperature, J=plan.J, h=plan.h, seed=plan.seed, stream=task.index
     )
     model.thermalize(plan.thermalize, plan.algorithm)
-    per = updates_per_interval(model, plan.algorithm, plan.interval)
+    interval = plan.interval if plan.interval != "auto" else auto_interval(model, plan)
+    per = updates_per_interval(model, plan.algorithm, interval)
     n = task.samples
-    spins = np.empty((n, task.L, task.L), dtype=np.int8)
-    energy = np.empty(n)
-    magnet = np.empty(n)
-    for k in range(n):
-        e, m = model.sample(1, per, plan.algorithm)
-        energy[k], magnet[k] = e[0], m[0]
-        spins[k] = model.spins
+    n_bytes = (task.L * task.L + 7) // 8
+    block = max(1, min(n, _BLOCK_BYTES // n_bytes))  # samples held in memory at once
+    spins = np.empty((block, task.L, task.L), dtype=np.int8)
     tmp = final.with_name(final.name + f".tmp{os.getpid()}")
     with h5py.File(tmp, "w") as f:
-        f.create_dataset("spins", data=pack_spins(spins))
-        f.create_dataset("energy", data=energy)
-        f.create_dataset("magnetization", data=magnet)
-        f.create_dataset("sweep", data=plan.interval * np.arange(1, n + 1, dtype=np.int64))
+        packed = f.create_dataset("spins", (n, n_bytes), np.uint8, chunks=(block, n_bytes))
+        energy = f.create_dataset("energy", (n,), np.float64)
+        magnet = f.create_dataset("magnetization", (n,), np.float64)
+        f.create_dataset("sweep", data=interval * np.arange(1, n + 1, dtype=np.int64))
+        e_buf = np.empty(block)
+        m_buf = np.empty(block)
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            for k in range(stop - start):
+                e, m = model.sample(1, per, plan.algorithm)
+                e_buf[k], m_buf[k] = e[0], m[0]
+                spins[k] = model.spins
+            packed[start:stop] = pack_spins(spins[: stop - start])
+            energy[start:stop] = e_buf[: stop - start]
+            magnet[start:stop] = m_buf[: stop - start]
     _durable_replace(tmp, final)
     return str(final)
 
@@ -343,7 +393,7 @@ def _assemble(path: Path, plan: GenerationPlan, parts: Path) -> None:
         attrs["samples"] = plan.samples
         attrs["chains"] = plan.chains
         attrs["thermalize"] = plan.thermalize
-        attrs["interval"] = plan.interval
+        attrs["interval"] = str(plan.interval) if plan.interval == "auto" else plan.interval
         attrs["algorithm"] = plan.algorithm
         attrs["seed"] = plan.seed
         attrs["J"] = plan.J
@@ -363,10 +413,11 @@ def _assemble(path: Path, plan: GenerationPlan, parts: Path) -> None:
             for task in (t for t in tasks if t.L == L):
                 n = task.samples
                 with h5py.File(parts / task.filename, "r") as s:
-                    g["spins"][row : row + n] = s["spins"][...]
-                    g["energy"][row : row + n] = s["energy"][...]
-                    g["magnetization"][row : row + n] = s["magnetization"][...]
-                    g["sweep"][row : row + n] = s["sweep"][...]
+                    step = max(1, _BLOCK_BYTES // s["spins"].shape[1])
+                    for a in range(0, n, step):
+                        b = min(n, a + step)
+                        for name in ("spins", "energy", "magnetization", "sweep"):
+                            g[name][row + a : row + b] = s[name][a:b]
                 g["temperature"][row : row + n] = task.temperature
                 g["temperature_index"][row : row + n] = task.temperature_index
                 g["chain"][row : row + n] = task.chain
@@ -395,7 +446,7 @@ def generate(
     samples: int,
     *,
     thermalize: int = 2000,
-    interval: int = 10,
+    interval: int | str = 10,
     algorithm: str = "metropolis",
     chains: int = 1,
     seed: int = 0,
@@ -423,8 +474,11 @@ def generate(
         Configurations per (size, temperature), >= 1.
     thermalize : int
         Sweeps before the first sample of each chain.
-    interval : int
-        Sweeps between samples (sweep-equivalents for Wolff).
+    interval : int or "auto"
+        Sweeps between samples (sweep-equivalents for Wolff). ``"auto"`` measures the
+        integrated autocorrelation time of |m| and E in a pilot run after thermalization
+        and samples every ``ceil(2 tau_int)`` sweeps, per (size, temperature) (the
+        ``sweep`` column records it).
     algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
         Update rule.
     chains : int
@@ -461,7 +515,7 @@ def generate(
         samples=check_int("samples", samples, minimum=1),
         chains=check_int("chains", chains, minimum=1),
         thermalize=check_int("thermalize", thermalize, minimum=0),
-        interval=check_int("interval", interval, minimum=1),
+        interval="auto" if interval == "auto" else check_int("interval", interval, minimum=1),
         algorithm=check_choice("algorithm", algorithm, GENERATION_ALGORITHMS),
         seed=validate_seed(seed),
         J=check_finite("J", J, nonzero=True),

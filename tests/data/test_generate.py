@@ -262,3 +262,27 @@ def test_info_prints_a_table(reference, capsys):
     assert main(["info", str(reference)]) == 0
     out = capsys.readouterr().out
     assert "bytes on disk" in out and "compression" in out
+
+
+def test_interval_auto_follows_the_autocorrelation_time(tmp_path):
+    out = generate(
+        tmp_path / "auto.h5",
+        "16",
+        "1.5,2.269,3.5",
+        20,
+        interval="auto",
+        thermalize=500,
+        progress=False,
+    )
+    with h5py.File(out, "r") as f:
+        assert f.attrs["interval"] == "auto"
+        sweep, t = f["L16/sweep"][...], f["L16/temperature_index"][...]
+    steps = [np.unique(np.diff(sweep[t == i])) for i in range(3)]
+    assert all(s.size == 1 and s[0] >= 1 for s in steps)
+    # Critical slowing down: the spacing at T_c exceeds both ends of the range.
+    assert steps[1][0] > 2 * max(steps[0][0], steps[2][0])
+
+
+def test_interval_must_be_an_integer_or_auto(tmp_path, capsys):
+    assert main(cli_args(tmp_path / "x.h5", interval="often")) == 2
+    assert "expected an integer or 'auto', got 'often'" in capsys.readouterr().err
