@@ -261,24 +261,18 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
     n = task.samples
     n_bytes = (task.L * task.L + 7) // 8
     block = max(1, min(n, _BLOCK_BYTES // n_bytes))  # samples held in memory at once
-    spins = np.empty((block, task.L, task.L), dtype=np.int8)
     tmp = final.with_name(final.name + f".tmp{os.getpid()}")
     with h5py.File(tmp, "w") as f:
         packed = f.create_dataset("spins", (n, n_bytes), np.uint8, chunks=(block, n_bytes))
         energy = f.create_dataset("energy", (n,), np.float64)
         magnet = f.create_dataset("magnetization", (n,), np.float64)
         f.create_dataset("sweep", data=interval * np.arange(1, n + 1, dtype=np.int64))
-        e_buf = np.empty(block)
-        m_buf = np.empty(block)
         for start in range(0, n, block):
             stop = min(n, start + block)
-            for k in range(stop - start):
-                e, m = model.sample(1, per, plan.algorithm)
-                e_buf[k], m_buf[k] = e[0], m[0]
-                spins[k] = model.spins
-            packed[start:stop] = pack_spins(spins[: stop - start])
-            energy[start:stop] = e_buf[: stop - start]
-            magnet[start:stop] = m_buf[: stop - start]
+            e, m, spins = model.sample(stop - start, per, plan.algorithm, return_spins=True)
+            packed[start:stop] = pack_spins(spins)
+            energy[start:stop] = e
+            magnet[start:stop] = m
     _durable_replace(tmp, final)
     return str(final)
 

@@ -131,6 +131,7 @@ def _wolff_sample(
     stack,
     bonds,
     mags,
+    snaps,
 ):
     flipped = np.int64(0)
     step = first_step
@@ -140,6 +141,8 @@ def _wolff_sample(
             step += 1
         bonds[m] = bond_sum(cb)
         mags[m] = magnetization_sum(cb)
+        if snaps.shape[0] > 0:
+            snaps[m] = cb
     return flipped
 
 
@@ -153,6 +156,7 @@ def wolff_sample(
     seed: int,
     stream: int,
     stack: np.ndarray,
+    snapshots: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """``n_meas`` times: ``per_meas`` Wolff updates, then one measurement.
 
@@ -170,6 +174,8 @@ def wolff_sample(
         Philox key.
     stack : ndarray of int64, shape (N,)
         Work space.
+    snapshots : ndarray of int8, shape (n_meas, 2, L, L // 2), optional
+        Filled with a copy of the lattice at each measurement.
 
     Returns
     -------
@@ -193,6 +199,7 @@ def wolff_sample(
         stack,
         bonds,
         mags,
+        np.empty((0, *cb.shape), dtype=cb.dtype) if snapshots is None else snapshots,
     )
     return bonds, mags, int(flipped)
 
@@ -314,6 +321,7 @@ def _sw_sample(
     parent,
     bonds,
     mags,
+    snaps,
 ):
     n = flat.shape[0]
     half = L * H
@@ -324,6 +332,8 @@ def _sw_sample(
             step += 1
         bonds[m] = bond_sum(cb)
         mags[m] = magnetization_sum(cb)
+        if snaps.shape[0] > 0:
+            snaps[m] = cb
 
 
 def swendsen_wang_sample(
@@ -336,6 +346,7 @@ def swendsen_wang_sample(
     seed: int,
     stream: int,
     parent: np.ndarray,
+    snapshots: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n_meas`` times: ``per_meas`` Swendsen–Wang updates, then one measurement.
 
@@ -353,6 +364,8 @@ def swendsen_wang_sample(
         Philox key.
     parent : ndarray of int64, shape (N,)
         Work space.
+    snapshots : ndarray of int8, shape (n_meas, 2, L, L // 2), optional
+        Filled with a copy of the lattice at each measurement.
 
     Returns
     -------
@@ -376,5 +389,6 @@ def swendsen_wang_sample(
         parent,
         bonds,
         mags,
+        np.empty((0, *cb.shape), dtype=cb.dtype) if snapshots is None else snapshots,
     )
     return bonds, mags

@@ -49,22 +49,22 @@ def to_checkerboard(spins: np.ndarray) -> np.ndarray:
 
 
 def from_checkerboard(cb: np.ndarray) -> np.ndarray:
-    """Merge a ``(2, L, L // 2)`` checkerboard array back into an ``(L, L)`` lattice.
+    """Merge ``(..., 2, L, L // 2)`` checkerboard arrays back into ``(..., L, L)`` lattices.
 
     Parameters
     ----------
-    cb : ndarray, shape (2, L, L // 2)
+    cb : ndarray, shape (..., 2, L, L // 2)
 
     Returns
     -------
-    ndarray, shape (L, L)
+    ndarray, shape (..., L, L)
     """
-    L = cb.shape[1]
-    spins = np.empty((L, L), dtype=cb.dtype)
-    spins[0::2, 0::2] = cb[0, 0::2]
-    spins[1::2, 1::2] = cb[0, 1::2]
-    spins[0::2, 1::2] = cb[1, 0::2]
-    spins[1::2, 0::2] = cb[1, 1::2]
+    L = cb.shape[-2]
+    spins = np.empty((*cb.shape[:-3], L, L), dtype=cb.dtype)
+    spins[..., 0::2, 0::2] = cb[..., 0, 0::2, :]
+    spins[..., 1::2, 1::2] = cb[..., 0, 1::2, :]
+    spins[..., 0::2, 1::2] = cb[..., 1, 0::2, :]
+    spins[..., 1::2, 0::2] = cb[..., 1, 1::2, :]
     return spins
 
 

@@ -184,7 +184,7 @@ def _half_sweep_rows(cb, c, row_start, row_stop, buf, step, new_spin, t, seed, s
 
 @numba.njit
 def _sample_serial(
-    cb, n_meas, interval, first_step, new_spin, t, seed, stream, bonds, mags, buf_size
+    cb, n_meas, interval, first_step, new_spin, t, seed, stream, bonds, mags, snaps, buf_size
 ):
     # n_meas blocks of `interval` sweeps, measuring after each block (n_meas = 0 and
     # empty outputs: plain sweeps, `interval` of them).
@@ -199,6 +199,8 @@ def _sample_serial(
         if n_meas > 0:
             bonds[m] = bond_sum(cb)
             mags[m] = magnetization_sum(cb)
+            if snaps.shape[0] > 0:
+                snaps[m] = cb
 
 
 @numba.njit(inline="always")
@@ -223,7 +225,19 @@ def _row_sums(cb, i):
 
 @numba.njit(parallel=True)
 def _sample_parallel(
-    cb, n_meas, interval, first_step, new_spin, t, seed, stream, n_chunks, bonds, mags, buf_size
+    cb,
+    n_meas,
+    interval,
+    first_step,
+    new_spin,
+    t,
+    seed,
+    stream,
+    n_chunks,
+    bonds,
+    mags,
+    snaps,
+    buf_size,
 ):
     L = cb.shape[1]
     step = first_step
@@ -247,6 +261,8 @@ def _sample_parallel(
                 s += rs
             bonds[m] = b
             mags[m] = s
+            if snaps.shape[0] > 0:
+                snaps[m] = cb
 
 
 def metropolis_sample(
@@ -258,6 +274,7 @@ def metropolis_sample(
     seed: int,
     stream: int,
     threads: int = 1,
+    snapshots: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sweep and measure: ``n_meas`` times, ``interval`` sweeps then one measurement.
 
@@ -278,6 +295,8 @@ def metropolis_sample(
     threads : int
         Threads to share the rows among; 1 runs the serial kernel. The result does not
         depend on this number.
+    snapshots : ndarray of int8, shape (n_meas, 2, L, L // 2), optional
+        Filled with a copy of the lattice at each measurement.
 
     Returns
     -------
@@ -288,6 +307,7 @@ def metropolis_sample(
     mags = np.zeros(n_meas, dtype=np.int64)
     new_spin = _new_spin_symmetric if len(thresholds) == 5 else _new_spin_general
     buf_size = _buffer_size(cb.shape[2])
+    snaps = _no_snapshots(cb) if snapshots is None else snapshots
     if threads <= 1:
         _sample_serial(
             cb,
@@ -300,6 +320,7 @@ def metropolis_sample(
             stream,
             bonds,
             mags,
+            snaps,
             buf_size,
         )
     else:
@@ -319,11 +340,16 @@ def metropolis_sample(
                 n_chunks,
                 bonds,
                 mags,
+                snaps,
                 buf_size,
             )
         finally:
             numba.set_num_threads(previous)
     return bonds, mags
+
+
+def _no_snapshots(cb: np.ndarray) -> np.ndarray:
+    return np.empty((0, *cb.shape), dtype=cb.dtype)
 
 
 def metropolis_sweeps(

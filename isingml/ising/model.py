@@ -307,7 +307,8 @@ class IsingModel:
         updates_per_measurement: int = 1,
         algorithm: str = "metropolis",
         threads: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+        return_spins: bool = False,
+    ) -> tuple[np.ndarray, ...]:
         """Alternate updates and measurements inside the kernels (no Python per sample).
 
         Parameters
@@ -318,19 +319,27 @@ class IsingModel:
             Updates (as in :meth:`update`) before each measurement, >= 1.
         algorithm, threads
             As in :meth:`update`.
+        return_spins : bool
+            Also return the configuration at each measurement.
 
         Returns
         -------
-        (ndarray, ndarray) of float64, shape (n_measurements,)
-            Energy and magnetization per spin after each block of updates.
+        energy, magnetization : ndarray of float64, shape (n_measurements,)
+            Per spin, after each block of updates.
+        spins : ndarray of int8, shape (n_measurements, L, L)
+            Only with ``return_spins``.
         """
         n_meas = check_int("n_measurements", n_measurements, minimum=0)
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
         threads = self._check_update(algorithm, threads)
-        bonds, mags = self._kernel(n_meas, per, algorithm, threads)
+        snaps = np.empty((n_meas, *self._cb.shape), dtype=np.int8) if return_spins else None
+        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps)
         n = self.n_spins
         m = mags / n
-        return -self._J * bonds / n - self._h * m, m
+        energy = -self._J * bonds / n - self._h * m
+        if return_spins:
+            return energy, m, from_checkerboard(snaps)
+        return energy, m
 
     def _run(self, n: int, algorithm: str, threads: int, min_flips: int | None) -> int:
         if algorithm == "wolff" and min_flips is not None:
@@ -352,7 +361,12 @@ class IsingModel:
         return n
 
     def _kernel(
-        self, n_meas: int, per: int, algorithm: str, threads: int
+        self,
+        n_meas: int,
+        per: int,
+        algorithm: str,
+        threads: int,
+        snapshots: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         # n_meas blocks of `per` updates, measuring after each; n_meas = 0: `per` updates.
         if algorithm in ("metropolis", "heatbath"):
@@ -361,7 +375,7 @@ class IsingModel:
                 t = thresholds32(acceptance_table(self._beta, self._J, self._h, algorithm))
                 self._tables[algorithm] = t
             out = metropolis_sample(
-                self._cb, n_meas, per, self.step, t, self._seed, self._stream, threads
+                self._cb, n_meas, per, self.step, t, self._seed, self._stream, threads, snapshots
             )
         elif algorithm == "wolff":
             bonds, mags, flipped = wolff_sample(
@@ -374,6 +388,7 @@ class IsingModel:
                 self._seed,
                 self._stream,
                 self._workspace(),
+                snapshots,
             )
             self.flipped_by_clusters += flipped
             out = (bonds[:n_meas], mags[:n_meas])
@@ -388,6 +403,7 @@ class IsingModel:
                 self._seed,
                 self._stream,
                 self._workspace(),
+                snapshots,
             )
             out = (bonds[:n_meas], mags[:n_meas])
         self.step += max(n_meas, 1) * per

@@ -227,3 +227,18 @@ def test_bad_spins_assignment_is_refused():
     model = IsingModel(4, 2.0)
     with pytest.raises(TypeError, match="spins must have dtype int8"):
         model.spins = np.ones((4, 4), dtype=np.int64)
+
+
+@pytest.mark.parametrize("algorithm", ["metropolis", "wolff", "swendsen-wang"])
+def test_sample_returns_the_configurations_it_measured(algorithm):
+    model = IsingModel(8, 2.3, seed=6)
+    twin = model.copy()
+    e, m, spins = model.sample(5, 2, algorithm, return_spins=True)
+    assert spins.shape == (5, 8, 8) and spins.dtype == np.int8
+    np.testing.assert_array_equal(spins[-1], model.spins)
+    np.testing.assert_allclose(spins.mean(axis=(1, 2)), m)
+    np.testing.assert_allclose([energy_naive(s) / 64 for s in spins], e)
+    # Snapshots do not change the chain.
+    e2, _ = twin.sample(5, 2, algorithm)
+    np.testing.assert_array_equal(e, e2)
+    np.testing.assert_array_equal(twin.spins, model.spins)
