@@ -13,8 +13,8 @@ from isingml import IsingModel
 from isingml.data import generate, open_dataset, unpack_spins
 
 TEMPERATURES = "1.0:3.5:26"
-SETTINGS = {32: {"samples": 40, "interval": 10}, 128: {"samples": 8, "interval": 10}}
-THERMALIZE = 50
+SETTINGS = {32: {"samples": 1000, "interval": 10}, 128: {"samples": 100, "interval": 10}}
+THERMALIZE = 200
 
 
 def kernel_only(L, samples, interval):

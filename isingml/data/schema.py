@@ -123,7 +123,7 @@ def create_columns(group: h5py.Group, L: int, n: int, compression: str = "gzip")
     n_bytes = (L * L + 7) // 8
     opts = {"compression": compression, "shuffle": True, "fletcher32": True}
     if compression == "gzip":
-        opts["compression_opts"] = 4
+        opts["compression_opts"] = 1
     group.attrs["L"] = L
     group.attrs["n_bytes"] = n_bytes
     group.create_dataset(

@@ -123,18 +123,16 @@ def bond_sum(cb):
         dn = white[(i + 1) % L]
         mid = white[i]
         row = black[i]
-        acc = 0
+        # int8 products summed in int32; the wrap-around column outside the loop.
+        acc = np.int32(0)
         if i % 2 == 0:
-            for k in range(H):
-                acc += np.int32(row[k]) * (
-                    np.int32(up[k]) + np.int32(dn[k]) + np.int32(mid[k]) + mid[k - 1]
-                )
+            acc += np.int32(row[0]) * np.int32(up[0] + dn[0] + mid[0] + mid[H - 1])
+            for k in range(1, H):
+                acc += np.int32(np.int8(row[k] * np.int8(up[k] + dn[k] + mid[k] + mid[k - 1])))
         else:
-            for k in range(H):
-                kk = k + 1 if k + 1 < H else 0
-                acc += np.int32(row[k]) * (
-                    np.int32(up[k]) + np.int32(dn[k]) + np.int32(mid[k]) + mid[kk]
-                )
+            for k in range(H - 1):
+                acc += np.int32(np.int8(row[k] * np.int8(up[k] + dn[k] + mid[k] + mid[k + 1])))
+            acc += np.int32(row[H - 1]) * np.int32(up[H - 1] + dn[H - 1] + mid[H - 1] + mid[0])
         total += acc
     return total
 
