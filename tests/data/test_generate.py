@@ -286,3 +286,20 @@ def test_interval_auto_follows_the_autocorrelation_time(tmp_path):
 def test_interval_must_be_an_integer_or_auto(tmp_path, capsys):
     assert main(cli_args(tmp_path / "x.h5", interval="often")) == 2
     assert "expected an integer or 'auto', got 'often'" in capsys.readouterr().err
+
+
+def test_two_runs_at_once_the_second_refuses_and_the_first_completes(tmp_path, capsys):
+    out = tmp_path / "both.h5"
+    lock = tmp_path / "both.h5.lock"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "isingml.cli", *cli_args(out, samples=400)],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert first.poll() is None, "the first run ended before the second could start"
+    assert main(cli_args(out, samples=400)) == 2
+    assert f"another run (pid {first.pid}) is writing" in capsys.readouterr().err
+    assert first.wait(timeout=300) == 0
+    assert verify(out).ok
