@@ -347,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, RuntimeError) as exc:
         print(f"isingml: error: {_renamed(str(exc))}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the disk, not the arguments: a full disk, a lost mount
+        print(f"isingml: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("isingml: interrupted", file=sys.stderr)
         return 130

@@ -527,9 +527,15 @@ def generate(
             path.unlink(missing_ok=True)
             shutil.rmtree(parts, ignore_errors=True)
         if path.exists():  # resume of a complete file: check it is the same plan
-            with h5py.File(path, "r") as f:
-                if f.attrs.get("plan") != plan.to_json():
-                    raise ValueError(f"out: {path} was written with other arguments")
+            try:
+                with h5py.File(path, "r") as f:
+                    written = f.attrs.get("plan")
+            except OSError as exc:
+                raise ValueError(
+                    f"out: {path} is not a readable dataset ({exc}); pass --overwrite"
+                ) from None
+            if written != plan.to_json():
+                raise ValueError(f"out: {path} was written with other arguments")
             return path
         parts.mkdir(exist_ok=True)
         plan_file = parts / "plan.json"

@@ -303,3 +303,12 @@ def test_two_runs_at_once_the_second_refuses_and_the_first_completes(tmp_path, c
     assert f"another run (pid {first.pid}) is writing" in capsys.readouterr().err
     assert first.wait(timeout=300) == 0
     assert verify(out).ok
+
+
+def test_resume_over_a_damaged_file_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "d.h5"
+    out.write_bytes(b"not an HDF5 file")
+    assert main([*cli_args(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("isingml: error: --out: ") and "pass --overwrite" in err
+    assert out.read_bytes() == b"not an HDF5 file"
