@@ -1,6 +1,6 @@
 """Spin-configuration datasets: HDF5 schema, crash-safe generation, reading and streaming."""
 
-from isingml.data.generate import generate, parse_sizes, parse_temperatures
+from isingml.data.generation import generate, parse_sizes, parse_temperatures
 from isingml.data.reader import Dataset, VerifyReport, open_dataset, verify
 from isingml.data.schema import pack_spins, unpack_spins
 
