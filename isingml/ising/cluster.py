@@ -57,6 +57,16 @@ def bond_threshold(beta: float, J: float) -> int:
     return int(np.floor(min(max(p, 0.0), 1.0) * 2.0**32))
 
 
+@numba.njit(inline="always")
+def _join(flat, stack, top, y, want, r, threshold):
+    # Add neighbour y (flip it, push it) when it has the joining spin and its bond fires.
+    if flat[y] == want and np.int64(r) < threshold:
+        flat[y] = -flat[y]
+        stack[top] = y
+        return top + 1
+    return top
+
+
 @numba.njit(cache=True)
 def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
     n = flat.shape[0]
@@ -77,26 +87,12 @@ def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
         if flat[y0] != want and flat[y1] != want and flat[y2] != want and flat[y3] != want:
             continue
         r0, r1, r2, r3 = philox_block(x, step, TAG_WOLFF, seed, stream)
-        if flat[y0] == want and np.int64(r0) < threshold:
-            flat[y0] = -flat[y0]
-            stack[top] = y0
-            top += 1
-            size += 1
-        if flat[y1] == want and np.int64(r1) < threshold:
-            flat[y1] = -flat[y1]
-            stack[top] = y1
-            top += 1
-            size += 1
-        if flat[y2] == want and np.int64(r2) < threshold:
-            flat[y2] = -flat[y2]
-            stack[top] = y2
-            top += 1
-            size += 1
-        if flat[y3] == want and np.int64(r3) < threshold:
-            flat[y3] = -flat[y3]
-            stack[top] = y3
-            top += 1
-            size += 1
+        pushed = _join(flat, stack, top, y0, want, r0, threshold)
+        pushed = _join(flat, stack, pushed, y1, want, r1, threshold)
+        pushed = _join(flat, stack, pushed, y2, want, r2, threshold)
+        pushed = _join(flat, stack, pushed, y3, want, r3, threshold)
+        size += pushed - top
+        top = pushed
     return size
 
 
