@@ -103,7 +103,9 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--interval", type=_interval, default=10, help="sweeps between samples, or auto"
     )
-    gen.add_argument("--algorithm", default="metropolis", help="metropolis | heatbath | wolff")
+    gen.add_argument(
+        "--algorithm", default="metropolis", help="metropolis | heatbath | wolff | swendsen-wang"
+    )
     gen.add_argument("--chains", type=int, default=1, help="chains per (size, temperature)")
     gen.add_argument("--seed", type=int, default=7, help="Philox seed")
     gen.add_argument("--coupling", type=_finite_float, default=1.0, help="coupling J")
@@ -271,7 +273,7 @@ def _run_info(args: argparse.Namespace) -> int:
             stored, raw = ds.storage(L)
             total += stored
             print(
-                f"{L:>6}{len(ds.temperatures):>14}{n:>10}{stored:>16,}{stored / n:>14.1f}"
+                f"{L:>6}{len(ds.temperatures):>14}{n:>10}{stored:>16,}{stored / max(n, 1):>14.1f}"
                 f"{raw / max(stored, 1):>12.2f}x"
             )
         print(f"file size: {ds.path.stat().st_size:,} bytes; written by {a['versions']}")
@@ -347,15 +349,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, RuntimeError) as exc:
         print(f"isingml: error: {_renamed(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stdout = open(os.devnull, "w")  # silence the interpreter's final flush
+        return 0
     except OSError as exc:  # the disk, not the arguments: a full disk, a lost mount
         print(f"isingml: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("isingml: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into head and the like
-        sys.stdout = open(os.devnull, "w")  # silence the interpreter's final flush
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ output; a lock left by a process that no longer runs is taken over.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -279,27 +280,38 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
 
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
+    """Hold ``OUT.lock`` while writing ``OUT``.
+
+    The lock appears atomically with the holder's pid in it (written to a private file,
+    then hard-linked to the lock's name, which fails if the name exists). A lock whose
+    process is gone is renamed aside (only one taker can win that rename) and taken anew.
+    """
     lock = path.with_name(path.name + ".lock")
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
+    mine = path.with_name(f"{path.name}.lock.{os.getpid()}")
+    mine.write_text(str(os.getpid()))
+    try:
+        for _ in range(10):
             try:
-                pid = int(lock.read_text().strip() or "0")
-            except (OSError, ValueError):
-                pid = 0
-            if pid > 0 and _alive(pid):
-                raise RuntimeError(
-                    f"another run (pid {pid}) is writing {path}; wait for it, or remove "
-                    f"{lock} if that process is gone"
-                ) from None
-            lock.unlink(missing_ok=True)  # stale: its writer is gone
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
-        break
-    else:  # pragma: no cover - a race with another taker
-        raise RuntimeError(f"could not take the lock {lock}")
+                os.link(mine, lock)
+                break
+            except FileExistsError:
+                try:
+                    pid = int(lock.read_text().strip())
+                except (OSError, ValueError):
+                    pid = 0
+                if pid > 0 and _alive(pid):
+                    raise RuntimeError(
+                        f"another run (pid {pid}) is writing {path}; wait for it, or remove "
+                        f"{lock} if that process is gone"
+                    ) from None
+                aside = path.with_name(f"{path.name}.lock.stale.{os.getpid()}")
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(lock, aside)  # another taker may have been first
+                    aside.unlink()
+        else:  # pragma: no cover - lost the race ten times
+            raise RuntimeError(f"could not take the lock {lock}")
+    finally:
+        mine.unlink(missing_ok=True)
     try:
         yield
     finally:
@@ -364,8 +376,16 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
                     ) from None
 
         def run_dask(tasks: list[Task], plan: GenerationPlan, parts: str, bar: tqdm) -> None:
+            # Keys unique to this output, so that two datasets on one cluster never share
+            # futures.
+            prefix = (
+                "isingml-"
+                + hashlib.sha1((os.path.abspath(parts) + plan.to_json()).encode()).hexdigest()[:16]
+            )
             futures = {
-                client.submit(run_task, t, plan, parts, pure=False, key=f"isingml-{t.filename}"): t
+                client.submit(
+                    run_task, t, plan, parts, pure=False, key=f"{prefix}-{t.filename}"
+                ): t
                 for t in tasks
             }
             for future in as_completed(futures):
@@ -536,6 +556,7 @@ def generate(
                 ) from None
             if written != plan.to_json():
                 raise ValueError(f"out: {path} was written with other arguments")
+            shutil.rmtree(parts, ignore_errors=True)  # left by a kill after the rename
             return path
         parts.mkdir(exist_ok=True)
         plan_file = parts / "plan.json"
@@ -544,7 +565,10 @@ def generate(
                 f"out: {parts} holds the shards of a run with other arguments; "
                 "pass --overwrite to start again"
             )
-        plan_file.write_text(plan.to_json())
+        if not plan_file.exists():
+            tmp = parts / f"plan.json.tmp{os.getpid()}"
+            tmp.write_text(plan.to_json())
+            _durable_replace(tmp, plan_file)
         for stale in parts.glob("*.tmp*"):
             stale.unlink()
         tasks = plan.tasks()

@@ -10,7 +10,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from isingml.data.schema import COLUMNS, FORMAT, group_name, unpack_spins
+from isingml.data.schema import COLUMNS, FORMAT, REQUIRED_ATTRS, group_name, unpack_spins
 
 __all__ = ["Dataset", "VerifyReport", "open_dataset", "verify"]
 
@@ -45,9 +45,18 @@ class Dataset:
             self.attrs = attrs
             self.sizes = tuple(int(L) for L in attrs["sizes"])
             self.temperatures = np.asarray(attrs["temperatures"], dtype=np.float64)
+            missing = [k for k in REQUIRED_ATTRS if k not in attrs]
+            if missing:
+                raise ValueError(f"{self.path}: damaged dataset (attributes {missing} missing)")
             for L in self.sizes:
-                if group_name(L) not in self._file:
-                    raise ValueError(f"{self.path}: group {group_name(L)} is missing")
+                name = group_name(L)
+                if name not in self._file:
+                    raise ValueError(f"{self.path}: damaged dataset (group {name} missing)")
+                absent = [c for c in ("spins", *COLUMNS) if c not in self._file[name]]
+                if absent:
+                    raise ValueError(
+                        f"{self.path}: damaged dataset (columns {absent} missing in {name})"
+                    )
         except (OSError, KeyError) as exc:
             self._file.close()
             raise ValueError(f"{self.path}: damaged dataset ({_reason(exc)})") from None
@@ -97,17 +106,19 @@ class Dataset:
             ) from None
 
     def _rows(self, size: int, temperatures: Sequence[float] | None) -> np.ndarray:
-        t = self._column(size, "temperature")
+        index = self._column(size, "temperature_index")
         if temperatures is None:
-            return np.arange(t.size)
+            return np.arange(index.size)
         wanted = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
-        missing = [float(w) for w in wanted if not np.any(np.isclose(self.temperatures, w))]
+        # Each wanted value must name one stored temperature (to 1e-9 relative).
+        close = np.isclose(self.temperatures[None, :], wanted[:, None], rtol=1e-9, atol=0.0)
+        missing = [float(w) for w, row in zip(wanted, close, strict=True) if not row.any()]
         if missing:
             raise ValueError(
                 f"temperatures {missing} are not in the dataset (it has "
                 f"{np.round(self.temperatures, 6).tolist()})"
             )
-        return np.flatnonzero(np.any(np.isclose(t[:, None], wanted[None, :]), axis=1))
+        return np.flatnonzero(np.isin(index, np.flatnonzero(close.any(axis=0))))
 
     # -- data ------------------------------------------------------------------------
     def spins(

@@ -12,7 +12,8 @@ One file per dataset, readable with plain h5py or ``h5dump``::
         energy             float64 (n,)   energy per spin
         magnetization      float64 (n,)   magnetization per spin
         chain              int32 (n,)
-        sweep              int64 (n,)     sweeps after thermalization
+        sweep              int64 (n,)     sweeps since sampling began (after thermalization,
+                                          the auto-interval pilot and Wolff calibration)
 
 Rows are ordered by (temperature index, chain, sample). Every column is chunked (one
 sample per row, about 256 KiB per spins chunk), gzip-compressed with shuffle, and
@@ -32,6 +33,7 @@ __all__ = [
     "COLUMNS",
     "FORMAT",
     "FORMAT_VERSION",
+    "REQUIRED_ATTRS",
     "SPIN_ENCODING",
     "create_columns",
     "group_name",
@@ -45,6 +47,26 @@ FORMAT_VERSION = 1
 SPIN_ENCODING = (
     "np.packbits(s > 0) of each L x L configuration in row-major order, big-endian bit "
     "order, zero-padded to whole bytes: bit 1 is spin +1, bit 0 is spin -1"
+)
+
+#: Root attributes every dataset file carries.
+REQUIRED_ATTRS = (
+    "format",
+    "format_version",
+    "sizes",
+    "temperatures",
+    "samples",
+    "chains",
+    "thermalize",
+    "interval",
+    "algorithm",
+    "seed",
+    "J",
+    "h",
+    "spin_encoding",
+    "plan",
+    "versions",
+    "created",
 )
 
 #: Column name -> dtype, besides ``spins``.

@@ -70,6 +70,20 @@ def check_spins(spins: object, L: int | None = None, name: str = "initial") -> n
     return np.ascontiguousarray(spins).copy()
 
 
+#: Largest inverse temperature accepted: far beyond any physics, small enough that
+#: ``beta * dE`` stays finite.
+MAX_BETA = 1e100
+
+
+def _beta_of(name: str, value: object) -> float:
+    x = check_positive(name, value)
+    beta = 1.0 / x if name == "T" else x
+    if not beta <= MAX_BETA:
+        limit = f">= {1 / MAX_BETA:g}" if name == "T" else f"<= {MAX_BETA:g}"
+        raise ValueError(f"{name} must be {limit}, got {x}")
+    return beta
+
+
 class IsingModel:
     """The 2D Ising model ``H = -J sum_<ij> s_i s_j - h sum_i s_i`` on an L x L torus.
 
@@ -129,9 +143,9 @@ class IsingModel:
         self._L = check_lattice_size(L)
         if (T is None) == (beta is None):
             raise ValueError(f"give exactly one of T and beta, got T={T!r}, beta={beta!r}")
-        self._beta = 1.0 / check_positive("T", T) if T is not None else 0.0
+        self._beta = _beta_of("T", T) if T is not None else 0.0
         if beta is not None:
-            self._beta = check_positive("beta", beta)
+            self._beta = _beta_of("beta", beta)
         self._J = check_finite("J", J, nonzero=True)
         self._h = check_finite("h", h)
         self._seed = validate_seed(seed)
@@ -171,7 +185,7 @@ class IsingModel:
 
     @T.setter
     def T(self, value: float) -> None:
-        self._beta = 1.0 / check_positive("T", value)
+        self._beta = _beta_of("T", value)
         self._tables.clear()
 
     @property
@@ -181,7 +195,7 @@ class IsingModel:
 
     @beta.setter
     def beta(self, value: float) -> None:
-        self._beta = check_positive("beta", value)
+        self._beta = _beta_of("beta", value)
         self._tables.clear()
 
     @property
@@ -332,6 +346,11 @@ class IsingModel:
         n_meas = check_int("n_measurements", n_measurements, minimum=0)
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
         threads = self._check_update(algorithm, threads)
+        if n_meas == 0:  # nothing to measure: the chain does not move
+            empty = np.empty(0)
+            if return_spins:
+                return empty, empty.copy(), np.empty((0, self._L, self._L), dtype=np.int8)
+            return empty, empty.copy()
         snaps = np.empty((n_meas, *self._cb.shape), dtype=np.int8) if return_spins else None
         bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps)
         n = self.n_spins

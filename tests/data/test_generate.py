@@ -312,3 +312,33 @@ def test_resume_over_a_damaged_file_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("isingml: error: --out: ") and "pass --overwrite" in err
     assert out.read_bytes() == b"not an HDF5 file"
+
+
+def test_a_file_missing_attributes_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "bare.h5"
+    with h5py.File(bad, "w") as f:
+        f.attrs["format"] = "isingml-spin-dataset"
+        f.attrs["sizes"] = [4]
+        f.attrs["temperatures"] = [2.0]
+        f.create_group("L4")
+    for command in ("info", "verify"):
+        assert main([command, str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "damaged dataset" in err[0], err
+
+
+def test_temperatures_are_matched_exactly(tmp_path):
+    out = generate(tmp_path / "close.h5", "4", "2.0,2.00001", 3, thermalize=5, progress=False)
+    with open_dataset(out) as ds:
+        assert ds.spins(4, temperatures=[2.0]).shape[0] == 3
+        with pytest.raises(ValueError, match="not in the dataset"):
+            ds.spins(4, temperatures=[2.000005])
+
+
+def test_leftover_shards_of_a_finished_run_are_cleaned_on_resume(tmp_path):
+    out = generate(tmp_path / "d.h5", "4", "2.0", 3, thermalize=5, progress=False)
+    parts = tmp_path / "d.h5.parts"
+    parts.mkdir()
+    (parts / "L4_T0000_c0000.h5").write_bytes(b"x")  # as if killed after the rename
+    generate(out, "4", "2.0", 3, thermalize=5, resume=True, progress=False)
+    assert not parts.exists()

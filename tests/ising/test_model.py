@@ -242,3 +242,21 @@ def test_sample_returns_the_configurations_it_measured(algorithm):
     e2, _ = twin.sample(5, 2, algorithm)
     np.testing.assert_array_equal(e, e2)
     np.testing.assert_array_equal(twin.spins, model.spins)
+
+
+def test_sample_with_no_measurements_leaves_the_chain_alone():
+    model = IsingModel(8, 2.0, seed=3)
+    before = model.spins
+    e, m, s = model.sample(0, 5, return_spins=True)
+    assert e.size == m.size == s.shape[0] == 0
+    assert model.step == 0
+    np.testing.assert_array_equal(model.spins, before)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"T": 1e-310}, r"T must be >= 1e-100"), ({"beta": 1e200}, r"beta must be <= 1e\+100")],
+)
+def test_absurd_temperatures_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        IsingModel(4, **kwargs)
