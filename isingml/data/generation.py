@@ -285,6 +285,8 @@ def _lock(path: Path) -> Iterator[None]:
     The lock appears atomically with the holder's pid in it (written to a private file,
     then hard-linked to the lock's name, which fails if the name exists). A lock whose
     process is gone is renamed aside (only one taker can win that rename) and taken anew.
+    Liveness is checked with the pid on this host: runs started from several hosts on a
+    shared file system must not target the same output at once.
     """
     lock = path.with_name(path.name + ".lock")
     mine = path.with_name(f"{path.name}.lock.{os.getpid()}")
