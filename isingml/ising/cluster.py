@@ -152,7 +152,7 @@ def wolff_sample(
     seed: int,
     stream: int,
     stack: np.ndarray,
-    snapshots: np.ndarray | None = None,
+    snapshots: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """``n_meas`` times: ``per_meas`` Wolff updates, then one measurement.
 
@@ -170,8 +170,8 @@ def wolff_sample(
         Philox key.
     stack : ndarray of int64, shape (N,)
         Work space.
-    snapshots : ndarray of int8, shape (n_meas, 2, L, L // 2), optional
-        Filled with a copy of the lattice at each measurement.
+    snapshots : ndarray of int8, shape (n_meas or 0, 2, L, L // 2)
+        Filled with a copy of the lattice at each measurement (length 0: no copies).
 
     Returns
     -------
@@ -195,7 +195,7 @@ def wolff_sample(
         stack,
         bonds,
         mags,
-        np.empty((0, *cb.shape), dtype=cb.dtype) if snapshots is None else snapshots,
+        snapshots,
     )
     return bonds, mags, int(flipped)
 
@@ -342,7 +342,7 @@ def swendsen_wang_sample(
     seed: int,
     stream: int,
     parent: np.ndarray,
-    snapshots: np.ndarray | None = None,
+    snapshots: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n_meas`` times: ``per_meas`` Swendsen–Wang updates, then one measurement.
 
@@ -360,8 +360,8 @@ def swendsen_wang_sample(
         Philox key.
     parent : ndarray of int64, shape (N,)
         Work space.
-    snapshots : ndarray of int8, shape (n_meas, 2, L, L // 2), optional
-        Filled with a copy of the lattice at each measurement.
+    snapshots : ndarray of int8, shape (n_meas or 0, 2, L, L // 2)
+        Filled with a copy of the lattice at each measurement (length 0: no copies).
 
     Returns
     -------
@@ -385,6 +385,6 @@ def swendsen_wang_sample(
         parent,
         bonds,
         mags,
-        np.empty((0, *cb.shape), dtype=cb.dtype) if snapshots is None else snapshots,
+        snapshots,
     )
     return bonds, mags

@@ -28,7 +28,7 @@ import numpy as np
 from isingml.ising.lattice import bond_sum, magnetization_sum
 from isingml.random import MASK32, TAG_METROPOLIS, philox4x32, threshold_uint32
 
-__all__ = ["acceptance_table", "metropolis_sample", "metropolis_sweeps", "thresholds32"]
+__all__ = ["acceptance_table", "metropolis_sample", "thresholds32"]
 
 _S32 = np.uint64(32)
 
@@ -233,11 +233,11 @@ def _sample_parallel(
     t,
     seed,
     stream,
-    n_chunks,
     bonds,
     mags,
     snaps,
     buf_size,
+    n_chunks,
 ):
     L = cb.shape[1]
     step = first_step
@@ -273,8 +273,8 @@ def metropolis_sample(
     thresholds: tuple,
     seed: int,
     stream: int,
-    threads: int = 1,
-    snapshots: np.ndarray | None = None,
+    threads: int,
+    snapshots: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sweep and measure: ``n_meas`` times, ``interval`` sweeps then one measurement.
 
@@ -295,8 +295,9 @@ def metropolis_sample(
     threads : int
         Threads to share the rows among; 1 runs the serial kernel. The result does not
         depend on this number.
-    snapshots : ndarray of int8, shape (n_meas, 2, L, L // 2), optional
-        Filled with a copy of the lattice at each measurement.
+    snapshots : ndarray of int8, shape (n_meas or 0, 2, L, L // 2)
+        Filled with a copy of the lattice at each measurement; pass a length-0 array to
+        skip the copies.
 
     Returns
     -------
@@ -306,77 +307,15 @@ def metropolis_sample(
     bonds = np.zeros(n_meas, dtype=np.int64)
     mags = np.zeros(n_meas, dtype=np.int64)
     new_spin = _new_spin_symmetric if len(thresholds) == 5 else _new_spin_general
-    buf_size = _buffer_size(cb.shape[2])
-    snaps = _no_snapshots(cb) if snapshots is None else snapshots
+    args = (cb, n_meas, interval, first_step, new_spin, thresholds, seed, stream)
+    args += (bonds, mags, snapshots, _buffer_size(cb.shape[2]))
     if threads <= 1:
-        _sample_serial(
-            cb,
-            n_meas,
-            interval,
-            first_step,
-            new_spin,
-            thresholds,
-            seed,
-            stream,
-            bonds,
-            mags,
-            snaps,
-            buf_size,
-        )
+        _sample_serial(*args)
     else:
-        n_chunks = min(cb.shape[1], threads)
         previous = numba.get_num_threads()
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            _sample_parallel(
-                cb,
-                n_meas,
-                interval,
-                first_step,
-                new_spin,
-                thresholds,
-                seed,
-                stream,
-                n_chunks,
-                bonds,
-                mags,
-                snaps,
-                buf_size,
-            )
+            _sample_parallel(*args, min(cb.shape[1], threads))
         finally:
             numba.set_num_threads(previous)
     return bonds, mags
-
-
-def _no_snapshots(cb: np.ndarray) -> np.ndarray:
-    return np.empty((0, *cb.shape), dtype=cb.dtype)
-
-
-def metropolis_sweeps(
-    cb: np.ndarray,
-    n_sweeps: int,
-    first_step: int,
-    table: np.ndarray,
-    seed: int,
-    stream: int,
-    threads: int = 1,
-) -> None:
-    """Run ``n_sweeps`` checkerboard sweeps in place (kernel driver; no validation).
-
-    Parameters
-    ----------
-    cb : ndarray of int8, shape (2, L, L // 2)
-        Spins in the checkerboard layout; updated in place.
-    n_sweeps : int
-        Number of full sweeps (black then white).
-    first_step : int
-        Sweep counter of the first sweep.
-    table : ndarray of int64, shape (2, 5)
-        From :func:`acceptance_table`.
-    seed, stream : int
-        Philox key.
-    threads : int
-        Threads to share the rows among; the result does not depend on it.
-    """
-    if n_sweeps > 0:
-        metropolis_sample(cb, 0, n_sweeps, first_step, thresholds32(table), seed, stream, threads)

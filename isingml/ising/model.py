@@ -351,7 +351,7 @@ class IsingModel:
             if return_spins:
                 return empty, empty.copy(), np.empty((0, self._L, self._L), dtype=np.int8)
             return empty, empty.copy()
-        snaps = np.empty((n_meas, *self._cb.shape), dtype=np.int8) if return_spins else None
+        snaps = np.empty((n_meas if return_spins else 0, *self._cb.shape), dtype=np.int8)
         bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps)
         n = self.n_spins
         m = mags / n
@@ -387,6 +387,8 @@ class IsingModel:
         threads: int,
         snapshots: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
+        if snapshots is None:
+            snapshots = np.empty((0, *self._cb.shape), dtype=np.int8)
         # n_meas blocks of `per` updates, measuring after each; n_meas = 0: `per` updates.
         if algorithm in ("metropolis", "heatbath"):
             t = self._tables.get(algorithm)
