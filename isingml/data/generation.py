@@ -3,8 +3,9 @@
 Work is split into tasks, one per (size, temperature, chain). A task writes its own shard
 ``OUT.parts/L{L}_T{t}_c{c}.h5`` under a temporary name, flushes it to disk and renames it
 atomically, so a crash, a kill or a full disk at any moment leaves every completed shard
-readable. The dataset file is assembled from the complete shards by copying (into
-``OUT.tmp``, renamed over ``OUT`` when whole), after which the shards are removed.
+readable. The dataset file is assembled from the complete shards by copying them, in
+canonical order and while later tasks still run, into ``OUT.tmp``, which is renamed over
+``OUT`` when whole; only then are the shards removed.
 ``resume=True`` redoes only missing shards; since the random numbers of a task come from
 Philox keyed by ``(seed, task index)``, the result is bit for bit that of an uninterrupted
 run, whatever the number of workers or the order in which tasks ran.
@@ -20,9 +21,11 @@ import hashlib
 import json
 import math
 import os
+import queue
 import shutil
+import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,13 +34,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from isingml._validation import check_choice, check_finite, check_int, check_lattice_size
+from isingml.data.chunks import ChunkedColumnWriter
 from isingml.data.schema import (
     FORMAT,
     FORMAT_VERSION,
     SPIN_ENCODING,
     create_columns,
     group_name,
-    pack_spins,
     utc_now,
     versions,
 )
@@ -270,8 +273,10 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
         f.create_dataset("sweep", data=interval * np.arange(1, n + 1, dtype=np.int64))
         for start in range(0, n, block):
             stop = min(n, start + block)
-            e, m, spins = model.sample(stop - start, per, plan.algorithm, return_spins=True)
-            packed[start:stop] = pack_spins(spins)
+            e, m, spins = model.sample(
+                stop - start, per, plan.algorithm, return_spins=True, packed=True
+            )
+            packed[start:stop] = spins
             energy[start:stop] = e
             magnet[start:stop] = m
     _durable_replace(tmp, final)
@@ -330,10 +335,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run_serial(tasks: list[Task], plan: GenerationPlan, parts: str, bar: tqdm) -> None:
+def _run_serial(
+    tasks: list[Task], plan: GenerationPlan, parts: str, done: Callable[[Task], None]
+) -> None:
     for task in tasks:
         run_task(task, plan, parts)
-        bar.update(task.samples)
+        done(task)
 
 
 @contextlib.contextmanager
@@ -377,7 +384,9 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
                         f"scheduler: cannot reach {scheduler} ({type(exc).__name__})"
                     ) from None
 
-        def run_dask(tasks: list[Task], plan: GenerationPlan, parts: str, bar: tqdm) -> None:
+        def run_dask(
+            tasks: list[Task], plan: GenerationPlan, parts: str, done: Callable[[Task], None]
+        ) -> None:
             # Keys unique to this output, so that two datasets on one cluster never share
             # futures.
             prefix = (
@@ -392,53 +401,119 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
             }
             for future in as_completed(futures):
                 future.result()  # a failed task raises here
-                bar.update(futures[future].samples)
+                done(futures[future])
 
         yield run_dask
 
 
-def _assemble(path: Path, plan: GenerationPlan, parts: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    n_t = len(plan.temperatures)
-    with h5py.File(tmp, "w") as f:
-        attrs = f.attrs
-        attrs["format"] = FORMAT
-        attrs["format_version"] = FORMAT_VERSION
-        attrs["sizes"] = np.array(plan.sizes, dtype=np.int64)
-        attrs["temperatures"] = np.array(plan.temperatures)
-        attrs["samples"] = plan.samples
-        attrs["chains"] = plan.chains
-        attrs["thermalize"] = plan.thermalize
-        attrs["interval"] = str(plan.interval) if plan.interval == "auto" else plan.interval
-        attrs["algorithm"] = plan.algorithm
-        attrs["seed"] = plan.seed
-        attrs["J"] = plan.J
-        attrs["h"] = plan.h
-        attrs["spin_encoding"] = SPIN_ENCODING
-        attrs["random_numbers"] = (
-            "Philox4x32-10, key (seed, task index), tasks ordered by (size, temperature, chain)"
-        )
-        attrs["plan"] = plan.to_json()
-        attrs["versions"] = versions()
-        attrs["created"] = utc_now()
+def _write_attrs(f: h5py.File, plan: GenerationPlan) -> None:
+    attrs = f.attrs
+    attrs["format"] = FORMAT
+    attrs["format_version"] = FORMAT_VERSION
+    attrs["sizes"] = np.array(plan.sizes, dtype=np.int64)
+    attrs["temperatures"] = np.array(plan.temperatures)
+    attrs["samples"] = plan.samples
+    attrs["chains"] = plan.chains
+    attrs["thermalize"] = plan.thermalize
+    attrs["interval"] = str(plan.interval) if plan.interval == "auto" else plan.interval
+    attrs["algorithm"] = plan.algorithm
+    attrs["seed"] = plan.seed
+    attrs["J"] = plan.J
+    attrs["h"] = plan.h
+    attrs["spin_encoding"] = SPIN_ENCODING
+    attrs["random_numbers"] = (
+        "Philox4x32-10, key (seed, task index), tasks ordered by (size, temperature, chain)"
+    )
+    attrs["plan"] = plan.to_json()
+    attrs["versions"] = versions()
+    attrs["created"] = utc_now()
+
+
+class _Assembler:
+    """Copy complete shards into ``OUT.tmp`` in canonical order on a background thread.
+
+    Copying and compressing overlap the simulation of the tasks still running (the kernels
+    release the GIL), so a serial run spends little time on HDF5 after its last task.
+    ``OUT.tmp`` is scratch: the shards stay the durable record until :meth:`finish` has
+    renamed the whole file over ``OUT``, and a new run rewrites ``OUT.tmp`` from the start.
+    """
+
+    _STOP = -1
+
+    def __init__(self, path: Path, plan: GenerationPlan, parts: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.plan = plan
+        self.parts = parts
+        self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._copied = 0
+        self._thread = threading.Thread(target=self._run, name="isingml-assemble", daemon=True)
+        self._thread.start()
+
+    def add(self, task: Task) -> None:
+        """Hand over a task whose shard is complete."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(task.index)
+
+    def finish(self) -> None:
+        """Copy what is left, check that every task arrived, and replace ``OUT``."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._copied != len(self.plan.tasks()):  # pragma: no cover - a bug, not a state
+            raise RuntimeError(f"{self._copied} of {len(self.plan.tasks())} shards assembled")
+        _durable_replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        """Stop copying and remove ``OUT.tmp`` (the shards are kept for a resume)."""
+        self._queue.put(self._STOP)
+        self._thread.join()
+        self.tmp.unlink(missing_ok=True)
+
+    def _run(self) -> None:
+        try:
+            with h5py.File(self.tmp, "w") as f:
+                self._assemble(f)
+        except BaseException as exc:  # handed to the main thread by add() and finish()
+            self._error = exc
+
+    def _assemble(self, f: h5py.File) -> None:
+        plan = self.plan
         tasks = plan.tasks()
+        _write_attrs(f, plan)
+        writers: dict[int, dict[str, ChunkedColumnWriter]] = {}
         for L in plan.sizes:
             g = f.create_group(group_name(L))
-            create_columns(g, L, n_t * plan.samples, plan.compression)
-            row = 0
-            for task in (t for t in tasks if t.L == L):
-                n = task.samples
-                with h5py.File(parts / task.filename, "r") as s:
-                    step = max(1, _BLOCK_BYTES // s["spins"].shape[1])
-                    for a in range(0, n, step):
-                        b = min(n, a + step)
-                        for name in ("spins", "energy", "magnetization", "sweep"):
-                            g[name][row + a : row + b] = s[name][a:b]
-                g["temperature"][row : row + n] = task.temperature
-                g["temperature_index"][row : row + n] = task.temperature_index
-                g["chain"][row : row + n] = task.chain
-                row += n
-    _durable_replace(tmp, path)
+            create_columns(g, L, len(plan.temperatures) * plan.samples, plan.compression)
+            writers[L] = {name: ChunkedColumnWriter(g[name]) for name in g}
+        ready: set[int] = set()
+        while self._copied < len(tasks):
+            item = self._queue.get()
+            if item is None or item == self._STOP:
+                return
+            ready.add(item)
+            while self._copied in ready:
+                task = tasks[self._copied]
+                self._copy(task, writers[task.L])
+                self._copied += 1
+                if self._copied == len(tasks) or tasks[self._copied].L != task.L:
+                    for writer in writers[task.L].values():
+                        writer.close()
+
+    def _copy(self, task: Task, writers: dict[str, ChunkedColumnWriter]) -> None:
+        n = task.samples
+        with h5py.File(self.parts / task.filename, "r") as s:
+            step = max(1, _BLOCK_BYTES // s["spins"].shape[1])
+            for a in range(0, n, step):
+                b = min(n, a + step)
+                for name in ("spins", "energy", "magnetization", "sweep"):
+                    writers[name].append(s[name][a:b])
+        writers["temperature"].append(task.temperature, n)
+        writers["temperature_index"].append(task.temperature_index, n)
+        writers["chain"].append(task.chain, n)
 
 
 def _check_output(path: Path, resume: bool, overwrite: bool) -> None:
@@ -576,14 +651,28 @@ def generate(
         tasks = plan.tasks()
         todo = [t for t in tasks if not (parts / t.filename).exists()]
         total = sum(t.samples for t in tasks)
-        with tqdm(
-            total=total,
-            initial=total - sum(t.samples for t in todo),
-            disable=not progress,
-            unit="sample",
-            desc=path.name,
-        ) as bar:
-            run_all(todo, plan, str(parts), bar)
-        _assemble(path, plan, parts)
+        pending = {t.index for t in todo}
+        assembler = _Assembler(path, plan, parts)
+        try:
+            for task in tasks:
+                if task.index not in pending:
+                    assembler.add(task)
+            with tqdm(
+                total=total,
+                initial=total - sum(t.samples for t in todo),
+                disable=not progress,
+                unit="sample",
+                desc=path.name,
+            ) as bar:
+
+                def done(task: Task) -> None:
+                    assembler.add(task)
+                    bar.update(task.samples)
+
+                run_all(todo, plan, str(parts), done)
+            assembler.finish()
+        except BaseException:
+            assembler.abort()
+            raise
         shutil.rmtree(parts, ignore_errors=True)
     return path

@@ -67,7 +67,7 @@ def _join(flat, stack, top, y, want, r, threshold):
     return top
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
     n = flat.shape[0]
     r0, r1, _, _ = philox_block(0, step, TAG_WOLFF_SEED, seed, stream)
@@ -96,7 +96,7 @@ def _wolff_update(flat, L, H, sign_j, threshold, step, seed, stream, stack):
     return size
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _wolff_run(
     flat, L, H, sign_j, threshold, max_updates, min_flips, first_step, seed, stream, stack
 ):
@@ -111,7 +111,7 @@ def _wolff_run(
     return done, flipped
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _wolff_sample(
     flat,
     cb,
@@ -301,7 +301,7 @@ def _sw_update(flat, L, H, n, half, sign_j, threshold, step, seed, stream, paren
     return n_clusters_total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sw_sample(
     flat,
     cb,

@@ -23,6 +23,7 @@ __all__ = [
     "from_checkerboard",
     "magnetization_sum",
     "neighbours",
+    "packed_from_checkerboard",
     "to_checkerboard",
 ]
 
@@ -68,6 +69,66 @@ def from_checkerboard(cb: np.ndarray) -> np.ndarray:
     return spins
 
 
+def packed_from_checkerboard(cb: np.ndarray) -> np.ndarray:
+    """Bit-pack ``(n, 2, L, L // 2)`` checkerboard snapshots straight to ``np.packbits`` form.
+
+    The result equals ``np.packbits(from_checkerboard(cb).reshape(n, -1) > 0, axis=1)``
+    (row-major sites, big-endian bit order, bit 1 for spin +1) without the unpacked copy.
+
+    Parameters
+    ----------
+    cb : ndarray of int8, shape (n, 2, L, L // 2)
+
+    Returns
+    -------
+    ndarray of uint8, shape (n, ceil(L * L / 8))
+    """
+    n, _, L, _ = cb.shape
+    out = np.zeros((n, (L * L + 7) // 8), dtype=np.uint8)
+    if L % 8 == 0:
+        _pack_rows_aligned(cb, out)
+    else:
+        _pack_sites(cb, out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_rows_aligned(cb, out):
+    # L % 8 == 0: byte b of row i holds columns 8 b .. 8 b + 7, which alternate colour
+    # (first the colour with (i + j) even at j = 8 b, that is colour i % 2) and are
+    # entries 4 b .. 4 b + 3 of the two colours' row i.
+    L = cb.shape[2]
+    per_row = L // 8
+    for s in range(cb.shape[0]):
+        for i in range(L):
+            first = cb[s, i % 2, i]
+            second = cb[s, 1 - i % 2, i]
+            row = out[s, i * per_row : (i + 1) * per_row]
+            for b in range(per_row):
+                k = 4 * b
+                row[b] = (
+                    (np.uint8(first[k] > 0) << 7)
+                    | (np.uint8(second[k] > 0) << 6)
+                    | (np.uint8(first[k + 1] > 0) << 5)
+                    | (np.uint8(second[k + 1] > 0) << 4)
+                    | (np.uint8(first[k + 2] > 0) << 3)
+                    | (np.uint8(second[k + 2] > 0) << 2)
+                    | (np.uint8(first[k + 3] > 0) << 1)
+                    | np.uint8(second[k + 3] > 0)
+                )
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_sites(cb, out):
+    L = cb.shape[2]
+    for s in range(cb.shape[0]):
+        for i in range(L):
+            for j in range(L):
+                if cb[s, (i + j) % 2, i, j // 2] > 0:
+                    p = i * L + j
+                    out[s, p // 8] |= np.uint8(1 << (7 - p % 8))
+
+
 @numba.njit(inline="always")
 def neighbours(site, L, H):
     """The four neighbours of a site, as linear indices into the flattened layout.
@@ -101,7 +162,7 @@ def neighbours(site, L, H):
     return up, dn, row + k, side
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def bond_sum(cb):
     """Sum of ``s_i s_j`` over all 2 N nearest-neighbour bonds.
 
@@ -137,7 +198,7 @@ def bond_sum(cb):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def magnetization_sum(cb):
     """Sum of all spins.
 

@@ -182,7 +182,7 @@ def _half_sweep_rows(cb, c, row_start, row_stop, buf, step, new_spin, t, seed, s
             )
 
 
-@numba.njit
+@numba.njit(nogil=True)
 def _sample_serial(
     cb, n_meas, interval, first_step, new_spin, t, seed, stream, bonds, mags, snaps, buf_size
 ):
@@ -223,7 +223,7 @@ def _row_sums(cb, i):
     return acc, msum
 
 
-@numba.njit(parallel=True)
+@numba.njit(parallel=True, nogil=True)
 def _sample_parallel(
     cb,
     n_meas,

@@ -21,6 +21,7 @@ from isingml.ising.lattice import (
     bond_sum,
     from_checkerboard,
     magnetization_sum,
+    packed_from_checkerboard,
     to_checkerboard,
 )
 from isingml.ising.metropolis import acceptance_table, metropolis_sample, thresholds32
@@ -322,6 +323,7 @@ class IsingModel:
         algorithm: str = "metropolis",
         threads: int | None = None,
         return_spins: bool = False,
+        packed: bool = False,
     ) -> tuple[np.ndarray, ...]:
         """Alternate updates and measurements inside the kernels (no Python per sample).
 
@@ -335,13 +337,17 @@ class IsingModel:
             As in :meth:`update`.
         return_spins : bool
             Also return the configuration at each measurement.
+        packed : bool
+            With ``return_spins``, give the configurations bit-packed as datasets store
+            them (``np.packbits`` of ``s > 0`` per configuration, 8x less memory).
 
         Returns
         -------
         energy, magnetization : ndarray of float64, shape (n_measurements,)
             Per spin, after each block of updates.
         spins : ndarray of int8, shape (n_measurements, L, L)
-            Only with ``return_spins``.
+            Only with ``return_spins``; uint8 of shape ``(n_measurements, ceil(L*L/8))``
+            with ``packed``.
         """
         n_meas = check_int("n_measurements", n_measurements, minimum=0)
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
@@ -349,7 +355,9 @@ class IsingModel:
         if n_meas == 0:  # nothing to measure: the chain does not move
             empty = np.empty(0)
             if return_spins:
-                return empty, empty.copy(), np.empty((0, self._L, self._L), dtype=np.int8)
+                snaps = np.empty((0, *self._cb.shape), dtype=np.int8)
+                spins = packed_from_checkerboard(snaps) if packed else from_checkerboard(snaps)
+                return empty, empty.copy(), spins
             return empty, empty.copy()
         snaps = np.empty((n_meas if return_spins else 0, *self._cb.shape), dtype=np.int8)
         bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps)
@@ -357,7 +365,8 @@ class IsingModel:
         m = mags / n
         energy = -self._J * bonds / n - self._h * m
         if return_spins:
-            return energy, m, from_checkerboard(snaps)
+            spins = packed_from_checkerboard(snaps) if packed else from_checkerboard(snaps)
+            return energy, m, spins
         return energy, m
 
     def _run(self, n: int, algorithm: str, threads: int, min_flips: int | None) -> int:

@@ -342,3 +342,27 @@ def test_leftover_shards_of_a_finished_run_are_cleaned_on_resume(tmp_path):
     (parts / "L4_T0000_c0000.h5").write_bytes(b"x")  # as if killed after the rename
     generate(out, "4", "2.0", 3, thermalize=5, resume=True, progress=False)
     assert not parts.exists()
+
+
+def test_a_failing_task_keeps_the_shards_and_leaves_no_partial_file(
+    tmp_path, reference, monkeypatch
+):
+    from isingml.data import generation
+
+    out = tmp_path / "failed.h5"
+    real = generation.run_task
+
+    def fail_at_the_fifth(task, plan, parts):
+        if task.index == 4:
+            raise OSError(28, "No space left on device")
+        return real(task, plan, parts)
+
+    monkeypatch.setattr(generation, "run_task", fail_at_the_fifth)
+    with pytest.raises(OSError, match="No space left"):
+        generate(out, progress=False, **ARGS)
+    assert not out.exists() and not (tmp_path / "failed.h5.tmp").exists()
+    assert len(list((tmp_path / "failed.h5.parts").glob("L*.h5"))) == 4
+    monkeypatch.setattr(generation, "run_task", real)
+    generate(out, resume=True, progress=False, **ARGS)
+    assert_same_columns(out, reference)
+    assert not (tmp_path / "failed.h5.parts").exists()

@@ -13,6 +13,7 @@ from isingml.ising.lattice import (
     from_checkerboard,
     magnetization_sum,
     neighbours,
+    packed_from_checkerboard,
     to_checkerboard,
 )
 
@@ -30,6 +31,15 @@ def test_checkerboard_round_trip_and_observables(L):
     # E = -J * bond_sum - h * M, with each of the 2N bonds once.
     assert -bond_sum(cb) == energy_naive(s, 1.0, 0.0)
     assert magnetization_sum(cb) == s.sum()
+
+
+@pytest.mark.parametrize("L", [2, 4, 6, 8, 10, 16, 30, 64])
+def test_packed_snapshots_equal_packbits_of_the_lattice(L):
+    # L % 8 == 0 takes the row-aligned kernel, the others the per-site one.
+    lattices = np.stack([random_lattice(L, seed) for seed in range(3)])
+    cb = np.stack([to_checkerboard(s) for s in lattices])
+    expected = np.packbits(lattices.reshape(3, -1) > 0, axis=1)
+    np.testing.assert_array_equal(packed_from_checkerboard(cb), expected)
 
 
 @pytest.mark.parametrize("L", [2, 4, 6, 8])
@@ -242,6 +252,16 @@ def test_sample_returns_the_configurations_it_measured(algorithm):
     e2, _ = twin.sample(5, 2, algorithm)
     np.testing.assert_array_equal(e, e2)
     np.testing.assert_array_equal(twin.spins, model.spins)
+
+
+@pytest.mark.parametrize("L", [6, 8])
+def test_sample_can_return_packed_configurations(L):
+    e, m, spins = IsingModel(L, 2.3, seed=4).sample(4, 1, return_spins=True)
+    assert m.shape == (4,)
+    e2, _, packed = IsingModel(L, 2.3, seed=4).sample(4, 1, return_spins=True, packed=True)
+    np.testing.assert_array_equal(e, e2)
+    assert packed.shape == (4, (L * L + 7) // 8) and packed.dtype == np.uint8
+    np.testing.assert_array_equal(np.packbits(spins.reshape(4, -1) > 0, axis=1), packed)
 
 
 def test_sample_with_no_measurements_leaves_the_chain_alone():
