@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Sequence
 
 from isingml import __version__
+from isingml.hopfield import command as hopfield_command
 
 __all__ = ["main"]
 
@@ -124,6 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="check a dataset: checksums, and energy/magnetization recomputed from spins",
     )
     ver.add_argument("file", help="dataset file")
+    hopfield_command.add_parser(sub)
     return parser
 
 
@@ -313,6 +315,9 @@ def _renamed(message: str) -> str:
         ("sizes must", "--sizes must"),
         ("temperatures must", "--temperatures must"),
         ("out:", "--out:"),
+        ("n_units must", "--units must"),
+        ("alphas must", "--alphas must"),
+        ("corruption must", "--corruption must"),
     ):
         if message.startswith(name):
             return flag + message[len(name) :]
@@ -341,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "generate": _run_generate,
             "info": _run_info,
             "verify": _run_verify,
+            "hopfield": hopfield_command.run,
         }
         return commands[args.command](args)
     except _UsageError as exc:

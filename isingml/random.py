@@ -35,6 +35,8 @@ import numpy as np
 
 __all__ = [
     "MASK32",
+    "TAG_HOPFIELD_GLAUBER",
+    "TAG_HOPFIELD_ORDER",
     "TAG_METROPOLIS",
     "TAG_SWENDSEN_WANG",
     "TAG_WOLFF",
@@ -69,6 +71,8 @@ TAG_WOLFF = 0x20
 TAG_WOLFF_SEED = 0x21
 TAG_SWENDSEN_WANG = 0x30
 TAG_INITIAL_STATE = 0x40
+TAG_HOPFIELD_ORDER = 0x50
+TAG_HOPFIELD_GLAUBER = 0x51
 
 
 def philox4x32_source(c0, c1, c2, c3, k0, k1):

@@ -1,0 +1,170 @@
+"""The ``isingml hopfield`` command: the Fig. 2 demo and the capacity curve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_parser", "run"]
+
+
+def _alphas(text: str) -> np.ndarray:
+    try:
+        if ":" in text:
+            start, stop, count = text.split(":")
+            return np.linspace(float(start), float(stop), int(count))
+        return np.array([float(a) for a in text.split(",") if a.strip()])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected start:stop:count or a,b,c, got {text!r}"
+        ) from None
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``hopfield demo`` and ``hopfield capacity`` to the command's subparsers."""
+    hop = sub.add_parser("hopfield", help="Hopfield networks: the Fig. 2 demo, capacity")
+    what = hop.add_subparsers(dest="hopfield_command", metavar="ACTION", parser_class=type(hop))
+    what.required = True
+    demo = what.add_parser(
+        "demo",
+        help="recall of 4x4 stripes from blanked probes (the primer's Fig. 2)",
+        description="Store vertical and horizontal 4x4 stripes with the Hebb rule, recall "
+        "them from partly unknown probes, and show the extreme probe that ends in a state "
+        "that was never stored.",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="Philox seed of the update order")
+    demo.add_argument("--out", default="hopfield_demo.png", help="figure file to write")
+    demo.add_argument("--json", action="store_true", help="print one JSON object")
+    cap = what.add_parser(
+        "capacity",
+        help="stability and retrieval overlap against the load alpha = p/n",
+        description="Store p = alpha n random patterns with the Hebb rule and measure the "
+        "fraction that are stable and the overlap reached from probes, over trials.",
+    )
+    cap.add_argument("--units", type=int, default=1000, help="network size n")
+    cap.add_argument("--trials", type=int, default=10, help="pattern sets per load")
+    cap.add_argument(
+        "--alphas", type=_alphas, default="0.02:0.24:12", help="loads: start:stop:count or a,b"
+    )
+    cap.add_argument(
+        "--corruption", type=float, default=0.0, help="fraction of units flipped in probes"
+    )
+    cap.add_argument("--seed", type=int, default=0, help="seed")
+    cap.add_argument("--threads", type=int, default=None, help="kernel threads")
+    cap.add_argument("--out", default="hopfield_capacity.png", help="figure file to write")
+    cap.add_argument("--json", action="store_true", help="print one JSON object")
+    cap.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _save(fig: object, out: str) -> None:
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise ValueError(f"out: directory {path.parent} does not exist")
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from isingml.hopfield import HopfieldNetwork
+    from isingml.hopfield.examples import figure2_probes, stripe_patterns
+    from isingml.plotting import plot_energy_trace, plot_recall
+
+    patterns = stripe_patterns(4)
+    net = HopfieldNetwork(16).store(patterns)
+    probes = figure2_probes()
+    result = net.run(
+        np.stack(list(probes.values())), seed=args.seed, keep_states=True, record="updates"
+    )
+    names = {"vertical stripes": patterns[0], "horizontal stripes": patterns[1]}
+    names |= {"inverted vertical": -patterns[0], "inverted horizontal": -patterns[1]}
+    rows = []
+    for k, label in enumerate(probes):
+        final = result.states[k]
+        found = next((n for n, p in names.items() if np.array_equal(p, final)), "other")
+        rows.append(
+            {
+                "probe": label,
+                "unknown_units": int(np.sum(probes[label] == 0)),
+                "final": found,
+                "stored": found in ("vertical stripes", "horizontal stripes"),
+                "sweeps": int(result.sweeps[k]),
+                "energy": float(result.energies[k, result.sweeps[k]]),
+                "overlaps": result.overlaps[k].tolist(),
+            }
+        )
+    width = int(result.sweeps.max()) + 1
+    fig = plt.figure(figsize=(1.7 * max(width, 3), 1.9 * len(rows) + 2.6))
+    grid = fig.add_gridspec(len(rows) + 1, max(width, 3), height_ratios=[1] * len(rows) + [1.4])
+    for k, row in enumerate(rows):
+        axes = [fig.add_subplot(grid[k, c]) for c in range(int(result.sweeps[k]) + 1)]
+        plot_recall(result.history[k], int(result.sweeps[k]), axes=axes, label=row["probe"])
+        axes[-1].set_xlabel(row["final"], fontsize=8)
+    plot_energy_trace(result.update_energies[0], 16, ax=fig.add_subplot(grid[-1, :]))
+    fig.suptitle("Hopfield recall of 4x4 stripes (Hebb rule, asynchronous updates)")
+    _save(fig, args.out)
+    plt.close(fig)
+    if args.json:
+        print(json.dumps({"figure": args.out, "recalls": rows}))
+    else:
+        for row in rows:
+            kind = "stored" if row["stored"] else "NOT stored"
+            print(
+                f"{row['probe']:<36} {row['unknown_units']:>2} unknown -> {row['final']} "
+                f"({kind}) after {row['sweeps']} sweeps, E = {row['energy']:g}"
+            )
+        print(f"figure: {args.out}")
+    return 0
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from isingml.hopfield.capacity import AGS_CRITICAL_LOAD, capacity_curve
+    from isingml.plotting import plot_capacity
+
+    if not Path(args.out).parent.is_dir():
+        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    result = capacity_curve(
+        args.units,
+        args.alphas,
+        trials=args.trials,
+        corruption=args.corruption,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not (args.quiet or args.json),
+    )
+    ax = plot_capacity(result)
+    _save(ax.figure, args.out)
+    plt.close(ax.figure)
+    if args.json:
+        print(json.dumps(result.to_dict() | {"figure": args.out}))
+        return 0
+    print(f"n = {result.n_units}, {result.trials} trials, corruption {result.corruption:g}")
+    print(f"{'alpha':>7} {'p':>5} {'stable':>14} {'overlap':>14}")
+    for i, a in enumerate(result.alphas):
+        print(
+            f"{a:7.3f} {result.patterns[i]:5d} "
+            f"{result.stable_fraction[i]:7.3f} ± {result.stable_fraction_error[i]:.3f} "
+            f"{result.overlap[i]:7.3f} ± {result.overlap_error[i]:.3f}"
+        )
+    print(
+        f"overlap falls below 0.9 at alpha = {result.critical_load():.3f} "
+        f"(AGS, n -> infinity: {AGS_CRITICAL_LOAD})"
+    )
+    print(f"figure: {args.out}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``isingml hopfield ACTION``."""
+    return {"demo": _demo, "capacity": _capacity}[args.hopfield_command](args)

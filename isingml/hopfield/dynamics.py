@@ -1,0 +1,232 @@
+"""Numba kernels of Hopfield dynamics over a batch of probes (one probe per thread).
+
+Asynchronous updates visit the units in a random order per sweep (a Fisher-Yates shuffle
+driven by Philox, key ``(seed, probe index)``, counter ``(block, sweep, tag)``), so a result
+does not depend on the number of threads. Local fields ``h = W s`` are kept up to date on
+every flip (``O(n)`` per flip, ``O(1)`` per unit visited) and recomputed from scratch after
+every ``n`` flips, so that rounding cannot drift.
+
+Ties. A unit becomes +1 when ``h_i - b_i >= 0`` (the primer's convention). Fields that are
+zero in exact arithmetic come out of floating point as +/- a few ulps, so a field within
+``TIE_TOLERANCE * (sum_j |W_ij| + |b_i|)`` of the threshold is recomputed in full and
+counts as a tie. Glauber dynamics at temperature ``T`` sets a unit to +1 with probability
+``1 / (1 + exp(-2 (h_i - b_i) / T))``.
+
+States are ``int8``: +1, -1, or 0 for an unknown ("blanked") unit, which counts as 0 in
+the fields until it is first updated.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from isingml.random import TAG_HOPFIELD_GLAUBER, TAG_HOPFIELD_ORDER, philox_fill
+
+__all__ = ["TIE_TOLERANCE", "async_dynamics", "sync_dynamics", "tie_tolerances"]
+
+#: Relative width of the band around the threshold treated as a tie.
+TIE_TOLERANCE = 1e-10
+
+
+def tie_tolerances(weights: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per-unit tie band: ``TIE_TOLERANCE * (sum_j |W_ij| + |b_i|)``."""
+    return TIE_TOLERANCE * (np.abs(weights).sum(axis=1) + np.abs(thresholds))
+
+
+@numba.njit(inline="always")
+def _field(w, s, i):
+    row = w[i]
+    acc = 0.0
+    for j in range(s.shape[0]):
+        acc += row[j] * s[j]
+    return acc
+
+
+@numba.njit(inline="always")
+def _all_fields(w, s, h):
+    for i in range(s.shape[0]):
+        h[i] = _field(w, s, i)
+
+
+@numba.njit(inline="always")
+def _energy(s, h, b):
+    # E = -1/2 s.W.s + b.s with h = W s.
+    e = 0.0
+    for i in range(s.shape[0]):
+        e += s[i] * (b[i] - 0.5 * h[i])
+    return e
+
+
+@numba.njit(inline="always")
+def _shuffle(order, rnd, sweep, seed, stream):
+    philox_fill(rnd, 0, sweep, TAG_HOPFIELD_ORDER, seed, stream)
+    n = order.shape[0]
+    for i in range(n):
+        order[i] = i
+    for i in range(n - 1, 0, -1):
+        j = (np.uint64(rnd[i]) * np.uint64(i + 1)) >> np.uint64(32)
+        tmp = order[i]
+        order[i] = order[j]
+        order[j] = tmp
+
+
+@numba.njit
+def _async_probe(w, wt, b, tol, s, max_sweeps, T, seed, stream, energies, per_update, history):
+    n = s.shape[0]
+    h = np.empty(n)
+    _all_fields(w, s, h)
+    order = np.empty(n, dtype=np.int64)
+    rnd = np.empty(4 * ((n + 3) // 4), dtype=np.uint32)
+    acc = np.empty_like(rnd)
+    e = _energy(s, h, b)
+    energies[0] = e
+    if per_update.shape[0] > 0:
+        per_update[0] = e
+    if history.shape[0] > 0:
+        history[0] = s
+    since_sync = 0
+    sweeps = 0
+    converged = False
+    for sweep in range(max_sweeps):
+        _shuffle(order, rnd, sweep, seed, stream)
+        if T > 0.0:
+            philox_fill(acc, 0, sweep, TAG_HOPFIELD_GLAUBER, seed, stream)
+        flips = 0
+        for t in range(n):
+            i = order[t]
+            d = h[i] - b[i]
+            if abs(d) <= 2.0 * tol[i]:  # near a tie: decide on the field summed afresh
+                h[i] = _field(w, s, i)
+                d = h[i] - b[i]
+            if T > 0.0:
+                p_up = 1.0 / (1.0 + math.exp(-2.0 * d / T))
+                new = np.int8(1) if acc[t] * 2.0**-32 < p_up else np.int8(-1)
+            else:
+                new = np.int8(1) if d >= -tol[i] else np.int8(-1)
+            if new != s[i]:
+                delta = np.float64(new - s[i])
+                col = wt[i]
+                for j in range(n):
+                    h[j] += delta * col[j]
+                s[i] = new
+                flips += 1
+                since_sync += 1
+                if since_sync >= n:
+                    _all_fields(w, s, h)
+                    since_sync = 0
+            if per_update.shape[0] > 0:
+                per_update[sweep * n + t + 1] = _energy(s, h, b)
+        sweeps = sweep + 1
+        energies[sweeps] = _energy(s, h, b)
+        if history.shape[0] > 0:
+            history[sweeps] = s
+        if T == 0.0 and flips == 0:
+            converged = True
+            break
+    return sweeps, converged
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def async_dynamics(
+    w, wt, b, tol, states, max_sweeps, T, seed, energies, per_update, history, sweeps, converged
+):
+    """Asynchronous (T = 0) or Glauber (T > 0) dynamics of every probe, in place.
+
+    Parameters
+    ----------
+    w : ndarray of float64, shape (n, n)
+        Weights; ``h = w @ s``.
+    wt : ndarray of float64, shape (n, n)
+        ``w.T`` as a C-contiguous array (``w`` itself when symmetric).
+    b, tol : ndarray of float64, shape (n,)
+        Thresholds and tie bands.
+    states : ndarray of int8, shape (k, n)
+        Probes in, final states out.
+    max_sweeps : int
+        Sweep limit (T > 0: the number of sweeps run).
+    T : float
+        Temperature; 0 for deterministic updates.
+    seed : int
+        Philox seed; probe ``p`` uses stream ``p``.
+    energies : ndarray of float64, shape (k, max_sweeps + 1)
+        Energy before the first sweep and after each sweep (entries past the last sweep
+        are left untouched).
+    per_update : ndarray of float64, shape (k, max_sweeps * n + 1) or (k, 0)
+        Energy after every unit update, or nothing.
+    history : ndarray of int8, shape (k, max_sweeps + 1, n) or (k, 0, n)
+        The state after every sweep, or nothing.
+    sweeps : ndarray of int64, shape (k,)
+        Sweeps run (the last one flip-free when converged).
+    converged : ndarray of bool, shape (k,)
+        Whether a sweep changed nothing (T = 0 only).
+    """
+    for p in numba.prange(states.shape[0]):
+        sw, conv = _async_probe(
+            w,
+            wt,
+            b,
+            tol,
+            states[p],
+            max_sweeps,
+            T,
+            seed,
+            p,
+            energies[p],
+            per_update[p],
+            history[p],
+        )
+        sweeps[p] = sw
+        converged[p] = conv
+
+
+@numba.njit
+def _sync_probe(w, b, tol, s, max_sweeps, energies, history):
+    n = s.shape[0]
+    h = np.empty(n)
+    _all_fields(w, s, h)
+    previous = s.copy()
+    new = np.empty(n, dtype=np.int8)
+    energies[0] = _energy(s, h, b)
+    if history.shape[0] > 0:
+        history[0] = s
+    steps = 0
+    converged = False
+    cycled = False
+    for step in range(max_sweeps):
+        same = True
+        back = step > 0
+        for i in range(n):
+            new[i] = np.int8(1) if h[i] - b[i] >= -tol[i] else np.int8(-1)
+            same = same and new[i] == s[i]
+            back = back and new[i] == previous[i]
+        previous[:] = s
+        s[:] = new
+        _all_fields(w, s, h)
+        steps = step + 1
+        energies[steps] = _energy(s, h, b)
+        if history.shape[0] > 0:
+            history[steps] = s
+        if same:
+            converged = True
+            break
+        if back:
+            cycled = True
+            break
+    return steps, converged, cycled
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def sync_dynamics(w, b, tol, states, max_sweeps, energies, history, sweeps, converged, cycled):
+    """Synchronous dynamics (all units at once) of every probe, in place.
+
+    Stops at a fixed point or at a 2-cycle (the state of two steps ago comes back).
+    Arguments as in :func:`async_dynamics`; ``cycled`` (bool, shape (k,)) flags 2-cycles.
+    """
+    for p in numba.prange(states.shape[0]):
+        st, conv, cyc = _sync_probe(w, b, tol, states[p], max_sweeps, energies[p], history[p])
+        sweeps[p] = st
+        converged[p] = conv
+        cycled[p] = cyc
