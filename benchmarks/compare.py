@@ -15,7 +15,9 @@ nanosecond (one attempt = one site visited by a sweep).
 
 Then the script checks that the plain NumPy sampler is roughly right (mean energy against
 the exact finite-lattice value) and compares the integrated autocorrelation time of |m| of
-Wolff and Metropolis at T_c and L = 64, in sweeps (sweep-equivalents for Wolff).
+Wolff and Metropolis at T_c and L = 64, in sweeps (sweep-equivalents for Wolff), and
+times Hopfield recall against NumPy and the Hopfield packages on PyPI
+(``compare_hopfield.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from isingml.hopfield import HopfieldNetwork
 from isingml.ising import IsingModel, simulate
 from isingml.ising.exact import T_C, finite_lattice_energy, onsager_energy
 from isingml.stats import integrated_autocorrelation_time
@@ -449,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", type=float, default=None, help="seconds per timed call")
     p.add_argument("--json", metavar="PATH", default=None, help="write the results as JSON")
     p.add_argument("--no-tau", action="store_true", help="skip the autocorrelation comparison")
+    p.add_argument("--no-hopfield", action="store_true", help="skip the Hopfield comparison")
     args = p.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 7)
     target = args.target or (0.1 if args.quick else 0.25)
@@ -526,6 +530,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("  independent samples/s = sweeps per second / (2 tau_int(|m|))")
 
+    hopfield = None
+    if not args.no_hopfield:
+        from compare_hopfield import hopfield_comparison, print_hopfield
+
+        print("\nHopfield asynchronous recall (p = 0.05 n, 10% flipped, until a fixed point):")
+        HopfieldNetwork(4).run(np.ones(4))  # compile outside the timing
+        hopfield = hopfield_comparison(args.quick)
+        print_hopfield(hopfield)
+
     if args.json:
         payload = {
             "machine": info,
@@ -533,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
             "metropolis": [asdict(r) for r in rows],
             "numpy_check": chk,
             "tau": tau,
+            "hopfield": hopfield,
         }
         with open(args.json, "w") as f:
             json.dump(_json_safe(payload), f, indent=2)

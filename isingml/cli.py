@@ -316,6 +316,7 @@ def _renamed(message: str) -> str:
         ("temperatures must", "--temperatures must"),
         ("out:", "--out:"),
         ("n_units must", "--units must"),
+        ("trials must", "--trials must"),
         ("alphas must", "--alphas must"),
         ("corruption must", "--corruption must"),
     ):

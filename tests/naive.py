@@ -212,3 +212,65 @@ def checkerboard_sweep_naive(
                 if r < math.floor(p * 2**32):
                     s[i, j] = -s[i, j]
     return s.astype(np.int8)
+
+
+def hopfield_async_naive(w, b, s, max_sweeps, seed, stream, T=0.0, tol_rel=1e-10):
+    """Asynchronous / Glauber Hopfield dynamics of one probe, unit by unit, fields afresh.
+
+    Follows the documented scheme of :mod:`isingml.hopfield.dynamics`: per sweep ``t`` a
+    Fisher-Yates shuffle whose step ``i`` (from ``n - 1`` down to 1) swaps with
+    ``j = (r_i * (i + 1)) >> 32``, ``r_i`` being output ``i % 4`` of the Philox block with
+    counter ``(i // 4, t, 0, 0x50)`` under key ``(seed, stream)``; Glauber draws use tag
+    ``0x51`` and position ``t`` in the order. A unit becomes +1 when its field minus its
+    threshold is ``>= -tol`` with ``tol = tol_rel (sum_j |W_ij| + |b_i|)``.
+    """
+    n = s.size
+    s = s.astype(np.int64).copy()
+    tol = tol_rel * (np.abs(w).sum(axis=1) + np.abs(b))
+
+    def draws(sweep, tag):
+        return [
+            philox4x32_naive((blk, sweep, 0, tag), (seed, stream))[k]
+            for blk in range((n + 3) // 4)
+            for k in range(4)
+        ]
+
+    sweeps = 0
+    for sweep in range(max_sweeps):
+        r = draws(sweep, 0x50)
+        order = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = (r[i] * (i + 1)) >> 32
+            order[i], order[j] = order[j], order[i]
+        u = draws(sweep, 0x51) if T > 0 else None
+        flips = 0
+        for t, i in enumerate(order):
+            d = float(sum(w[i, j] * s[j] for j in range(n))) - b[i]
+            if T > 0:
+                new = 1 if u[t] * 2.0**-32 < 1.0 / (1.0 + math.exp(-2.0 * d / T)) else -1
+            else:
+                new = 1 if d >= -tol[i] else -1
+            if new != s[i]:
+                s[i] = new
+                flips += 1
+        sweeps = sweep + 1
+        if T == 0 and flips == 0:
+            break
+    return s.astype(np.int8), sweeps
+
+
+def storkey_naive(patterns):
+    """The Storkey rule written out with explicit sums (h_ij excludes k = i and k = j)."""
+    n = patterns.shape[1]
+    w = np.zeros((n, n))
+    for xi in patterns.astype(float):
+        new = w.copy()
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                h_ij = sum(w[i, k] * xi[k] for k in range(n) if k not in (i, j))
+                h_ji = sum(w[j, k] * xi[k] for k in range(n) if k not in (i, j))
+                new[i, j] += (xi[i] * xi[j] - xi[i] * h_ji - h_ij * xi[j]) / n
+        w = new
+    return w

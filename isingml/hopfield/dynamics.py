@@ -2,9 +2,10 @@
 
 Asynchronous updates visit the units in a random order per sweep (a Fisher-Yates shuffle
 driven by Philox, key ``(seed, probe index)``, counter ``(block, sweep, tag)``), so a result
-does not depend on the number of threads. Local fields ``h = W s`` are kept up to date on
-every flip (``O(n)`` per flip, ``O(1)`` per unit visited) and recomputed from scratch after
-every ``n`` flips, so that rounding cannot drift.
+does not depend on the number of threads. Local fields ``h = W s`` come in computed (by a
+BLAS matrix product over the batch), are kept up to date on every flip (``O(n)`` per flip,
+``O(1)`` per unit visited) and are recomputed from scratch after every ``n`` flips, so that
+rounding cannot drift.
 
 Ties. A unit becomes +1 when ``h_i - b_i >= 0`` (the primer's convention). Fields that are
 zero in exact arithmetic come out of floating point as +/- a few ulps, so a field within
@@ -74,10 +75,8 @@ def _shuffle(order, rnd, sweep, seed, stream):
 
 
 @numba.njit
-def _async_probe(w, wt, b, tol, s, max_sweeps, T, seed, stream, energies, per_update, history):
+def _async_probe(w, wt, b, tol, s, h, max_sweeps, T, seed, stream, energies, per_update, history):
     n = s.shape[0]
-    h = np.empty(n)
-    _all_fields(w, s, h)
     order = np.empty(n, dtype=np.int64)
     rnd = np.empty(4 * ((n + 3) // 4), dtype=np.uint32)
     acc = np.empty_like(rnd)
@@ -131,7 +130,20 @@ def _async_probe(w, wt, b, tol, s, max_sweeps, T, seed, stream, energies, per_up
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def async_dynamics(
-    w, wt, b, tol, states, max_sweeps, T, seed, energies, per_update, history, sweeps, converged
+    w,
+    wt,
+    b,
+    tol,
+    states,
+    fields,
+    max_sweeps,
+    T,
+    seed,
+    energies,
+    per_update,
+    history,
+    sweeps,
+    converged,
 ):
     """Asynchronous (T = 0) or Glauber (T > 0) dynamics of every probe, in place.
 
@@ -145,6 +157,9 @@ def async_dynamics(
         Thresholds and tie bands.
     states : ndarray of int8, shape (k, n)
         Probes in, final states out.
+    fields : ndarray of float64, shape (k, n)
+        ``states @ w.T`` in (computed by BLAS, much faster than a loop here), the fields of
+        the final states out.
     max_sweeps : int
         Sweep limit (T > 0: the number of sweeps run).
     T : float
@@ -170,6 +185,7 @@ def async_dynamics(
             b,
             tol,
             states[p],
+            fields[p],
             max_sweeps,
             T,
             seed,

@@ -293,6 +293,7 @@ class HopfieldNetwork:
         RecallResult
         """
         s, single = _as_states("probes", probes, self.n_units, allow_blank=True)
+        s = s.copy()  # the kernels work in place; the caller's probes stay as they were
         check_choice("dynamics", dynamics, DYNAMICS)
         check_choice("record", record, ("sweeps", "updates"))
         if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)):
@@ -323,9 +324,10 @@ class HopfieldNetwork:
             else:
                 wt = w if self._symmetric else np.ascontiguousarray(w.T)
                 temperature = float(T) if dynamics == "glauber" else 0.0
+                fields = s.astype(np.float64) @ w.T
                 async_dynamics(
-                    w, wt, b, tol, s, max_sweeps, temperature, seed, energies, per_update,
-                    history, sweeps, converged,
+                    w, wt, b, tol, s, fields, max_sweeps, temperature, seed, energies,
+                    per_update, history, sweeps, converged,
                 )  # fmt: skip
         result = RecallResult(
             states=s,

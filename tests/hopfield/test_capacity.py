@@ -1,0 +1,75 @@
+"""The capacity experiment, and the hopfield command."""
+
+import json
+
+import numpy as np
+import pytest
+
+from isingml.cli import main
+from isingml.hopfield.capacity import AGS_CRITICAL_LOAD, capacity_curve
+
+
+@pytest.mark.slow
+def test_capacity_drop_at_n1000_lies_between_012_and_016():
+    result = capacity_curve(1000, np.arange(0.08, 0.2001, 0.01), trials=6, seed=1)
+    alpha = result.critical_load(0.9)
+    assert 0.12 < alpha < 0.16
+    # Below alpha_c retrieval is almost perfect; well above it, it fails.
+    assert (result.overlap[result.alphas <= 0.10] > 0.98).all()
+    assert (result.overlap[result.alphas >= 0.19] < 0.7).all()
+    # Fewer stored patterns are exact fixed points as the load grows.
+    assert result.stable_fraction[0] > 0.5 > result.stable_fraction[-1]
+    assert AGS_CRITICAL_LOAD == pytest.approx(0.138)
+
+
+def test_capacity_curve_is_reproducible_and_validates():
+    a = capacity_curve(64, [0.05, 0.3], trials=2, corruption=0.1, seed=3)
+    b = capacity_curve(64, [0.05, 0.3], trials=2, corruption=0.1, seed=3)
+    np.testing.assert_array_equal(a.overlap, b.overlap)
+    assert a.overlap[0] > a.overlap[1]
+    assert a.patterns.tolist() == [3, 19]
+    with pytest.raises(ValueError, match="alphas must be"):
+        capacity_curve(64, [0.0])
+    with pytest.raises(ValueError, match="corruption must be"):
+        capacity_curve(64, [0.1], corruption=0.7)
+    assert np.isnan(a.critical_load(level=-1.0))
+
+
+def test_hopfield_demo_command(tmp_path, capsys):
+    out = tmp_path / "demo.png"
+    assert main(["hopfield", "demo", "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert out.stat().st_size > 10_000
+    finals = [r["final"] for r in report["recalls"]]
+    assert finals == ["vertical stripes", "horizontal stripes", "inverted horizontal"]
+    assert [r["stored"] for r in report["recalls"]] == [True, True, False]
+
+
+def test_hopfield_capacity_command(tmp_path, capsys):
+    out = tmp_path / "cap.png"
+    code = main(
+        ["hopfield", "capacity", "--units", "100", "--trials", "2", "--alphas", "0.05,0.3",
+         "--out", str(out), "--quiet"]
+    )  # fmt: skip
+    assert code == 0 and out.exists()
+    text = capsys.readouterr().out
+    assert "alpha" in text and "0.300" in text and "AGS" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["capacity", "--units", "1"], "--units must be an integer >= 2"),
+        (["capacity", "--alphas", "0.1:x"], "--alphas"),
+        (["capacity", "--alphas", "-0.1"], "--alphas must be"),
+        (["capacity", "--corruption", "0.9"], "--corruption must be"),
+        (["capacity", "--trials", "0"], "trials must be"),
+        (["demo", "--out", "/nonexistent/dir/x.png"], "--out: directory"),
+        (["demo", "--seed", "-1"], "--seed must"),
+        (["fly"], "invalid choice"),
+    ],
+)
+def test_hopfield_bad_arguments_exit_2_with_one_line(args, message, capsys):
+    assert main(["hopfield", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
