@@ -26,7 +26,7 @@ import numpy as np
 
 from isingml.random import TAG_HOPFIELD_GLAUBER, TAG_HOPFIELD_ORDER, philox_fill
 
-__all__ = ["TIE_TOLERANCE", "async_dynamics", "sync_dynamics", "tie_tolerances"]
+__all__ = ["TIE_TOLERANCE", "async_dynamics", "sync_step", "tie_tolerances"]
 
 #: Relative width of the band around the threshold treated as a tie.
 TIE_TOLERANCE = 1e-10
@@ -198,51 +198,45 @@ def async_dynamics(
         converged[p] = conv
 
 
-@numba.njit
-def _sync_probe(w, b, tol, s, max_sweeps, energies, history):
-    n = s.shape[0]
-    h = np.empty(n)
-    _all_fields(w, s, h)
-    previous = s.copy()
-    new = np.empty(n, dtype=np.int8)
-    energies[0] = _energy(s, h, b)
-    if history.shape[0] > 0:
-        history[0] = s
-    steps = 0
-    converged = False
-    cycled = False
-    for step in range(max_sweeps):
+@numba.njit(parallel=True, cache=True, nogil=True)
+def sync_step(fields, b, tol, states, previous, step, active, converged, cycled):
+    """One synchronous step of every active probe: all units at once, in place.
+
+    A probe whose new state equals its state is converged; one whose new state equals its
+    state of the step before (and not the current one) is on a 2-cycle. Either way it
+    becomes inactive.
+
+    Parameters
+    ----------
+    fields : ndarray of float64, shape (k, n)
+        ``states @ w.T`` (computed by BLAS over the batch).
+    b, tol : ndarray of float64, shape (n,)
+        Thresholds and tie bands.
+    states, previous : ndarray of int8, shape (k, n)
+        The current and the previous state; both advance by one step.
+    step : int
+        Index of this step (0 for the first, which cannot detect a cycle).
+    active, converged, cycled : ndarray of bool, shape (k,)
+        Which probes still run, and how the others stopped.
+    """
+    n = states.shape[1]
+    for p in numba.prange(states.shape[0]):
+        if not active[p]:
+            continue
+        s = states[p]
+        prev = previous[p]
+        h = fields[p]
         same = True
         back = step > 0
         for i in range(n):
-            new[i] = np.int8(1) if h[i] - b[i] >= -tol[i] else np.int8(-1)
-            same = same and new[i] == s[i]
-            back = back and new[i] == previous[i]
-        previous[:] = s
-        s[:] = new
-        _all_fields(w, s, h)
-        steps = step + 1
-        energies[steps] = _energy(s, h, b)
-        if history.shape[0] > 0:
-            history[steps] = s
+            new = np.int8(1) if h[i] - b[i] >= -tol[i] else np.int8(-1)
+            same = same and new == s[i]
+            back = back and new == prev[i]
+            prev[i] = s[i]
+            s[i] = new
         if same:
-            converged = True
-            break
-        if back:
-            cycled = True
-            break
-    return steps, converged, cycled
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def sync_dynamics(w, b, tol, states, max_sweeps, energies, history, sweeps, converged, cycled):
-    """Synchronous dynamics (all units at once) of every probe, in place.
-
-    Stops at a fixed point or at a 2-cycle (the state of two steps ago comes back).
-    Arguments as in :func:`async_dynamics`; ``cycled`` (bool, shape (k,)) flags 2-cycles.
-    """
-    for p in numba.prange(states.shape[0]):
-        st, conv, cyc = _sync_probe(w, b, tol, states[p], max_sweeps, energies[p], history[p])
-        sweeps[p] = st
-        converged[p] = conv
-        cycled[p] = cyc
+            converged[p] = True
+            active[p] = False
+        elif back:
+            cycled[p] = True
+            active[p] = False

@@ -198,8 +198,15 @@ def test_synchronous_dynamics_detects_two_cycles():
 def test_synchronous_recall_of_stored_patterns():
     xi = random_patterns(5, 200, 3)
     net = HopfieldNetwork(200).store(xi)
-    result = net.run(flip_units(xi, 20, seed=1), dynamics="sync")
+    result = net.run(flip_units(xi, 20, seed=1), dynamics="sync", keep_states=True)
     assert result.converged.all()
+    for p in range(5):  # every step is sgn(W s - b) of the one before, energies of Eq. 4
+        steps = result.history[p, : result.sweeps[p] + 1]
+        for a, b in itertools.pairwise(steps):
+            np.testing.assert_array_equal(np.where(net.weights @ a >= 0, 1, -1), b)
+        np.testing.assert_allclose(
+            result.energies[p, : result.sweeps[p] + 1], net.energy(steps), atol=1e-12
+        )
     np.testing.assert_array_equal(result.states, xi)
     np.testing.assert_allclose(np.diag(result.overlaps), 1.0)
 
