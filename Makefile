@@ -13,10 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
 	touch $(STAMP)
 
-## demo: a short simulation at T_c, observables printed next to the exact values
+## demo: a short simulation at T_c next to the exact values, and the Hopfield Fig. 2 example
 demo: $(STAMP)
 	$(BIN)/isingml simulate --size 32 --temperature 2.269 --sweeps 20000 --thermalize 2000 --algorithm wolff --seed 1
 	$(BIN)/isingml simulate --size 64 --temperature 2.0 --sweeps 20000 --thermalize 2000 --seed 1
+	$(BIN)/isingml hopfield demo --out hopfield_demo.png
 
 ## test: lint, format check, and the whole test suite (slow statistical tests included)
 test: $(STAMP)
@@ -34,7 +35,7 @@ bench: $(STAMP)
 
 ## compare: side by side with the peers (installs the optional peer packages first)
 compare: $(STAMP)
-	-$(BIN)/python -m pip install --quiet isingenerator ising-rs
+	-$(BIN)/python -m pip install --quiet isingenerator ising-rs hopfieldkit hopfieldnetwork
 	$(BIN)/python benchmarks/compare.py
 
 clean:
