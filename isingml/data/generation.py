@@ -429,6 +429,10 @@ def _write_attrs(f: h5py.File, plan: GenerationPlan) -> None:
     attrs["created"] = utc_now()
 
 
+class _Aborted(Exception):
+    """Raised inside the assembler thread to unwind after :meth:`_Assembler.abort`."""
+
+
 class _Assembler:
     """Copy complete shards into ``OUT.tmp`` in canonical order on a background thread.
 
@@ -447,6 +451,7 @@ class _Assembler:
         self.parts = parts
         self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
+        self._stop = threading.Event()
         self._copied = 0
         self._thread = threading.Thread(target=self._run, name="isingml-assemble", daemon=True)
         self._thread.start()
@@ -468,17 +473,29 @@ class _Assembler:
         _durable_replace(self.tmp, self.path)
 
     def abort(self) -> None:
-        """Stop copying and remove ``OUT.tmp`` (the shards are kept for a resume)."""
+        """Stop copying and remove ``OUT.tmp`` (the shards are kept for a resume).
+
+        The copy stops within one block of rows, however many shards were queued.
+        """
+        self._stop.set()
         self._queue.put(self._STOP)
-        self._thread.join()
-        self.tmp.unlink(missing_ok=True)
+        try:
+            self._thread.join()
+        finally:
+            self.tmp.unlink(missing_ok=True)
 
     def _run(self) -> None:
         try:
             with h5py.File(self.tmp, "w") as f:
                 self._assemble(f)
+        except _Aborted:
+            pass
         except BaseException as exc:  # handed to the main thread by add() and finish()
             self._error = exc
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise _Aborted
 
     def _assemble(self, f: h5py.File) -> None:
         plan = self.plan
@@ -496,6 +513,7 @@ class _Assembler:
                 return
             ready.add(item)
             while self._copied in ready:
+                self._check_stop()
                 task = tasks[self._copied]
                 self._copy(task, writers[task.L])
                 self._copied += 1
@@ -508,6 +526,7 @@ class _Assembler:
         with h5py.File(self.parts / task.filename, "r") as s:
             step = max(1, _BLOCK_BYTES // s["spins"].shape[1])
             for a in range(0, n, step):
+                self._check_stop()
                 b = min(n, a + step)
                 for name in ("spins", "energy", "magnetization", "sweep"):
                     writers[name].append(s[name][a:b])

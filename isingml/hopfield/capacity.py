@@ -94,7 +94,8 @@ def capacity_curve(
     max_sweeps : int
         Sweep limit of each recall.
     seed : int
-        Seed of patterns, corruption and update orders.
+        Seed of patterns, corruption and update orders; trial ``t`` at ``p`` patterns
+        draws from ``(seed, p, t)``, so a load gives the same numbers in any grid.
     threads : int, optional
         Threads for the recall kernel.
     progress : bool
@@ -121,7 +122,7 @@ def capacity_curve(
     with tqdm(total=a.size * trials, disable=not progress, unit="trial") as bar:
         for i, p in enumerate(p_values):
             for t in range(trials):
-                rng = np.random.default_rng([seed, i, t])
+                rng = np.random.default_rng([seed, p, t])  # the same load, the same patterns
                 patterns = rng.choice(np.array([-1, 1], dtype=np.int8), size=(p, n))
                 net = HopfieldNetwork(n).store(patterns)
                 stable[i, t] = net.stored_patterns_stable().mean()

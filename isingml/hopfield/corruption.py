@@ -5,21 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.hopfield.states import as_states
 from isingml.random import validate_seed
 
 __all__ = ["blank_units", "flip_units"]
 
 
-def _chosen(states: np.ndarray, k: int, seed: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.array(states, dtype=np.int8, ndmin=1)
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"states must have shape (n,) or (m, n), got {arr.shape}")
-    n = arr.shape[-1]
+def _chosen(
+    states: np.ndarray, k: int, seed: int, name: str, allow_blank: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    rows = as_states("states", states, None, allow_blank)[0]
+    n = rows.shape[1]
     k = check_int(name, k, minimum=0)
     if k > n:
         raise ValueError(f"{name} must be <= the number of units ({n}), got {k}")
     rng = np.random.default_rng(validate_seed(seed))
-    rows = arr.reshape(-1, n)
     picks = np.argsort(rng.random(rows.shape), axis=1, kind="stable")[:, :k]
     return rows, picks
 
@@ -30,6 +30,7 @@ def flip_units(states: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     Parameters
     ----------
     states : array of +/-1, shape (n,) or (m, n)
+        No unknown (0) units: a flipped unit must change.
     k : int
         Units to flip per state, ``0 <= k <= n``.
     seed : int
@@ -39,7 +40,7 @@ def flip_units(states: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     -------
     ndarray of int8, same shape
     """
-    rows, picks = _chosen(states, k, seed, "k")
+    rows, picks = _chosen(states, k, seed, "k", allow_blank=False)
     out = rows.copy()
     np.put_along_axis(out, picks, -np.take_along_axis(out, picks, axis=1), axis=1)
     return out.reshape(np.shape(states))
@@ -67,7 +68,8 @@ def blank_units(
     if (k is None) == (mask is None):
         raise ValueError("give exactly one of k and mask")
     if mask is not None:
-        out = np.array(states, dtype=np.int8)
+        out = as_states("states", states, None, allow_blank=True)[0].reshape(np.shape(states))
+        out = out.copy()
         m = np.asarray(mask, dtype=bool)
         try:
             out[np.broadcast_to(m, out.shape)] = 0
@@ -76,7 +78,7 @@ def blank_units(
                 f"mask of shape {m.shape} does not fit states of shape {out.shape}"
             ) from None
         return out
-    rows, picks = _chosen(states, k, seed, "k")
+    rows, picks = _chosen(states, k, seed, "k", allow_blank=True)
     out = rows.copy()
     np.put_along_axis(out, picks, 0, axis=1)
     return out.reshape(np.shape(states))

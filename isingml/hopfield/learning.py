@@ -1,13 +1,16 @@
 """Learning rules of the Hopfield network: Hebb, projection (pseudo-inverse) and Storkey.
 
-Every rule returns a symmetric ``(n, n)`` float64 matrix with a zero diagonal. Patterns are
-rows of a ``(p, n)`` array of +/-1.
+Every rule returns a symmetric ``(n, n)`` float64 matrix with a zero diagonal (Storkey
+started from given weights keeps their diagonal). Patterns are rows of a ``(p, n)`` array of
++/-1 (a single pattern may be 1-D).
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+
+from isingml.hopfield.states import as_states
 
 __all__ = ["hebbian_weights", "projection_weights", "storkey_weights"]
 
@@ -24,7 +27,7 @@ def hebbian_weights(patterns: np.ndarray) -> np.ndarray:
     -------
     ndarray of float64, shape (n, n)
     """
-    xi = patterns.astype(np.float64)
+    xi = as_states("patterns", patterns, None, allow_blank=False)[0].astype(np.float64)
     w = xi.T @ xi / xi.shape[1]
     np.fill_diagonal(w, 0.0)
     return w
@@ -44,7 +47,7 @@ def projection_weights(patterns: np.ndarray) -> np.ndarray:
     -------
     ndarray of float64, shape (n, n)
     """
-    xi = patterns.astype(np.float64)
+    xi = as_states("patterns", patterns, None, allow_blank=False)[0].astype(np.float64)
     w = xi.T @ np.linalg.pinv(xi @ xi.T, hermitian=True) @ xi
     w = 0.5 * (w + w.T)  # exactly symmetric despite rounding
     np.fill_diagonal(w, 0.0)
@@ -68,9 +71,12 @@ def storkey_weights(patterns: np.ndarray, weights: np.ndarray | None = None) -> 
     -------
     ndarray of float64, shape (n, n)
     """
-    n = patterns.shape[1]
+    xi_all = as_states("patterns", patterns, None, allow_blank=False)[0]
+    n = xi_all.shape[1]
     w = np.zeros((n, n)) if weights is None else np.array(weights, dtype=np.float64)
-    for xi in patterns.astype(np.float64):
+    if w.shape != (n, n) or not np.isfinite(w).all():
+        raise ValueError(f"weights must be a finite ({n}, {n}) matrix, got shape {w.shape}")
+    for xi in xi_all.astype(np.float64):
         _storkey_step(w, xi)
     return w
 

@@ -10,6 +10,7 @@ import numpy as np
 from isingml._validation import check_choice, check_int
 from isingml.hopfield.dynamics import async_dynamics, sync_step, tie_tolerances
 from isingml.hopfield.learning import hebbian_weights, projection_weights, storkey_weights
+from isingml.hopfield.states import as_states
 from isingml.random import validate_seed
 
 __all__ = ["DYNAMICS", "RULES", "HopfieldNetwork", "RecallResult"]
@@ -54,22 +55,6 @@ class RecallResult:
     history: np.ndarray | None = None
 
 
-def _as_states(name: str, values: object, n: int, allow_blank: bool) -> tuple[np.ndarray, bool]:
-    """(k, n) int8 states from a 1-D or 2-D array of +/-1 (and 0 if ``allow_blank``)."""
-    arr = np.asarray(values)
-    single = arr.ndim == 1
-    if arr.ndim not in (1, 2) or arr.shape[-1] != n:
-        raise ValueError(f"{name} must have shape ({n},) or (k, {n}), got {arr.shape}")
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
-    allowed = (-1, 0, 1) if allow_blank else (-1, 1)
-    if arr.size and not np.isin(arr, allowed).all():
-        what = "+1, -1 or 0 (unknown)" if allow_blank else "+1 or -1"
-        bad = arr[~np.isin(arr, allowed)].ravel()[0]
-        raise ValueError(f"{name} must hold {what}, found {bad!r}")
-    return np.ascontiguousarray(arr.reshape(-1, n), dtype=np.int8), single
-
-
 class HopfieldNetwork:
     """A Hopfield network of ``n_units`` +/-1 units (the primer's Section II).
 
@@ -100,6 +85,7 @@ class HopfieldNetwork:
         self._weights = np.zeros((self.n_units, self.n_units))
         self._patterns = np.zeros((0, self.n_units), dtype=np.int8)
         self._symmetric = True
+        self._given_weights = False
         self.thresholds = thresholds
 
     # -- parameters ---------------------------------------------------------------------
@@ -171,6 +157,7 @@ class HopfieldNetwork:
             )
         self._weights = w
         self._symmetric = symmetric
+        self._given_weights = True
         self._patterns = np.zeros((0, n), dtype=np.int8)
 
     @classmethod
@@ -193,6 +180,9 @@ class HopfieldNetwork:
     def store(self, patterns: np.ndarray) -> HopfieldNetwork:
         """Store patterns (added to those already stored) with the network's rule.
 
+        Hebb and Storkey add to the current weights (given ones included); the projection
+        rule recomputes the weights from all stored patterns.
+
         Parameters
         ----------
         patterns : array of +/-1, shape (n_units,) or (p, n_units)
@@ -202,9 +192,15 @@ class HopfieldNetwork:
         HopfieldNetwork
             ``self``.
         """
-        new, _ = _as_states("patterns", patterns, self.n_units, allow_blank=False)
+        new, _ = as_states("patterns", patterns, self.n_units, allow_blank=False)
         if not self._symmetric:
             raise ValueError("cannot store patterns on top of asymmetric weights")
+        if self.rule == "projection" and self._given_weights:
+            raise ValueError(
+                "rule 'projection' recomputes the weights from the stored patterns and would "
+                "discard the weights given to set_weights; use rule 'hebbian' or 'storkey' "
+                "to build on them"
+            )
         everything = np.concatenate([self._patterns, new])
         if self.rule == "hebbian":
             self._weights = self._weights + hebbian_weights(new)
@@ -219,26 +215,26 @@ class HopfieldNetwork:
 
     def local_fields(self, states: np.ndarray) -> np.ndarray:
         """``h = W S`` for each state (+/-1, or 0 for unknown units)."""
-        s, single = _as_states("states", states, self.n_units, allow_blank=True)
+        s, single = as_states("states", states, self.n_units, allow_blank=True)
         h = s.astype(np.float64) @ self._weights.T
         return h[0] if single else h
 
     def energy(self, states: np.ndarray) -> float | np.ndarray:
         """Eq. (4) plus thresholds: ``E = -1/2 S^T W S + b^T S``."""
-        s, single = _as_states("states", states, self.n_units, allow_blank=True)
+        s, single = as_states("states", states, self.n_units, allow_blank=True)
         sf = s.astype(np.float64)
         e = -0.5 * np.einsum("ki,ki->k", sf, sf @ self._weights.T) + sf @ self._thresholds
         return float(e[0]) if single else e
 
     def overlaps(self, states: np.ndarray) -> np.ndarray:
         """Overlap ``(1/n) sum_i P^mu_i S_i`` with every stored pattern, shape (..., p)."""
-        s, single = _as_states("states", states, self.n_units, allow_blank=True)
+        s, single = as_states("states", states, self.n_units, allow_blank=True)
         m = s.astype(np.float64) @ self._patterns.T.astype(np.float64) / self.n_units
         return m[0] if single else m
 
     def is_stable(self, states: np.ndarray) -> bool | np.ndarray:
         """Whether no single unit would change under the zero-temperature update rule."""
-        s, single = _as_states("states", states, self.n_units, allow_blank=True)
+        s, single = as_states("states", states, self.n_units, allow_blank=True)
         tol = tie_tolerances(self._weights, self._thresholds)
         d = s.astype(np.float64) @ self._weights.T - self._thresholds
         wanted = np.where(d >= -tol, 1, -1)
@@ -292,7 +288,7 @@ class HopfieldNetwork:
         -------
         RecallResult
         """
-        s, single = _as_states("probes", probes, self.n_units, allow_blank=True)
+        s, single = as_states("probes", probes, self.n_units, allow_blank=True)
         s = s.copy()  # the kernels work in place; the caller's probes stay as they were
         check_choice("dynamics", dynamics, DYNAMICS)
         check_choice("record", record, ("sweeps", "updates"))

@@ -351,6 +351,8 @@ class IsingModel:
         """
         n_meas = check_int("n_measurements", n_measurements, minimum=0)
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
+        if packed and not return_spins:
+            raise ValueError("packed=True needs return_spins=True")
         threads = self._check_update(algorithm, threads)
         if n_meas == 0:  # nothing to measure: the chain does not move
             empty = np.empty(0)

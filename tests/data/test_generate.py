@@ -366,3 +366,91 @@ def test_a_failing_task_keeps_the_shards_and_leaves_no_partial_file(
     generate(out, resume=True, progress=False, **ARGS)
     assert_same_columns(out, reference)
     assert not (tmp_path / "failed.h5.parts").exists()
+
+
+@pytest.mark.parametrize("compression", ["gzip", "lzf"])
+def test_many_chunks_and_uneven_chains_hold_exactly_what_the_chains_sampled(
+    tmp_path, monkeypatch, compression
+):
+    # Small chunks: every column spans several chunks with a partial last one, and chains
+    # of 34/33/33 samples cross chunk boundaries.
+    from isingml import IsingModel
+    from isingml.data import schema
+
+    monkeypatch.setattr(schema, "_CHUNK_BYTES", 64)
+    out = tmp_path / "chunks.h5"
+    kwargs = {"thermalize": 5, "interval": 2, "chains": 3, "seed": 4}
+    generate(out, "4,6", "1.5,3.0", 100, compression=compression, progress=False, **kwargs)
+    with h5py.File(out, "r") as f:
+        row = {4: 0, 6: 0}
+        index = 0
+        for L in (4, 6):
+            g = f[f"L{L}"]
+            assert g["spins"].chunks[0] < 100 and g["energy"].chunks[0] < 100
+            for t, T in enumerate((1.5, 3.0)):
+                for c, n in enumerate((34, 33, 33)):
+                    model = IsingModel(L, T, seed=4, stream=index)
+                    model.thermalize(5)
+                    e, m, packed = model.sample(n, 2, return_spins=True, packed=True)
+                    rows = slice(row[L], row[L] + n)
+                    np.testing.assert_array_equal(g["spins"][rows], packed)
+                    np.testing.assert_array_equal(g["energy"][rows], e)
+                    np.testing.assert_array_equal(g["magnetization"][rows], m)
+                    np.testing.assert_array_equal(g["sweep"][rows], 2 * np.arange(1, n + 1))
+                    assert (g["chain"][rows] == c).all()
+                    assert (g["temperature_index"][rows] == t).all()
+                    assert (g["temperature"][rows] == T).all()
+                    row[L] += n
+                    index += 1
+            assert row[L] == g["spins"].shape[0] == 200
+    assert verify(out).ok
+
+
+def test_a_failing_write_in_the_assembly_keeps_the_shards(tmp_path, reference, monkeypatch):
+    from isingml.data import chunks
+
+    out = tmp_path / "full.h5"
+    real = chunks.ChunkedColumnWriter._write
+
+    def disk_full(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(chunks.ChunkedColumnWriter, "_write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        generate(out, progress=False, **ARGS)
+    assert not out.exists() and not (tmp_path / "full.h5.tmp").exists()
+    # The failure surfaces at the next hand-over, so the run stops early; the shards done
+    # by then stay for the resume.
+    assert 0 < len(list((tmp_path / "full.h5.parts").glob("L*.h5"))) <= 12
+    monkeypatch.setattr(chunks.ChunkedColumnWriter, "_write", real)
+    generate(out, resume=True, progress=False, **ARGS)
+    assert_same_columns(out, reference)
+
+
+def test_abort_stops_the_assembly_within_a_block(tmp_path, reference, monkeypatch):
+    from isingml.data import generation
+
+    plan = generation.GenerationPlan(
+        sizes=(8, 16), temperatures=(1.5, 2.5), samples=20, chains=1, thermalize=5,
+        interval=1, algorithm="metropolis", seed=1, J=1.0, h=0.0, compression="gzip",
+    )  # fmt: skip
+    parts = tmp_path / "a.h5.parts"
+    parts.mkdir()
+    for task in plan.tasks():
+        generation.run_task(task, plan, str(parts))
+    real = generation._Assembler._copy
+
+    def copy_then_interrupt(self, task, writers):
+        real(self, task, writers)
+        self._stop.set()  # as abort() does, while more shards wait in the queue
+
+    monkeypatch.setattr(generation._Assembler, "_copy", copy_then_interrupt)
+    assembler = generation._Assembler(tmp_path / "a.h5", plan, parts)
+    for task in plan.tasks():
+        assembler.add(task)
+    assembler._thread.join(timeout=60)  # it stops by itself after the first shard
+    assert not assembler._thread.is_alive()
+    assert assembler._copied == 1 and assembler._error is None
+    assert (tmp_path / "a.h5.tmp").exists()
+    assembler.abort()
+    assert not (tmp_path / "a.h5.tmp").exists()

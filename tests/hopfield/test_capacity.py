@@ -33,6 +33,9 @@ def test_capacity_curve_is_reproducible_and_validates():
     with pytest.raises(ValueError, match="corruption must be"):
         capacity_curve(64, [0.1], corruption=0.7)
     assert np.isnan(a.critical_load(level=-1.0))
+    # A load gives the same numbers whatever other loads are asked for.
+    alone = capacity_curve(64, [0.3], trials=2, corruption=0.1, seed=3)
+    assert alone.overlap[0] == a.overlap[1]
 
 
 def test_hopfield_demo_command(tmp_path, capsys):

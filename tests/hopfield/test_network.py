@@ -2,6 +2,7 @@
 
 import itertools
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -99,7 +100,21 @@ def test_async_and_glauber_match_the_naive_reference_bit_for_bit(n, T):
         assert result.sweeps[p] == sweeps
 
 
-def test_threads_and_batching_do_not_change_the_bits():
+def test_hebbian_ties_and_unknown_units_match_the_naive_reference():
+    # Hebb weights are multiples of 1/n, so fields hit the threshold exactly; blanked
+    # probes start with zeros.
+    xi = random_patterns(3, 12, 4)
+    net = HopfieldNetwork(12).store(xi)
+    probes = blank_units(flip_units(xi, 3, seed=1), k=5, seed=2)
+    result = net.run(probes, max_sweeps=10, seed=7)
+    for p in range(3):
+        expected, sweeps = hopfield_async_naive(net.weights, net.thresholds, probes[p], 10, 7, p)
+        np.testing.assert_array_equal(result.states[p], expected)
+        assert result.sweeps[p] == sweeps
+
+
+def test_the_number_of_threads_does_not_change_the_bits():
+    assert numba.config.NUMBA_NUM_THREADS >= 2  # tests/conftest.py makes sure of it
     net = HopfieldNetwork(64).store(random_patterns(6, 64, 1))
     probes = flip_units(random_patterns(40, 64, 2), 20, seed=3)
     one = net.run(probes, threads=1, seed=5)
@@ -296,6 +311,29 @@ def test_flip_and_blank_are_exact_and_reproducible():
 def test_bad_input_is_a_clear_error_naming_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call(HopfieldNetwork(4))
+
+
+def test_learning_rules_and_helpers_validate_their_input():
+    with pytest.raises(ValueError, match="patterns must hold"):
+        hebbian_weights(np.array([[1, 0, 1]]))
+    with pytest.raises(ValueError, match="patterns must hold"):
+        storkey_weights(np.array([[1, 2, 1]]))
+    with pytest.raises(ValueError, match="patterns must have shape"):
+        projection_weights(np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="states must hold"):
+        flip_units(np.array([1, 0, -1]), 1)  # an unknown unit cannot be flipped
+    with pytest.raises(ValueError, match="states must hold"):
+        blank_units(np.array([1.0, 0.6]), k=1)
+    np.testing.assert_array_equal(hebbian_weights(np.array([1, -1])), [[0, -0.5], [-0.5, 0]])
+
+
+def test_projection_rule_refuses_to_discard_given_weights():
+    net = HopfieldNetwork.from_weights(random_symmetric(4, 0))
+    net.rule = "projection"
+    with pytest.raises(ValueError, match="would discard the weights"):
+        net.store(np.ones(4))
+    hebb = HopfieldNetwork.from_weights(random_symmetric(4, 0)).store(np.ones(4))
+    np.testing.assert_allclose(hebb.weights, random_symmetric(4, 0) + hebbian_weights(np.ones(4)))
 
 
 def test_bad_construction():

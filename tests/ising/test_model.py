@@ -262,6 +262,8 @@ def test_sample_can_return_packed_configurations(L):
     np.testing.assert_array_equal(e, e2)
     assert packed.shape == (4, (L * L + 7) // 8) and packed.dtype == np.uint8
     np.testing.assert_array_equal(np.packbits(spins.reshape(4, -1) > 0, axis=1), packed)
+    with pytest.raises(ValueError, match="packed=True needs return_spins=True"):
+        IsingModel(L, 2.3).sample(2, packed=True)
 
 
 def test_sample_with_no_measurements_leaves_the_chain_alone():
