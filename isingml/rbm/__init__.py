@@ -1,0 +1,7 @@
+"""Restricted Boltzmann machines: Gibbs sampling kernels, CD-k and PCD training, exact and
+annealed-importance-sampling likelihoods."""
+
+from isingml.rbm.ais import ais_log_partition
+from isingml.rbm.model import METHODS, RBM, UNITS
+
+__all__ = ["METHODS", "RBM", "UNITS", "ais_log_partition"]

@@ -1,0 +1,623 @@
+"""The restricted Boltzmann machine (the primer's Section IV, Eqs. 20-31).
+
+Energy ``E(v, h) = -h^T W v - b_h . h - b_v . v`` (Eq. 20) over binary ``{0, 1}`` or spin
+``{-1, +1}`` units; ``W`` has shape ``(n_hidden, n_visible)``. Summing out the hidden layer
+gives the free energy ``F(v) = -b_v . v - sum_j f((W v + b_h)_j)`` with
+``f(a) = log(1 + e^a)`` for binary units and ``log(2 cosh a)`` for spins, and
+``P(v) = exp(-F(v)) / Z``. Conditionals (Eqs. 22, 26): ``P(h_j = 1 | v) = sigma(a_j)`` for
+binary units, ``P(h_j = +1 | v) = sigma(2 a_j)`` for spins, ``a = W v + b_h``; and the same
+for ``v`` given ``h`` through ``W^T h + b_v``.
+
+Training ascends the average log-likelihood, whose gradient is
+``<h v^T>_data - <h v^T>_model`` (Eq. 28 with the sign of an ascent; the primer's Eqs. 29-30
+write the descent step with the opposite sign). The data term uses ``E[h | v]``; the model
+term comes from Gibbs chains: restarted at the data for CD-k, persistent for PCD, or from
+exact enumeration for small models (:meth:`RBM.gradient`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from isingml._validation import check_choice, check_int
+from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, validate_seed
+from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
+
+__all__ = ["METHODS", "RBM", "UNITS"]
+
+UNITS = ("binary", "spin")
+METHODS = ("cd", "pcd")
+
+#: Largest layer summed over exactly (2**24 configurations).
+MAX_EXACT_UNITS = 24
+
+#: Philox streams of the random draws: training, user sampling, AIS.
+_STREAM_TRAIN, _STREAM_SAMPLE, _STREAM_AIS = 0, 1, 2
+
+
+def _softplus(a: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, a)
+
+
+def _log2cosh(a: np.ndarray) -> np.ndarray:
+    x = np.abs(a)
+    return x + np.log1p(np.exp(-2.0 * x))
+
+
+class RBM:
+    """A restricted Boltzmann machine with Bernoulli (or spin) units, trained by CD-k or PCD.
+
+    Hyperparameters are stored as given; fitted state ends in ``_`` (scikit-learn style).
+
+    Parameters
+    ----------
+    n_hidden : int
+        Hidden units, >= 1.
+    units : {"binary", "spin"}
+        Unit values ``{0, 1}`` or ``{-1, +1}`` (both layers).
+    learning_rate : float
+        Step size of the gradient ascent, > 0.
+    batch_size : int
+        Minibatch size.
+    n_epochs : int
+        Passes over the data in :meth:`fit`.
+    method : {"pcd", "cd"}
+        Persistent contrastive divergence (a pool of ``n_chains`` chains carried across
+        updates) or CD-k (chains restarted at the minibatch).
+    k : int
+        Gibbs steps per update, >= 1.
+    n_chains : int, optional
+        PCD chains (default: ``batch_size``).
+    momentum : float
+        Momentum of the updates, in [0, 1).
+    weight_decay : float
+        L2 penalty on ``W`` (added to the gradient as ``-weight_decay * W``).
+    schedule : {"constant", "linear"} or callable
+        Learning-rate factor per epoch: constant, linear decay to ``1 / n_epochs`` at the
+        last epoch, or ``schedule(epoch) -> factor``.
+    init_scale : float
+        Standard deviation of the initial weights.
+    init_visible_bias : {"data", "zero"}
+        Visible biases start at the log-odds of the data's unit means (Hinton's practical
+        guide) or at zero.
+    track : {"auto"} or sequence of {"mse", "pll", "exact"}
+        What ``history_`` records per epoch: reconstruction MSE (Eq. 31), pseudo-log-
+        likelihood, exact log-likelihood. "auto": all three when the smaller layer has at
+        most 16 units, else the first two.
+    dtype : numpy float type
+        Of the parameters and the training arithmetic (float32 by default).
+    seed : int
+        Philox seed of initialization and sampling.
+    progress : bool
+        Show a progress bar over epochs.
+    """
+
+    def __init__(
+        self,
+        n_hidden: int = 64,
+        units: str = "binary",
+        learning_rate: float = 0.05,
+        batch_size: int = 32,
+        n_epochs: int = 10,
+        method: str = "pcd",
+        k: int = 1,
+        n_chains: int | None = None,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        schedule: str | Callable[[int], float] = "linear",
+        init_scale: float = 0.01,
+        init_visible_bias: str = "data",
+        track: str | tuple[str, ...] = "auto",
+        dtype: type = np.float32,
+        seed: int = 0,
+        progress: bool = False,
+    ) -> None:
+        self.n_hidden = n_hidden
+        self.units = units
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.method = method
+        self.k = k
+        self.n_chains = n_chains
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.schedule = schedule
+        self.init_scale = init_scale
+        self.init_visible_bias = init_visible_bias
+        self.track = track
+        self.dtype = dtype
+        self.seed = seed
+        self.progress = progress
+
+    # -- validation --------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        check_int("n_hidden", self.n_hidden, minimum=1)
+        check_choice("units", self.units, UNITS)
+        check_choice("method", self.method, METHODS)
+        check_int("k", self.k, minimum=1)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_int("n_epochs", self.n_epochs, minimum=0)
+        if self.n_chains is not None:
+            check_int("n_chains", self.n_chains, minimum=1)
+        for name, low, high in (
+            ("learning_rate", 0.0, np.inf),
+            ("momentum", 0.0, 1.0),
+            ("weight_decay", 0.0, np.inf),
+            ("init_scale", 0.0, np.inf),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+                raise TypeError(f"{name} must be a real number, got {value!r}")
+            ok = low <= value < high
+            if not np.isfinite(value) or not ok or (name == "learning_rate" and value == 0):
+                raise ValueError(f"{name} must be in [{low}, {high}), got {value}")
+        if not callable(self.schedule):
+            check_choice("schedule", self.schedule, ("constant", "linear"))
+        check_choice("init_visible_bias", self.init_visible_bias, ("data", "zero"))
+        if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
+        validate_seed(self.seed)
+
+    @property
+    def _spin(self) -> bool:
+        return self.units == "spin"
+
+    @property
+    def _low(self) -> float:
+        return -1.0 if self._spin else 0.0
+
+    def _check_data(
+        self, X: object, name: str = "X", n_features: int | None = None, fitted: bool = True
+    ) -> np.ndarray:
+        arr = np.asarray(X)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ValueError(f"{name} must be finite, found NaN or inf")
+        allowed = (-1, 1) if self._spin else (0, 1)
+        if not np.isin(arr, allowed).all():
+            bad = arr[~np.isin(arr, allowed)].ravel()[0]
+            raise ValueError(
+                f"{name} must hold {allowed[0]} or {allowed[1]} for {self.units!r} units, "
+                f"found {bad!r}"
+            )
+        expected = n_features
+        if expected is None and fitted:
+            expected = getattr(self, "n_features_in_", None)
+        if expected is not None and arr.shape[1] != expected:
+            raise ValueError(f"{name} must have {expected} features, got {arr.shape[1]}")
+        return np.ascontiguousarray(arr, dtype=self.dtype)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "components_"):
+            raise RuntimeError("this RBM is not fitted yet: call fit or partial_fit first")
+
+    # -- initialization ----------------------------------------------------------------
+
+    def _initialize(self, X: np.ndarray) -> None:
+        self._check_params()
+        n_v = X.shape[1]
+        rng = np.random.default_rng([validate_seed(self.seed), 0x11])
+        self.n_features_in_ = n_v
+        self.components_ = (rng.normal(size=(self.n_hidden, n_v)) * self.init_scale).astype(
+            self.dtype
+        )
+        self.intercept_hidden_ = np.zeros(self.n_hidden, dtype=self.dtype)
+        self.intercept_visible_ = np.zeros(n_v, dtype=self.dtype)
+        if self.init_visible_bias == "data":
+            up = (X.mean(axis=0) - self._low) / (1.0 - self._low)  # fraction of units up
+            p = np.clip(up, 1e-3, 1 - 1e-3)
+            logit = np.log(p / (1 - p))
+            self.intercept_visible_[:] = logit / 2 if self._spin else logit
+        n_chains = self.n_chains or self.batch_size
+        start = rng.integers(0, 2, size=(n_chains, n_v)).astype(self.dtype)
+        self.chains_ = start * (1.0 - self._low) + self._low
+        self.n_updates_ = 0
+        self._draw = 0
+        a = self.chains_ @ self.components_.T + self.intercept_hidden_
+        _, self._chain_hidden = self._sample(a, _STREAM_TRAIN, 0, TAG_RBM_HIDDEN)
+        self._draw = 1
+        self._velocity = [
+            np.zeros_like(self.components_),
+            np.zeros_like(self.intercept_visible_),
+            np.zeros_like(self.intercept_hidden_),
+        ]
+        self.history_ = {"epoch": [], "mse": [], "pll": [], "log_likelihood": []}
+
+    # -- conditionals and sampling -----------------------------------------------------
+
+    def _sample(self, pre: np.ndarray, stream: int, draw: int, tag: int):
+        means = np.empty_like(pre)
+        samples = np.empty_like(pre)
+        sample_layer(pre, self._spin, validate_seed(self.seed), stream, draw, tag, means, samples)
+        return means, samples
+
+    def _hidden_means(self, v: np.ndarray) -> np.ndarray:
+        a = v @ self.components_.T + self.intercept_hidden_
+        return np.tanh(a) if self._spin else 1.0 / (1.0 + np.exp(-a))
+
+    def _visible_means(self, h: np.ndarray) -> np.ndarray:
+        a = h @ self.components_ + self.intercept_visible_
+        return np.tanh(a) if self._spin else 1.0 / (1.0 + np.exp(-a))
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Hidden features ``E[h | v]`` of each row of ``X`` (Eq. 22)."""
+        self._check_fitted()
+        return self._hidden_means(self._check_data(X))
+
+    def reconstruct(self, X: np.ndarray, seed: int = 0) -> np.ndarray:
+        """``E[v | h]`` for one sampled ``h ~ P(h | v)`` per row (Eqs. 22-26)."""
+        self._check_fitted()
+        v = self._check_data(X)
+        _, h = self._sample_user(v @ self.components_.T + self.intercept_hidden_, seed, 0)
+        return self._visible_means(h)
+
+    def _sample_user(self, pre: np.ndarray, seed: int, draw: int, tag: int = TAG_RBM_HIDDEN):
+        means = np.empty_like(pre)
+        samples = np.empty_like(pre)
+        sample_layer(
+            pre, self._spin, validate_seed(seed), _STREAM_SAMPLE, draw, tag, means, samples
+        )
+        return means, samples
+
+    def gibbs(self, v: np.ndarray, steps: int = 1, seed: int = 0) -> np.ndarray:
+        """Run ``steps`` block-Gibbs steps from each row of ``v`` and return the visible state.
+
+        Reproducible for a seed (Philox stream of its own, independent of training).
+        """
+        self._check_fitted()
+        x = self._check_data(v, "v")
+        steps = check_int("steps", steps, minimum=0)
+        W = self.components_
+        for s in range(steps):
+            _, h = self._sample_user(x @ W.T + self.intercept_hidden_, seed, s, TAG_RBM_HIDDEN)
+            _, x = self._sample_user(h @ W + self.intercept_visible_, seed, s, TAG_RBM_VISIBLE)
+        return x
+
+    def sample(self, n: int, steps: int = 1000, seed: int = 0) -> np.ndarray:
+        """``n`` visible samples from independent chains after ``steps`` Gibbs steps.
+
+        Chains start from uniformly random visible states.
+        """
+        self._check_fitted()
+        n = check_int("n", n, minimum=1)
+        rng = np.random.default_rng([validate_seed(seed), 0x22])
+        start = rng.integers(0, 2, size=(n, self.n_features_in_)).astype(self.dtype)
+        return self.gibbs(start * (1.0 - self._low) + self._low, steps, seed)
+
+    # -- energies ----------------------------------------------------------------------
+
+    def energy(self, v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """``E(v, h)`` of Eq. (20), per row."""
+        self._check_fitted()
+        vv = self._check_data(v, "v").astype(np.float64)
+        hh = self._check_data(h, "h", n_features=self.n_hidden).astype(np.float64)
+        W = self.components_.astype(np.float64)
+        return (
+            -np.einsum("ki,ki->k", hh @ W, vv)
+            - hh @ self.intercept_hidden_
+            - vv @ (self.intercept_visible_.astype(np.float64))
+        )
+
+    def free_energy(self, v: np.ndarray) -> np.ndarray:
+        """``F(v) = -log sum_h exp(-E(v, h))``, per row."""
+        self._check_fitted()
+        return self._free_energy(self._check_data(v, "v").astype(np.float64))
+
+    def _free_energy(self, v: np.ndarray) -> np.ndarray:
+        W = self.components_.astype(np.float64)
+        a = v @ W.T + self.intercept_hidden_.astype(np.float64)
+        f = _log2cosh(a) if self._spin else _softplus(a)
+        return -v @ self.intercept_visible_.astype(np.float64) - f.sum(axis=1)
+
+    # -- likelihoods -------------------------------------------------------------------
+
+    def log_partition(self, method: str = "exact", **ais_options: object):
+        """``log Z``: exact (smaller layer <= 24 units) or by annealed importance sampling.
+
+        Parameters
+        ----------
+        method : {"exact", "ais"}
+        **ais_options
+            Passed to :func:`isingml.rbm.ais.ais_log_partition` (``n_betas``, ``n_runs``,
+            ``seed``).
+
+        Returns
+        -------
+        float, or (float, float) for AIS
+            ``log Z``; AIS also returns its standard error.
+        """
+        self._check_fitted()
+        check_choice("method", method, ("exact", "ais"))
+        if method == "ais":
+            from isingml.rbm.ais import ais_log_partition
+
+            return ais_log_partition(self, **ais_options)
+        W = self.components_.astype(np.float64)
+        b_v = self.intercept_visible_.astype(np.float64)
+        b_h = self.intercept_hidden_.astype(np.float64)
+        if self.n_hidden <= self.n_features_in_:
+            w, b_sum, b_other = W, b_h, b_v
+        else:
+            w, b_sum, b_other = np.ascontiguousarray(W.T), b_v, b_h
+        m = w.shape[0]
+        if m > MAX_EXACT_UNITS:
+            raise ValueError(
+                f"exact log Z sums over 2**{m} states; the smaller layer must have at most "
+                f"{MAX_EXACT_UNITS} units (use method='ais')"
+            )
+        return float(log_partition_by_enumeration(w, b_sum, b_other, self._spin, min(m, 8)))
+
+    def log_likelihood(self, X: np.ndarray, log_z: float | None = None) -> float:
+        """Average ``log P(v)`` over the rows of ``X`` (exact ``log Z`` unless given)."""
+        self._check_fitted()
+        v = self._check_data(X).astype(np.float64)
+        if log_z is None:
+            log_z = self.log_partition("exact")
+        return float(np.mean(-self._free_energy(v)) - log_z)
+
+    def pseudo_log_likelihood(self, X: np.ndarray) -> float:
+        """Average pseudo-log-likelihood ``sum_i log P(v_i | v_-i)`` over the rows of ``X``.
+
+        Summed over every unit (exact) for up to 64 visible units; above that, estimated
+        from one random unit per row (scaled by the number of units), as is customary.
+        """
+        self._check_fitted()
+        v = self._check_data(X).astype(np.float64)
+        return self._pll(v)
+
+    def _pll(self, v: np.ndarray) -> float:
+        n, n_v = v.shape
+        f0 = self._free_energy(v)
+        flip_to = (1.0 + self._low) - v  # the other value of each unit
+        if n_v <= 64:
+            total = np.zeros(n)
+            for i in range(n_v):
+                x = v.copy()
+                x[:, i] = flip_to[:, i]
+                total -= _softplus(f0 - self._free_energy(x))  # log sigma(F(x) - F(v))
+            return float(total.mean())
+        rng = np.random.default_rng([validate_seed(self.seed), self.n_updates_])
+        i = rng.integers(0, n_v, size=n)
+        x = v.copy()
+        x[np.arange(n), i] = flip_to[np.arange(n), i]
+        return float(-(n_v * _softplus(f0 - self._free_energy(x))).mean())
+
+    def reconstruction_error(self, X: np.ndarray, seed: int = 0) -> float:
+        """Eq. (31): mean over units and rows of ``(v - v')^2`` with ``v'`` from
+        :meth:`reconstruct`."""
+        v = self._check_data(X)
+        return float(np.mean((v - self.reconstruct(v, seed)) ** 2))
+
+    # -- gradients ---------------------------------------------------------------------
+
+    def _model_statistics_exact(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``<h v^T>``, ``<v>``, ``<h>`` under the model, by enumerating the smaller layer."""
+        W = self.components_.astype(np.float64)
+        b_v = self.intercept_visible_.astype(np.float64)
+        b_h = self.intercept_hidden_.astype(np.float64)
+        values = np.array([self._low, 1.0])
+        m = min(self.n_hidden, self.n_features_in_)
+        if m > 20:
+            raise ValueError(f"exact statistics enumerate 2**{m} states; at most 20 units")
+        grid = values[(np.arange(2**m)[:, None] >> np.arange(m)) & 1]
+        f = _log2cosh if self._spin else _softplus
+        mean = np.tanh if self._spin else (lambda a: 1.0 / (1.0 + np.exp(-a)))
+        if self.n_hidden <= self.n_features_in_:  # enumerate h, v summed out
+            a = grid @ W + b_v
+            log_p = grid @ b_h + f(a).sum(axis=1)
+            p = np.exp(log_p - log_p.max())
+            p /= p.sum()
+            v_mean = mean(a)
+            return (grid * p[:, None]).T @ v_mean, p @ v_mean, p @ grid
+        a = grid @ W.T + b_h  # enumerate v, h summed out
+        log_p = grid @ b_v + f(a).sum(axis=1)
+        p = np.exp(log_p - log_p.max())
+        p /= p.sum()
+        h_mean = mean(a)
+        return (h_mean * p[:, None]).T @ grid, p @ grid, p @ h_mean
+
+    def gradient(
+        self, X: np.ndarray, method: str = "exact", k: int = 1, seed: int = 0
+    ) -> dict[str, np.ndarray]:
+        """Gradient of the average log-likelihood of ``X`` with respect to the parameters.
+
+        Parameters
+        ----------
+        X : array, shape (n, n_visible)
+        method : {"exact", "cd"}
+            Model statistics by enumeration (smaller layer <= 20 units), or from CD-k
+            chains started at the rows of ``X`` (the estimate training uses).
+        k : int
+            Gibbs steps for CD.
+        seed : int
+            Seed of the CD chains.
+
+        Returns
+        -------
+        dict with "weights" (n_hidden, n_visible), "visible_bias", "hidden_bias"
+        """
+        self._check_fitted()
+        v = self._check_data(X).astype(np.float64)
+        check_choice("method", method, ("exact", "cd"))
+        h = self._hidden_means(v.astype(self.dtype)).astype(np.float64)
+        pos = (h.T @ v / len(v), v.mean(axis=0), h.mean(axis=0))
+        if method == "exact":
+            neg = self._model_statistics_exact()
+        else:
+            k = check_int("k", k, minimum=1)
+            x = v.astype(self.dtype)
+            W = self.components_
+            for s in range(k):
+                _, hs = self._sample_user(x @ W.T + self.intercept_hidden_, seed, s)
+                _, x = self._sample_user(
+                    hs @ W + self.intercept_visible_, seed, s, TAG_RBM_VISIBLE
+                )
+            hn = self._hidden_means(x).astype(np.float64)
+            xn = x.astype(np.float64)
+            neg = (hn.T @ xn / len(xn), xn.mean(axis=0), hn.mean(axis=0))
+        return {
+            "weights": pos[0] - neg[0],
+            "visible_bias": pos[1] - neg[1],
+            "hidden_bias": pos[2] - neg[2],
+        }
+
+    # -- training ----------------------------------------------------------------------
+
+    def _factor(self, epoch: int) -> float:
+        if callable(self.schedule):
+            return float(self.schedule(epoch))
+        if self.schedule == "linear" and self.n_epochs > 0:
+            return 1.0 - epoch / self.n_epochs
+        return 1.0
+
+    def _update(self, v_pos: np.ndarray, factor: float) -> None:
+        # Each Gibbs step costs two products: v ~ P(v | h) through h W, and the hidden
+        # inputs of the new v, whose means enter the gradient and whose sample carries the
+        # chain on (PCD keeps the hidden samples between updates, as Tieleman's does).
+        W = self.components_
+        a_pos = v_pos @ W.T + self.intercept_hidden_
+        stream = _STREAM_TRAIN
+        if self.method == "cd":
+            h_pos, h = self._sample(a_pos, stream, self._draw, TAG_RBM_HIDDEN)
+        else:
+            h_pos = np.tanh(a_pos) if self._spin else 1.0 / (1.0 + np.exp(-a_pos))
+            h = self._chain_hidden
+        for step in range(self.k):
+            draw = self._draw + step
+            _, v_neg = self._sample(h @ W + self.intercept_visible_, stream, draw, TAG_RBM_VISIBLE)
+            a_neg = v_neg @ W.T + self.intercept_hidden_
+            h_neg, h = self._sample(a_neg, stream, draw + 1, TAG_RBM_HIDDEN)
+        self._draw += self.k + 1
+        if self.method == "pcd":
+            self.chains_ = v_neg
+            self._chain_hidden = h
+        lr = self.learning_rate * factor
+        grads = (
+            h_pos.T @ v_pos / len(v_pos) - h_neg.T @ v_neg / len(v_neg) - self.weight_decay * W,
+            v_pos.mean(axis=0) - v_neg.mean(axis=0),
+            h_pos.mean(axis=0) - h_neg.mean(axis=0),
+        )
+        params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        for p, vel, g in zip(params, self._velocity, grads, strict=True):
+            vel *= self.momentum
+            vel += (lr * g).astype(self.dtype)
+            p += vel
+        self.n_updates_ += 1
+
+    def partial_fit(self, X: np.ndarray) -> RBM:
+        """One update on the minibatch ``X`` (initializing the model on first use)."""
+        v = self._check_data(X)
+        if not hasattr(self, "components_"):
+            self._initialize(v)
+        self._update(v, 1.0)
+        return self
+
+    def fit(self, X: np.ndarray) -> RBM:
+        """Train for ``n_epochs`` passes over ``X`` in shuffled minibatches.
+
+        Returns
+        -------
+        RBM
+            ``self``, with ``history_`` holding the tracked quantities per epoch.
+        """
+        self._check_params()
+        v = self._check_data(X, fitted=False)  # fit starts afresh
+        self._initialize(v)
+        tracked = self._tracked(v.shape[1])
+        rng = np.random.default_rng([validate_seed(self.seed), 0x33])
+        for epoch in tqdm(range(self.n_epochs), disable=not self.progress, unit="epoch"):
+            order = rng.permutation(len(v))
+            factor = self._factor(epoch)
+            for start in range(0, len(v), self.batch_size):
+                self._update(v[order[start : start + self.batch_size]], factor)
+            self._record(epoch, v, tracked)
+        return self
+
+    def _tracked(self, n_visible: int) -> tuple[str, ...]:
+        if self.track == "auto":
+            small = min(self.n_hidden, n_visible) <= 16
+            return ("mse", "pll", "exact") if small else ("mse", "pll")
+        items = (self.track,) if isinstance(self.track, str) else tuple(self.track)
+        for item in items:
+            check_choice("track", item, ("mse", "pll", "exact"))
+        return items
+
+    def _record(self, epoch: int, v: np.ndarray, tracked: tuple[str, ...]) -> None:
+        sample = v[:1000]
+        h = self.history_
+        h["epoch"].append(epoch + 1)
+        h["mse"].append(
+            self.reconstruction_error(sample, seed=epoch) if "mse" in tracked else None
+        )
+        h["pll"].append(self._pll(sample.astype(np.float64)) if "pll" in tracked else None)
+        h["log_likelihood"].append(self.log_likelihood(v) if "exact" in tracked else None)
+
+    # -- persistence -------------------------------------------------------------------
+
+    _HYPER = (
+        "n_hidden", "units", "learning_rate", "batch_size", "n_epochs", "method", "k",
+        "n_chains", "momentum", "weight_decay", "init_scale", "init_visible_bias", "seed",
+    )  # fmt: skip
+
+    def save(self, path: str | Path) -> Path:
+        """Write the parameters and hyperparameters to an ``.npz`` file (no pickle)."""
+        self._check_fitted()
+        path = Path(path)
+        hyper = {name: getattr(self, name) for name in self._HYPER}
+        hyper["dtype"] = np.dtype(self.dtype).name
+        hyper["schedule"] = self.schedule if isinstance(self.schedule, str) else "constant"
+        np.savez(
+            path,
+            format=np.array("isingml-rbm-1"),
+            hyperparameters=np.array(json.dumps(hyper)),
+            components=self.components_,
+            intercept_hidden=self.intercept_hidden_,
+            intercept_visible=self.intercept_visible_,
+            chains=self.chains_,
+            chain_hidden=self._chain_hidden,
+            n_updates=np.array(self.n_updates_),
+            draw=np.array(self._draw),
+        )
+        return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+    @classmethod
+    def load(cls, path: str | Path) -> RBM:
+        """Read a model written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                if str(f["format"]) != "isingml-rbm-1":
+                    raise ValueError(f"path: {path} is not an isingml RBM file")
+                hyper = json.loads(str(f["hyperparameters"]))
+                hyper["dtype"] = np.dtype(hyper["dtype"]).type
+                model = cls(**hyper)
+                model.components_ = f["components"].copy()
+                model.intercept_hidden_ = f["intercept_hidden"].copy()
+                model.intercept_visible_ = f["intercept_visible"].copy()
+                model.chains_ = f["chains"].copy()
+                model._chain_hidden = f["chain_hidden"].copy()
+                model.n_updates_ = int(f["n_updates"])
+                model._draw = int(f["draw"])
+        except (OSError, KeyError, ValueError) as exc:
+            if str(exc).startswith("path:"):
+                raise
+            raise ValueError(f"path: cannot read an RBM from {path} ({exc})") from None
+        model.n_features_in_ = model.components_.shape[1]
+        model._velocity = [
+            np.zeros_like(model.components_),
+            np.zeros_like(model.intercept_visible_),
+            np.zeros_like(model.intercept_hidden_),
+        ]
+        model.history_ = {"epoch": [], "mse": [], "pll": [], "log_likelihood": []}
+        return model

@@ -1,0 +1,220 @@
+"""Restricted Boltzmann machines: exact sums, gradients, sampling, training, likelihoods."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from isingml.rbm import RBM
+from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
+
+UNIT_VALUES = {"binary": (0.0, 1.0), "spin": (-1.0, 1.0)}
+
+
+def small_rbm(units="binary", n_visible=6, n_hidden=4, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    low, high = UNIT_VALUES[units]
+    X = rng.choice([low, high], size=(40, n_visible))
+    rbm = RBM(n_hidden, units=units, n_epochs=0, dtype=np.float64, seed=seed).fit(X)
+    rbm.components_ = rng.normal(size=(n_hidden, n_visible)) * scale
+    rbm.intercept_hidden_ = rng.normal(size=n_hidden) * 0.5
+    rbm.intercept_visible_ = rng.normal(size=n_visible) * 0.5
+    return rbm, X
+
+
+def all_states(n, units):
+    return np.array(list(itertools.product(UNIT_VALUES[units], repeat=n)))
+
+
+def brute_log_z(rbm):
+    v = all_states(rbm.n_features_in_, rbm.units)
+    h = all_states(rbm.n_hidden, rbm.units)
+    e = -(h @ rbm.components_ @ v.T) - (h @ rbm.intercept_hidden_)[:, None]
+    e -= (v @ rbm.intercept_visible_)[None, :]
+    return np.log(np.exp(-e).sum())
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize(("n_visible", "n_hidden"), [(6, 4), (3, 7), (5, 5)])
+def test_exact_log_partition_equals_the_double_sum(units, n_visible, n_hidden):
+    rbm, _ = small_rbm(units, n_visible, n_hidden)
+    assert rbm.log_partition() == pytest.approx(brute_log_z(rbm), abs=1e-10)
+    w = rbm.components_
+    for bits in range(min(n_hidden, n_visible) + 1):  # chunking does not matter
+        value = log_partition_by_enumeration(
+            w, rbm.intercept_hidden_, rbm.intercept_visible_, units == "spin", min(bits, n_hidden)
+        )
+        assert value == pytest.approx(brute_log_z(rbm), abs=1e-10)
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_energy_and_free_energy_are_equation_20_and_its_marginal(units):
+    rbm, _ = small_rbm(units)
+    v = all_states(6, units)
+    h = all_states(4, units)
+    for vi in v[::7]:
+        energies = rbm.energy(np.repeat(vi[None], len(h), 0), h)
+        expected = -(h @ rbm.components_ @ vi) - h @ rbm.intercept_hidden_
+        expected -= vi @ rbm.intercept_visible_
+        np.testing.assert_allclose(energies, expected, atol=1e-12)
+        assert rbm.free_energy(vi)[0] == pytest.approx(-np.log(np.exp(-energies).sum()))
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize(("n_visible", "n_hidden"), [(6, 4), (4, 7)])
+def test_exact_gradient_equals_finite_differences_of_the_log_likelihood(
+    units, n_visible, n_hidden
+):
+    rbm, X = small_rbm(units, n_visible, n_hidden)
+    g = rbm.gradient(X, "exact")
+    eps = 1e-6
+    for name, param in (
+        ("weights", rbm.components_),
+        ("visible_bias", rbm.intercept_visible_),
+        ("hidden_bias", rbm.intercept_hidden_),
+    ):
+        numeric = np.zeros_like(param)
+        for idx in np.ndindex(param.shape):
+            param[idx] += eps
+            up = rbm.log_likelihood(X)
+            param[idx] -= 2 * eps
+            down = rbm.log_likelihood(X)
+            param[idx] += eps
+            numeric[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(g[name], numeric, atol=1e-7)
+
+
+def test_training_step_is_the_gradient_it_computes_with_exact_statistics():
+    # The update fit applies is learning_rate * (data term - chain term); with chains
+    # that sample the model exactly (many long chains) it approaches the exact gradient,
+    # and CD-k's bias shrinks as k grows.
+    rbm, X = small_rbm("binary", 6, 4, seed=3, scale=1.5)
+    exact = rbm.gradient(X, "exact")["weights"]
+    many = np.repeat(X, 250, axis=0)
+    errors = [
+        np.abs(rbm.gradient(many, "cd", k=k, seed=1)["weights"] - exact).max() for k in (1, 3, 30)
+    ]
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 0.02  # ~3 standard errors of 10,000 chains
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_long_gibbs_chains_sample_the_exact_marginal(units):
+    # 20,000 independent chains of 100 steps: chi-square of the 64 visible states
+    # against exp(-F(v)) / Z; 63 degrees of freedom, so 120 is beyond the 99.99th
+    # percentile of a correct sampler.
+    rbm, _ = small_rbm(units, seed=5)
+    states = all_states(6, units)
+    p = np.exp(-rbm.free_energy(states) - rbm.log_partition())
+    assert p.sum() == pytest.approx(1.0)
+    samples = rbm.sample(20000, steps=100, seed=1)
+    low = UNIT_VALUES[units][0]
+    codes = ((samples > low) * 2 ** np.arange(6)[::-1]).sum(axis=1)
+    counts = np.bincount(codes, minlength=64)
+    chi2 = np.sum((counts - 20000 * p) ** 2 / (20000 * p))
+    assert chi2 < 120
+    assert 0.5 * np.abs(counts / 20000 - p).sum() < 0.03  # total variation
+
+
+def test_sampling_kernel_matches_its_probabilities_and_is_reproducible():
+    pre = np.random.default_rng(0).normal(size=(400, 300))
+    means = np.empty_like(pre)
+    a = np.empty_like(pre)
+    b = np.empty_like(pre)
+    sample_layer(pre, False, 7, 0, 3, 0x60, means, a)
+    sample_layer(pre, False, 7, 0, 3, 0x60, means, b)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(means, 1 / (1 + np.exp(-pre)))
+    # Per-unit Bernoulli: the total count is within 4 standard errors of its mean.
+    sd = np.sqrt((means * (1 - means)).sum())
+    assert abs(a.sum() - means.sum()) < 4 * sd
+    sample_layer(pre, True, 7, 0, 4, 0x60, means, b)
+    np.testing.assert_allclose(means, np.tanh(pre), atol=1e-12)
+    assert set(np.unique(b)) == {-1.0, 1.0}
+
+
+def test_digits_exact_likelihood_beats_scikit_learn_and_ais_agrees():
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import BernoulliRBM
+
+    X = (load_digits().data >= 8).astype(np.float64)
+    settings = {"learning_rate": 0.05, "batch_size": 10}
+    ours, theirs = [], []
+    for seed in range(3):
+        rbm = RBM(16, n_epochs=20, seed=seed, track=(), **settings).fit(X)
+        ours.append(rbm.log_likelihood(X))
+        sk = BernoulliRBM(n_components=16, n_iter=20, random_state=seed, **settings).fit(X)
+        twin = RBM(16, n_epochs=0, dtype=np.float64).fit(X)
+        twin.components_ = sk.components_
+        twin.intercept_hidden_ = sk.intercept_hidden_
+        twin.intercept_visible_ = sk.intercept_visible_
+        theirs.append(twin.log_likelihood(X))
+    assert np.mean(ours) >= np.mean(theirs)
+    exact = rbm.log_partition()
+    estimate, error = rbm.log_partition("ais", n_betas=2000, n_runs=100, seed=1)
+    assert abs(estimate - exact) < 3 * error  # within 3 standard errors
+    assert error < 0.1
+
+
+def test_history_tracks_mse_pll_and_the_exact_likelihood():
+    _, X = small_rbm()
+    data = np.repeat(X, 5, axis=0)
+    model = RBM(4, n_epochs=5, batch_size=20, learning_rate=0.1, seed=1).fit(data)
+    h = model.history_
+    assert h["epoch"] == [1, 2, 3, 4, 5]
+    assert all(x is not None for x in h["mse"] + h["pll"] + h["log_likelihood"])
+    assert h["log_likelihood"][-1] > h["log_likelihood"][0]
+    assert h["log_likelihood"][-1] == pytest.approx(model.log_likelihood(data))
+
+
+def test_seed_reproducibility_partial_fit_and_save_load(tmp_path):
+    _, X = small_rbm()
+    a = RBM(5, n_epochs=3, seed=4).fit(X)
+    b = RBM(5, n_epochs=3, seed=4).fit(X)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    c = RBM(5, n_epochs=3, seed=5).fit(X)
+    assert not np.array_equal(a.components_, c.components_)
+    path = a.save(tmp_path / "rbm.npz")
+    loaded = RBM.load(path)
+    np.testing.assert_array_equal(loaded.components_, a.components_)
+    np.testing.assert_array_equal(loaded.sample(5, 10, seed=2), a.sample(5, 10, seed=2))
+    assert loaded.n_hidden == 5 and loaded.units == "binary"
+    a.partial_fit(X[:8])
+    loaded.partial_fit(X[:8])
+    np.testing.assert_array_equal(a.components_, loaded.components_)
+    fresh = RBM(3, seed=1).partial_fit(X[:4])
+    assert fresh.components_.shape == (3, 6) and fresh.n_updates_ == 1
+
+
+def test_transform_reconstruct_and_gibbs_shapes():
+    rbm, X = small_rbm("spin")
+    assert rbm.transform(X).shape == (40, 4)
+    assert np.all(np.abs(rbm.transform(X)) <= 1)
+    assert rbm.reconstruct(X).shape == (40, 6)
+    v = rbm.gibbs(X, steps=3, seed=1)
+    assert set(np.unique(v)) <= {-1.0, 1.0}
+    np.testing.assert_array_equal(v, rbm.gibbs(X, steps=3, seed=1))
+
+
+@pytest.mark.parametrize(
+    ("make", "exc", "match"),
+    [
+        (lambda: RBM(0).fit(np.ones((3, 3))), ValueError, "n_hidden must be"),
+        (lambda: RBM(2, k=0).fit(np.ones((3, 3))), ValueError, "k must be"),
+        (lambda: RBM(2, units="ternary").fit(np.ones((3, 3))), ValueError, "units must be"),
+        (lambda: RBM(2).fit(np.array([[0, 2, 1]])), ValueError, r"X must hold 0 or 1"),
+        (lambda: RBM(2, units="spin").fit(np.array([[0, 1]])), ValueError, "X must hold -1 or 1"),
+        (lambda: RBM(2).fit(np.array([[0.0, np.nan]])), ValueError, "X must be finite"),
+        (lambda: RBM(2).fit(np.ones(0)), ValueError, "non-empty"),
+        (lambda: RBM(2, learning_rate=-1).fit(np.ones((2, 2))), ValueError, "learning_rate"),
+        (lambda: RBM(2).transform(np.ones((2, 2))), RuntimeError, "not fitted"),
+        (lambda: RBM(2, n_epochs=0).fit(np.ones((2, 3))).transform(np.ones((2, 4))),
+         ValueError, "X must have 3 features"),
+        (lambda: RBM(30, n_epochs=0).fit(np.ones((2, 30))).log_partition(), ValueError,
+         "at most 24 units"),
+        (lambda: RBM.load(__file__), ValueError, "path: cannot read an RBM"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_a_clear_error(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()
