@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from isingml import __version__
 from isingml.hopfield import command as hopfield_command
+from isingml.rbm import command as rbm_command
 
 __all__ = ["main"]
 
@@ -126,6 +127,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ver.add_argument("file", help="dataset file")
     hopfield_command.add_parser(sub)
+    rbm_command.add_parser(sub)
     return parser
 
 
@@ -317,6 +319,13 @@ def _renamed(message: str) -> str:
         ("out:", "--out:"),
         ("n_units must", "--units must"),
         ("trials must", "--trials must"),
+        ("n_hidden must", "--hidden must"),
+        ("n_epochs must", "--epochs must"),
+        ("n must", "--samples must"),
+        ("steps must", "--steps must"),
+        ("unseen must", "--unseen must"),
+        ("n_train must", "--train must"),
+        ("n_test must", "--test must"),
         ("alphas must", "--alphas must"),
         ("corruption must", "--corruption must"),
     ):
@@ -348,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "info": _run_info,
             "verify": _run_verify,
             "hopfield": hopfield_command.run,
+            "rbm": rbm_command.run,
         }
         return commands[args.command](args)
     except _UsageError as exc:

@@ -106,13 +106,23 @@ def learn_ising(
         Show a progress bar over temperatures.
     **rbm_options
         Passed to :class:`~isingml.rbm.RBM` (defaults here: ``learning_rate=0.05``,
-        ``batch_size=64``, ``n_epochs=60``, ``k=5``).
+        ``batch_size=64``, ``n_epochs=60``, ``method="cd"``, ``k=5``).
 
     Returns
     -------
     IsingRBMResult
     """
-    options = {"learning_rate": 0.05, "batch_size": 64, "n_epochs": 60, "k": 5, "track": ()}
+    # CD-k by default: below T_c, persistent chains get stuck in one of the two ordered
+    # states and the learned model can lose the other; chains restarted at the data see
+    # both.
+    options = {
+        "learning_rate": 0.05,
+        "batch_size": 64,
+        "n_epochs": 60,
+        "method": "cd",
+        "k": 5,
+        "track": (),
+    }
     options |= rbm_options
     with open_dataset(dataset) as ds:
         temps = np.asarray(ds.temperatures if temperatures is None else temperatures, float)

@@ -296,6 +296,61 @@ class RBM:
         start = rng.integers(0, 2, size=(n, self.n_features_in_)).astype(self.dtype)
         return self.gibbs(start * (1.0 - self._low) + self._low, steps, seed)
 
+    def impute(
+        self, X: np.ndarray, steps: int = 200, burn_in: int = 50, seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fill in unknown visible units (NaN) by Gibbs sampling with the known ones clamped.
+
+        Each row's unknown units start at random; every step samples ``h ~ P(h | v)`` and
+        then the unknown units from ``P(v | h)``, the known units staying as given. The
+        probability that an unknown unit is up is averaged over the steps after
+        ``burn_in``.
+
+        Parameters
+        ----------
+        X : array, shape (n, n_visible)
+            Unit values, NaN where unknown.
+        steps, burn_in : int
+            Gibbs steps in all, and those discarded before averaging.
+        seed : int
+            Seed of the chains.
+
+        Returns
+        -------
+        filled : ndarray
+            ``X`` with every unknown unit set to its more probable value.
+        probability : ndarray
+            ``P(unit up | known units)`` estimated for every unit (1 or 0 where known).
+        """
+        self._check_fitted()
+        arr = np.asarray(X, dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        unknown = np.isnan(arr)
+        known_values = np.where(unknown, 1.0, arr)  # placeholder where unknown
+        self._check_data(known_values)
+        steps = check_int("steps", steps, minimum=1)
+        burn_in = check_int("burn_in", burn_in, minimum=0)
+        if burn_in >= steps:
+            raise ValueError(f"burn_in must be < steps ({steps}), got {burn_in}")
+        rng = np.random.default_rng([validate_seed(seed), 0x44])
+        start = rng.integers(0, 2, size=arr.shape) * (1.0 - self._low) + self._low
+        v = np.where(unknown, start, arr).astype(self.dtype)
+        W = self.components_
+        up = np.zeros(arr.shape)
+        for s in range(steps):
+            _, h = self._sample_user(v @ W.T + self.intercept_hidden_, seed, s, TAG_RBM_HIDDEN)
+            pre = h @ W + self.intercept_visible_
+            means, x = self._sample_user(pre, seed, s, TAG_RBM_VISIBLE)
+            v = np.where(unknown, x, v).astype(self.dtype)
+            if s >= burn_in:
+                up += (means - self._low) / (1.0 - self._low)
+        probability = np.where(
+            unknown, up / (steps - burn_in), (arr - self._low) / (1 - self._low)
+        )
+        filled = np.where(unknown, np.where(probability > 0.5, 1.0, self._low), arr)
+        return filled, probability
+
     # -- energies ----------------------------------------------------------------------
 
     def energy(self, v: np.ndarray, h: np.ndarray) -> np.ndarray:

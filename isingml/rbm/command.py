@@ -1,0 +1,121 @@
+"""The ``isingml rbm`` command: learn Ising thermodynamics, and fill in ratings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_parser", "run"]
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma list of numbers, got {text!r}"
+        ) from None
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``rbm ising`` and ``rbm ratings`` to the command's subparsers."""
+    rbm = sub.add_parser("rbm", help="restricted Boltzmann machines")
+    what = rbm.add_subparsers(dest="rbm_command", metavar="ACTION", parser_class=type(rbm))
+    what.required = True
+    ising = what.add_parser(
+        "ising",
+        help="train an RBM per temperature on a dataset and compare its samples (Torlai-Melko)",
+        description="Train one spin RBM per temperature on the configurations of a dataset, "
+        "sample it, and print energy, |m|, heat capacity and susceptibility per spin of the "
+        "data, the RBM samples and the exact values.",
+    )
+    ising.add_argument("--data", required=True, help="isingml dataset (isingml generate)")
+    ising.add_argument("--size", "-L", type=int, required=True, help="lattice side L")
+    ising.add_argument("--temperatures", type=_floats, default=None, help="subset, e.g. 1.5,2.27")
+    ising.add_argument("--hidden", type=int, default=None, help="hidden units (default L*L)")
+    ising.add_argument("--epochs", type=int, default=60, help="training epochs")
+    ising.add_argument("--samples", type=int, default=10000, help="RBM chains sampled")
+    ising.add_argument("--steps", type=int, default=500, help="Gibbs steps per chain")
+    ising.add_argument("--seed", type=int, default=0, help="seed")
+    ising.add_argument("--out", default="rbm_ising.png", help="figure file to write")
+    ising.add_argument("--json", action="store_true", help="print one JSON object")
+    ising.add_argument("--quiet", action="store_true", help="no progress bar")
+    ratings = what.add_parser(
+        "ratings",
+        help="fill in unseen movie ratings by clamped Gibbs sampling (planted genres)",
+    )
+    ratings.add_argument("--train", type=int, default=2000, help="fully rated users")
+    ratings.add_argument("--test", type=int, default=500, help="users with unseen ratings")
+    ratings.add_argument("--unseen", type=float, default=0.5, help="fraction of ratings hidden")
+    ratings.add_argument("--seed", type=int, default=0, help="seed")
+    ratings.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _ising(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from isingml.plotting import plot_ising_rbm
+    from isingml.rbm.ising import OBSERVABLES, learn_ising
+
+    if not Path(args.out).parent.is_dir():
+        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    result = learn_ising(
+        args.data,
+        args.size,
+        temperatures=args.temperatures,
+        n_hidden=args.hidden,
+        n_samples=args.samples,
+        steps=args.steps,
+        seed=args.seed,
+        progress=not (args.quiet or args.json),
+        n_epochs=args.epochs,
+    )
+    axes = plot_ising_rbm(result)
+    axes[0].figure.savefig(args.out, dpi=120, bbox_inches="tight")
+    plt.close(axes[0].figure)
+    if args.json:
+        out = {"L": result.L, "temperatures": result.temperatures.tolist(), "figure": args.out}
+        for kind in ("data", "data_error", "rbm", "rbm_error", "exact"):
+            out[kind] = {k: np.asarray(v).tolist() for k, v in getattr(result, kind).items()}
+        out["log_likelihood"] = result.log_likelihood.tolist()
+        print(json.dumps(out))
+        return 0
+    print(f"RBMs on L = {result.L} Ising configurations ({args.data})")
+    for i, T in enumerate(result.temperatures):
+        print(f"T = {T:g}   log-likelihood of the data {result.log_likelihood[i]:.3f}")
+        for name in OBSERVABLES:
+            print(
+                f"  {name:<18} data {result.data[name][i]:8.4f} ± {result.data_error[name][i]:.4f}"
+                f"   RBM {result.rbm[name][i]:8.4f} ± {result.rbm_error[name][i]:.4f}"
+                f"   exact {result.exact[name][i]:8.4f}"
+            )
+    print(f"figure: {args.out}")
+    return 0
+
+
+def _ratings(args: argparse.Namespace) -> int:
+    from isingml.rbm.ratings import imputation_experiment
+
+    result = imputation_experiment(args.train, args.test, args.unseen, seed=args.seed)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(
+        f"{result['hidden_ratings']} unseen ratings of {result['test_users']} new users filled "
+        f"in (RBM trained on {result['train_users']} users)"
+    )
+    print(f"  RBM, clamped Gibbs sampling   accuracy {result['rbm_accuracy']:.3f}")
+    print(f"  most popular rating per movie accuracy {result['popularity_accuracy']:.3f}")
+    print(f"  best possible (rating noise)  accuracy {result['oracle_accuracy']:.3f}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``isingml rbm ACTION``."""
+    return {"ising": _ising, "ratings": _ratings}[args.rbm_command](args)
