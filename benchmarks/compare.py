@@ -17,7 +17,7 @@ Then the script checks that the plain NumPy sampler is roughly right (mean energ
 the exact finite-lattice value) and compares the integrated autocorrelation time of |m| of
 Wolff and Metropolis at T_c and L = 64, in sweeps (sweep-equivalents for Wolff), and
 times Hopfield recall against NumPy and the Hopfield packages on PyPI
-(``compare_hopfield.py``).
+(``compare_hopfield.py``) and RBM training against scikit-learn (``compare_rbm.py``).
 """
 
 from __future__ import annotations
@@ -453,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", default=None, help="write the results as JSON")
     p.add_argument("--no-tau", action="store_true", help="skip the autocorrelation comparison")
     p.add_argument("--no-hopfield", action="store_true", help="skip the Hopfield comparison")
+    p.add_argument("--no-rbm", action="store_true", help="skip the RBM comparison")
     args = p.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 7)
     target = args.target or (0.1 if args.quick else 0.25)
@@ -539,6 +540,14 @@ def main(argv: list[str] | None = None) -> int:
         hopfield = hopfield_comparison(args.quick)
         print_hopfield(hopfield)
 
+    rbm = None
+    if not args.no_rbm:
+        from compare_rbm import print_rbm, rbm_comparison
+
+        print("\nRBM training throughput vs scikit-learn's BernoulliRBM:")
+        rbm = rbm_comparison(args.quick)
+        print_rbm(rbm)
+
     if args.json:
         payload = {
             "machine": info,
@@ -547,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             "numpy_check": chk,
             "tau": tau,
             "hopfield": hopfield,
+            "rbm": rbm,
         }
         with open(args.json, "w") as f:
             json.dump(_json_safe(payload), f, indent=2)

@@ -558,17 +558,27 @@ class RBM:
         if self.method == "pcd":
             self.chains_ = v_neg
             self._chain_hidden = h
-        lr = self.learning_rate * factor
+        # Both phases in one product: [h_pos; -c h_neg]^T [v_pos; v_neg] with c = B / C is
+        # B times the weight gradient (no separate products, no subtraction pass).
+        b, c = len(v_pos), len(v_neg)
+        h_both = np.concatenate([h_pos, h_neg * (-b / c)])
+        grad_w = h_both.T @ np.concatenate([v_pos, v_neg])
+        if self.weight_decay:
+            grad_w -= (self.weight_decay * b) * W
+        grad_w *= self.learning_rate * factor / b
         grads = (
-            h_pos.T @ v_pos / len(v_pos) - h_neg.T @ v_neg / len(v_neg) - self.weight_decay * W,
-            v_pos.mean(axis=0) - v_neg.mean(axis=0),
-            h_pos.mean(axis=0) - h_neg.mean(axis=0),
+            grad_w,
+            (self.learning_rate * factor) * (v_pos.mean(axis=0) - v_neg.mean(axis=0)),
+            (self.learning_rate * factor) * (h_pos.mean(axis=0) - h_neg.mean(axis=0)),
         )
         params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
         for p, vel, g in zip(params, self._velocity, grads, strict=True):
-            vel *= self.momentum
-            vel += (lr * g).astype(self.dtype)
-            p += vel
+            if self.momentum:
+                vel *= self.momentum
+                vel += g
+                p += vel
+            else:
+                p += g
         self.n_updates_ += 1
 
     def partial_fit(self, X: np.ndarray) -> RBM:
