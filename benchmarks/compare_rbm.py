@@ -5,8 +5,9 @@ Run from the repository root (also part of ``python benchmarks/compare.py``)::
     python benchmarks/compare_rbm.py [--quick]
 
 The same data, hidden units, batch size (64) and one Gibbs step per update; scikit-learn's
-BernoulliRBM trains by PCD. Both are timed in this process, one after the other, best of
-``repeats`` epochs; the table shows samples per second and isingml's ratio over it. The
+BernoulliRBM trains by PCD. All are timed in this process, taking turns epoch by epoch
+(so that the load of a shared machine hits them alike), median of the repeats; the table
+shows samples per second and isingml's ratio over it. The
 data is float64 as users usually hold it (scikit-learn then computes in float64, isingml in
 float32, its default); scikit-learn's figure on float32 data is shown too.
 """
@@ -24,14 +25,17 @@ from bench_rbm import N_SAMPLES, random_binary
 from isingml.rbm import RBM
 
 
-def _best(run: Callable[[], object], repeats: int) -> float:
-    run()  # warm-up
-    best = float("inf")
+def _interleaved_medians(cases: dict[str, Callable[[], object]], repeats: int) -> dict:
+    """Median seconds per case, the cases taking turns so that load hits them alike."""
+    for run in cases.values():
+        run()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        for name, run in cases.items():
+            t0 = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - t0)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def rbm_comparison(quick: bool = False) -> list[dict]:
@@ -40,7 +44,7 @@ def rbm_comparison(quick: bool = False) -> list[dict]:
         from sklearn.neural_network import BernoulliRBM
     except ImportError:
         return []
-    repeats = 2 if quick else 4
+    repeats = 3 if quick else 9
     rows = []
     for n_visible in (784, 64):
         X = random_binary(n_visible)
@@ -57,7 +61,8 @@ def rbm_comparison(quick: bool = False) -> list[dict]:
                 n_components=500, batch_size=64, n_iter=1, random_state=0
             ).fit(X),
         }
-        rates = {name: N_SAMPLES / _best(run, repeats) for name, run in cases.items()}
+        medians = _interleaved_medians(cases, repeats)
+        rates = {name: N_SAMPLES / seconds for name, seconds in medians.items()}
         base = rates["isingml PCD-1"]
         for name, rate in rates.items():
             rows.append({"n_visible": n_visible, "impl": name, "samples_per_s": rate,

@@ -31,7 +31,7 @@ from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
 __all__ = ["METHODS", "RBM", "UNITS"]
 
 UNITS = ("binary", "spin")
-METHODS = ("cd", "pcd")
+METHODS = ("cd", "pcd", "exact")
 
 #: Largest layer summed over exactly (2**24 configurations).
 MAX_EXACT_UNITS = 24
@@ -66,9 +66,10 @@ class RBM:
         Minibatch size.
     n_epochs : int
         Passes over the data in :meth:`fit`.
-    method : {"pcd", "cd"}
+    method : {"pcd", "cd", "exact"}
         Persistent contrastive divergence (a pool of ``n_chains`` chains carried across
-        updates) or CD-k (chains restarted at the minibatch).
+        updates), CD-k (chains restarted at the minibatch), or exact model statistics by
+        enumeration (smaller layer <= 20 units; exact gradient ascent, for small models).
     k : int
         Gibbs steps per update, >= 1.
     n_chains : int, optional
@@ -544,6 +545,17 @@ class RBM:
         W = self.components_
         a_pos = v_pos @ W.T + self.intercept_hidden_
         stream = _STREAM_TRAIN
+        rate = self.learning_rate * factor
+        if self.method == "exact":
+            h_pos = np.tanh(a_pos) if self._spin else 1.0 / (1.0 + np.exp(-a_pos))
+            neg_w, neg_v, neg_h = self._model_statistics_exact()
+            b = len(v_pos)
+            self._apply(
+                rate * (h_pos.T @ v_pos / b - neg_w - self.weight_decay * W),
+                rate * (v_pos.mean(axis=0) - neg_v),
+                rate * (h_pos.mean(axis=0) - neg_h),
+            )
+            return
         if self.method == "cd":
             h_pos, h = self._sample(a_pos, stream, self._draw, TAG_RBM_HIDDEN)
         else:
@@ -565,14 +577,18 @@ class RBM:
         grad_w = h_both.T @ np.concatenate([v_pos, v_neg])
         if self.weight_decay:
             grad_w -= (self.weight_decay * b) * W
-        grad_w *= self.learning_rate * factor / b
-        grads = (
+        grad_w *= rate / b
+        self._apply(
             grad_w,
-            (self.learning_rate * factor) * (v_pos.mean(axis=0) - v_neg.mean(axis=0)),
-            (self.learning_rate * factor) * (h_pos.mean(axis=0) - h_neg.mean(axis=0)),
+            rate * (v_pos.mean(axis=0) - v_neg.mean(axis=0)),
+            rate * (h_pos.mean(axis=0) - h_neg.mean(axis=0)),
         )
+
+    def _apply(self, *steps: np.ndarray) -> None:
+        """Add the learning-rate-scaled gradient steps (through the momentum buffers)."""
         params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
-        for p, vel, g in zip(params, self._velocity, grads, strict=True):
+        for p, vel, g in zip(params, self._velocity, steps, strict=True):
+            g = np.asarray(g, dtype=self.dtype)
             if self.momentum:
                 vel *= self.momentum
                 vel += g

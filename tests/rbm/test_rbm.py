@@ -84,6 +84,27 @@ def test_exact_gradient_equals_finite_differences_of_the_log_likelihood(
         np.testing.assert_allclose(g[name], numeric, atol=1e-7)
 
 
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_a_training_update_with_exact_statistics_is_the_exact_gradient_step(units):
+    # method="exact" runs the training update on enumerated model statistics: one step of
+    # partial_fit moves every parameter by learning_rate times the gradient that the
+    # finite-difference test above checks.
+    rbm, X = small_rbm(units, seed=4)
+    rbm.method, rbm.learning_rate, rbm.momentum = "exact", 0.1, 0.0
+    grad = rbm.gradient(X, "exact")
+    before = [rbm.components_.copy(), rbm.intercept_visible_.copy(), rbm.intercept_hidden_.copy()]
+    ll_before = rbm.log_likelihood(X)
+    rbm.partial_fit(X)
+    np.testing.assert_allclose(rbm.components_ - before[0], 0.1 * grad["weights"], atol=1e-12)
+    np.testing.assert_allclose(
+        rbm.intercept_visible_ - before[1], 0.1 * grad["visible_bias"], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        rbm.intercept_hidden_ - before[2], 0.1 * grad["hidden_bias"], atol=1e-12
+    )
+    assert rbm.log_likelihood(X) > ll_before
+
+
 def test_training_step_is_the_gradient_it_computes_with_exact_statistics():
     # The update fit applies is learning_rate * (data term - chain term); with chains
     # that sample the model exactly (many long chains) it approaches the exact gradient,
