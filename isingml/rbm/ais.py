@@ -59,6 +59,8 @@ def ais_log_partition(
     (float, float)
         ``log Z`` and its standard error.
     """
+    if not hasattr(rbm, "components_"):
+        raise RuntimeError("this RBM is not fitted yet: call fit or partial_fit first")
     n_betas = check_int("n_betas", n_betas, minimum=2)
     n_runs = check_int("n_runs", n_runs, minimum=2)
     seed = validate_seed(seed)

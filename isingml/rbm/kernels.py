@@ -66,7 +66,8 @@ def sample_layer(pre, spin, seed, stream, draw, tag, means, samples):
     """
     scale = 2.0 if spin else 1.0
     np.multiply(pre, -scale, out=means)
-    np.exp(means, out=means)
+    with np.errstate(over="ignore"):  # inf for very negative inputs: probability 0
+        np.exp(means, out=means)
     means += 1.0
     np.reciprocal(means, out=means)  # P(unit up)
     bernoulli_draws(means, -1.0 if spin else 0.0, seed, stream, draw, tag, samples)

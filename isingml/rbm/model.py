@@ -40,6 +40,11 @@ MAX_EXACT_UNITS = 24
 _STREAM_TRAIN, _STREAM_SAMPLE, _STREAM_AIS = 0, 1, 2
 
 
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp overflows to inf for very negative a: p = 0
+        return 1.0 / (1.0 + np.exp(-a))
+
+
 def _softplus(a: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, a)
 
@@ -246,11 +251,11 @@ class RBM:
 
     def _hidden_means(self, v: np.ndarray) -> np.ndarray:
         a = v @ self.components_.T + self.intercept_hidden_
-        return np.tanh(a) if self._spin else 1.0 / (1.0 + np.exp(-a))
+        return np.tanh(a) if self._spin else _sigmoid(a)
 
     def _visible_means(self, h: np.ndarray) -> np.ndarray:
         a = h @ self.components_ + self.intercept_visible_
-        return np.tanh(a) if self._spin else 1.0 / (1.0 + np.exp(-a))
+        return np.tanh(a) if self._spin else _sigmoid(a)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Hidden features ``E[h | v]`` of each row of ``X`` (Eq. 22)."""
@@ -280,6 +285,8 @@ class RBM:
         self._check_fitted()
         x = self._check_data(v, "v")
         steps = check_int("steps", steps, minimum=0)
+        if steps == 0:
+            return x.copy()  # never the caller's own array
         W = self.components_
         for s in range(steps):
             _, h = self._sample_user(x @ W.T + self.intercept_hidden_, seed, s, TAG_RBM_HIDDEN)
@@ -396,6 +403,8 @@ class RBM:
         """
         self._check_fitted()
         check_choice("method", method, ("exact", "ais"))
+        if method == "exact" and ais_options:
+            raise ValueError(f"options {sorted(ais_options)} apply to method='ais' only")
         if method == "ais":
             from isingml.rbm.ais import ais_log_partition
 
@@ -469,7 +478,7 @@ class RBM:
             raise ValueError(f"exact statistics enumerate 2**{m} states; at most 20 units")
         grid = values[(np.arange(2**m)[:, None] >> np.arange(m)) & 1]
         f = _log2cosh if self._spin else _softplus
-        mean = np.tanh if self._spin else (lambda a: 1.0 / (1.0 + np.exp(-a)))
+        mean = np.tanh if self._spin else _sigmoid
         if self.n_hidden <= self.n_features_in_:  # enumerate h, v summed out
             a = grid @ W + b_v
             log_p = grid @ b_h + f(a).sum(axis=1)
@@ -533,7 +542,12 @@ class RBM:
 
     def _factor(self, epoch: int) -> float:
         if callable(self.schedule):
-            return float(self.schedule(epoch))
+            value = self.schedule(epoch)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise TypeError(f"schedule({epoch}) must return a number, got {value!r}")
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"schedule({epoch}) must be finite and >= 0, got {value}")
+            return float(value)
         if self.schedule == "linear" and self.n_epochs > 0:
             return 1.0 - epoch / self.n_epochs
         return 1.0
@@ -547,7 +561,7 @@ class RBM:
         stream = _STREAM_TRAIN
         rate = self.learning_rate * factor
         if self.method == "exact":
-            h_pos = np.tanh(a_pos) if self._spin else 1.0 / (1.0 + np.exp(-a_pos))
+            h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
             neg_w, neg_v, neg_h = self._model_statistics_exact()
             b = len(v_pos)
             self._apply(
@@ -559,7 +573,7 @@ class RBM:
         if self.method == "cd":
             h_pos, h = self._sample(a_pos, stream, self._draw, TAG_RBM_HIDDEN)
         else:
-            h_pos = np.tanh(a_pos) if self._spin else 1.0 / (1.0 + np.exp(-a_pos))
+            h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
             h = self._chain_hidden
         for step in range(self.k):
             draw = self._draw + step
@@ -599,6 +613,7 @@ class RBM:
 
     def partial_fit(self, X: np.ndarray) -> RBM:
         """One update on the minibatch ``X`` (initializing the model on first use)."""
+        self._check_params()
         v = self._check_data(X)
         if not hasattr(self, "components_"):
             self._initialize(v)
@@ -649,16 +664,24 @@ class RBM:
 
     _HYPER = (
         "n_hidden", "units", "learning_rate", "batch_size", "n_epochs", "method", "k",
-        "n_chains", "momentum", "weight_decay", "init_scale", "init_visible_bias", "seed",
+        "n_chains", "momentum", "weight_decay", "init_scale", "init_visible_bias", "track",
+        "seed", "progress",
     )  # fmt: skip
 
     def save(self, path: str | Path) -> Path:
         """Write the parameters and hyperparameters to an ``.npz`` file (no pickle)."""
         self._check_fitted()
+        if callable(self.schedule):
+            raise ValueError("schedule: a callable schedule cannot be saved; use a named one")
         path = Path(path)
-        hyper = {name: getattr(self, name) for name in self._HYPER}
+        hyper = {}
+        for name in self._HYPER:
+            value = getattr(self, name)
+            if isinstance(value, np.generic):
+                value = value.item()
+            hyper[name] = list(value) if isinstance(value, tuple) else value
         hyper["dtype"] = np.dtype(self.dtype).name
-        hyper["schedule"] = self.schedule if isinstance(self.schedule, str) else "constant"
+        hyper["schedule"] = self.schedule
         np.savez(
             path,
             format=np.array("isingml-rbm-1"),
@@ -668,6 +691,9 @@ class RBM:
             intercept_visible=self.intercept_visible_,
             chains=self.chains_,
             chain_hidden=self._chain_hidden,
+            velocity_weights=self._velocity[0],
+            velocity_visible=self._velocity[1],
+            velocity_hidden=self._velocity[2],
             n_updates=np.array(self.n_updates_),
             draw=np.array(self._draw),
         )
@@ -682,7 +708,10 @@ class RBM:
                     raise ValueError(f"path: {path} is not an isingml RBM file")
                 hyper = json.loads(str(f["hyperparameters"]))
                 hyper["dtype"] = np.dtype(hyper["dtype"]).type
+                if isinstance(hyper.get("track"), list):
+                    hyper["track"] = tuple(hyper["track"])
                 model = cls(**hyper)
+                model._check_params()
                 model.components_ = f["components"].copy()
                 model.intercept_hidden_ = f["intercept_hidden"].copy()
                 model.intercept_visible_ = f["intercept_visible"].copy()
@@ -690,15 +719,25 @@ class RBM:
                 model._chain_hidden = f["chain_hidden"].copy()
                 model.n_updates_ = int(f["n_updates"])
                 model._draw = int(f["draw"])
-        except (OSError, KeyError, ValueError) as exc:
+                model._velocity = [
+                    f["velocity_weights"].copy(),
+                    f["velocity_visible"].copy(),
+                    f["velocity_hidden"].copy(),
+                ]
+            n_h, n_v = model.components_.shape
+            shapes = {
+                "intercept_hidden": (model.intercept_hidden_.shape, (n_h,)),
+                "intercept_visible": (model.intercept_visible_.shape, (n_v,)),
+                "chain_hidden": (model._chain_hidden.shape[1:], (n_h,)),
+                "chains": (model.chains_.shape[1:], (n_v,)),
+            }
+            for name, (got, want) in shapes.items():
+                if got != want or n_h != model.n_hidden:
+                    raise ValueError(f"{name} has shape {got}, expected {want}")
+        except (OSError, KeyError, ValueError, TypeError) as exc:
             if str(exc).startswith("path:"):
                 raise
             raise ValueError(f"path: cannot read an RBM from {path} ({exc})") from None
         model.n_features_in_ = model.components_.shape[1]
-        model._velocity = [
-            np.zeros_like(model.components_),
-            np.zeros_like(model.intercept_visible_),
-            np.zeros_like(model.intercept_hidden_),
-        ]
         model.history_ = {"epoch": [], "mse": [], "pll": [], "log_likelihood": []}
         return model

@@ -188,12 +188,67 @@ def test_history_tracks_mse_pll_and_the_exact_likelihood():
     assert h["log_likelihood"][-1] == pytest.approx(model.log_likelihood(data))
 
 
+def reference_update(rbm, v_pos, v_neg, h_neg):
+    """The gradient of one CD/PCD update written out plainly, given the chain's last
+    visible sample and hidden means."""
+    W = rbm.components_
+    a = v_pos @ W.T + rbm.intercept_hidden_
+    h_pos = np.tanh(a) if rbm.units == "spin" else 1 / (1 + np.exp(-a))
+    grad_w = h_pos.T @ v_pos / len(v_pos) - h_neg.T @ v_neg / len(v_neg) - rbm.weight_decay * W
+    grad_v = v_pos.mean(0) - v_neg.mean(0)
+    grad_h = h_pos.mean(0) - h_neg.mean(0)
+    return grad_w, grad_v, grad_h
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_training_update_matches_a_written_out_reference(units, method, monkeypatch):
+    # Batch 5, 7 chains, k = 2, weight decay and momentum: the update equals the plain
+    # formula with the same Gibbs draws, twice (so the momentum buffer counts).
+    from isingml.rbm import model as model_module
+
+    rbm, X = small_rbm(units, seed=6)
+    rbm.method, rbm.k, rbm.batch_size, rbm.n_chains = method, 2, 5, 7
+    rbm.momentum, rbm.weight_decay, rbm.learning_rate = 0.5, 0.01, 0.1
+    rbm._initialize(X)
+    rbm.components_ = np.random.default_rng(1).normal(size=(4, 6))
+    rbm._velocity = [np.zeros((4, 6)), np.zeros(6), np.zeros(4)]
+    calls = []
+    real = model_module.RBM._sample
+
+    def spy(self, pre, stream, draw, tag):
+        means, samples = real(self, pre, stream, draw, tag)
+        calls.append((tag, means.copy(), samples.copy()))
+        return means, samples
+
+    monkeypatch.setattr(model_module.RBM, "_sample", spy)
+    velocity = [np.zeros((4, 6)), np.zeros(6), np.zeros(4)]
+    for batch in (X[:5], X[5:10]):
+        calls.clear()
+        before = [rbm.components_.copy(), rbm.intercept_visible_.copy(),
+                  rbm.intercept_hidden_.copy()]  # fmt: skip
+        snapshot = RBM.__new__(RBM)
+        snapshot.__dict__.update(rbm.__dict__)
+        snapshot.components_, snapshot.intercept_visible_, snapshot.intercept_hidden_ = before
+        rbm.partial_fit(batch)
+        visible = [c for c in calls if c[0] == 0x61]
+        hidden = [c for c in calls if c[0] == 0x60]
+        # The last Gibbs step's visible sample and hidden means make the negative phase.
+        grads = reference_update(snapshot, batch, visible[-1][2], hidden[-1][1])
+        for i, (param, g) in enumerate(
+            zip((rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_), grads,
+                strict=True)
+        ):  # fmt: skip
+            velocity[i] = 0.5 * velocity[i] + 0.1 * g
+            np.testing.assert_allclose(param - before[i], velocity[i], atol=1e-12)
+
+
 def test_seed_reproducibility_partial_fit_and_save_load(tmp_path):
     _, X = small_rbm()
-    a = RBM(5, n_epochs=3, seed=4).fit(X)
-    b = RBM(5, n_epochs=3, seed=4).fit(X)
+    a = RBM(5, n_epochs=3, seed=np.int64(4), momentum=np.float32(0.5)).fit(X)
+    b = RBM(5, n_epochs=3, seed=4, momentum=0.5).fit(X)
     np.testing.assert_array_equal(a.components_, b.components_)
-    c = RBM(5, n_epochs=3, seed=5).fit(X)
+    c = RBM(5, n_epochs=3, seed=5, momentum=0.5).fit(X)
     assert not np.array_equal(a.components_, c.components_)
     path = a.save(tmp_path / "rbm.npz")
     loaded = RBM.load(path)
@@ -203,6 +258,11 @@ def test_seed_reproducibility_partial_fit_and_save_load(tmp_path):
     a.partial_fit(X[:8])
     loaded.partial_fit(X[:8])
     np.testing.assert_array_equal(a.components_, loaded.components_)
+    with pytest.raises(ValueError, match="callable schedule cannot be saved"):
+        RBM(3, n_epochs=1, schedule=lambda e: 1.0).fit(X).save(tmp_path / "s.npz")
+    with pytest.raises(ValueError, match=r"schedule\(0\) must be finite"):
+        RBM(3, n_epochs=1, schedule=lambda e: float("nan")).fit(X)
+    assert RBM(3, n_epochs=0).fit(X).gibbs(X, steps=0) is not X
     fresh = RBM(3, seed=1).partial_fit(X[:4])
     assert fresh.components_.shape == (3, 6) and fresh.n_updates_ == 1
 
