@@ -557,10 +557,11 @@ class RBM:
         # inputs of the new v, whose means enter the gradient and whose sample carries the
         # chain on (PCD keeps the hidden samples between updates, as Tieleman's does).
         W = self.components_
-        a_pos = v_pos @ W.T + self.intercept_hidden_
         stream = _STREAM_TRAIN
         rate = self.learning_rate * factor
+        b_v, b_h = self.intercept_visible_, self.intercept_hidden_
         if self.method == "exact":
+            a_pos = v_pos @ W.T + b_h
             h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
             neg_w, neg_v, neg_h = self._model_statistics_exact()
             b = len(v_pos)
@@ -570,25 +571,38 @@ class RBM:
                 rate * (h_pos.mean(axis=0) - neg_h),
             )
             return
+        # Gibbs step i samples the visible layer with draw d + i and the hidden layer with
+        # draw d + i + 1 (CD's first hidden sample, from the data, takes draw d).
+        d = self._draw
         if self.method == "cd":
-            h_pos, h = self._sample(a_pos, stream, self._draw, TAG_RBM_HIDDEN)
+            a_pos = v_pos @ W.T + b_h
+            h_pos, h = self._sample(a_pos, stream, d, TAG_RBM_HIDDEN)
+            for step in range(self.k):
+                _, v_neg = self._sample(h @ W + b_v, stream, d + step, TAG_RBM_VISIBLE)
+                h_neg, h = self._sample(v_neg @ W.T + b_h, stream, d + step + 1, TAG_RBM_HIDDEN)
+            v_both = np.concatenate([v_pos, v_neg])
         else:
-            h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
+            # PCD: the chains do not depend on the data, so the last step's hidden inputs
+            # and the data's come from one product over both (better BLAS efficiency, one
+            # product fewer), and that stacked visible block serves the gradient too.
             h = self._chain_hidden
-        for step in range(self.k):
-            draw = self._draw + step
-            _, v_neg = self._sample(h @ W + self.intercept_visible_, stream, draw, TAG_RBM_VISIBLE)
-            a_neg = v_neg @ W.T + self.intercept_hidden_
-            h_neg, h = self._sample(a_neg, stream, draw + 1, TAG_RBM_HIDDEN)
-        self._draw += self.k + 1
-        if self.method == "pcd":
+            for step in range(self.k - 1):
+                _, v = self._sample(h @ W + b_v, stream, d + step, TAG_RBM_VISIBLE)
+                _, h = self._sample(v @ W.T + b_h, stream, d + step + 1, TAG_RBM_HIDDEN)
+            _, v_neg = self._sample(h @ W + b_v, stream, d + self.k - 1, TAG_RBM_VISIBLE)
+            v_both = np.concatenate([v_pos, v_neg])
+            a_both = v_both @ W.T + b_h
+            a_pos, a_neg = a_both[: len(v_pos)], a_both[len(v_pos) :]
+            h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
+            h_neg, h = self._sample(a_neg, stream, d + self.k, TAG_RBM_HIDDEN)
             self.chains_ = v_neg
             self._chain_hidden = h
+        self._draw += self.k + 1
         # Both phases in one product: [h_pos; -c h_neg]^T [v_pos; v_neg] with c = B / C is
         # B times the weight gradient (no separate products, no subtraction pass).
         b, c = len(v_pos), len(v_neg)
         h_both = np.concatenate([h_pos, h_neg * (-b / c)])
-        grad_w = h_both.T @ np.concatenate([v_pos, v_neg])
+        grad_w = h_both.T @ v_both
         if self.weight_decay:
             grad_w -= (self.weight_decay * b) * W
         grad_w *= rate / b
