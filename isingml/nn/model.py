@@ -1,0 +1,295 @@
+"""The ``Sequential`` model: a stack of layers, a loss and an optimizer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from isingml._validation import check_int
+from isingml.nn import layers as layer_module
+from isingml.nn.layers import Layer
+from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
+from isingml.nn.optimizers import SGD, Optimizer
+from isingml.random import validate_seed
+
+__all__ = ["Sequential"]
+
+_LOSSES = {
+    "mse": MeanSquaredError,
+    "cross_entropy": SoftmaxCrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+}
+
+
+def _check_array(name: str, x: object) -> np.ndarray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim < 2 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite, found NaN or inf")
+    return arr
+
+
+class Sequential:
+    """Layers applied in order, trained by backpropagation written out by hand.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    loss : Loss or {"mse", "cross_entropy", "binary_cross_entropy"}
+        ``cross_entropy`` expects logits from the last layer and integer labels (or one-hot
+        rows); ``predict`` then returns softmax probabilities.
+    optimizer : Optimizer, optional
+        Default: ``SGD(0.01)``.
+    input_shape : tuple of int, optional
+        Per-sample input shape; otherwise taken from the first ``fit``/``predict``.
+    seed : int
+        Seed of the initial weights and of the minibatch order.
+    """
+
+    def __init__(
+        self,
+        layers: list[Layer],
+        loss: Loss | str = "mse",
+        optimizer: Optimizer | None = None,
+        input_shape: tuple[int, ...] | None = None,
+        seed: int = 0,
+    ) -> None:
+        if not layers or not all(isinstance(layer, Layer) for layer in layers):
+            raise ValueError("layers must be a non-empty list of isingml.nn layers")
+        if isinstance(loss, str):
+            if loss not in _LOSSES:
+                raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
+            loss = _LOSSES[loss]()
+        self.layers = list(layers)
+        self.loss = loss
+        self.optimizer = optimizer if optimizer is not None else SGD(0.01)
+        self.seed = validate_seed(seed)
+        self.history: dict[str, list[float]] = {}
+        self.input_shape: tuple[int, ...] | None = None
+        if input_shape is not None:
+            self.build(tuple(input_shape))
+
+    # -- structure -------------------------------------------------------------------
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        """Create every layer's parameters for per-sample inputs of ``input_shape``."""
+        rng = np.random.default_rng([self.seed, 0x77])
+        shape = tuple(int(s) for s in input_shape)
+        self.input_shape = shape
+        previous = "the input"
+        for layer in self.layers:
+            try:
+                shape = layer.build(shape, rng)
+            except ValueError as exc:
+                raise ValueError(f"{layer.name} after {previous}: {exc}") from None
+            previous = f"{layer.name} (output {shape})"
+
+    def _ensure_built(self, x: np.ndarray) -> None:
+        if self.input_shape is None:
+            self.build(x.shape[1:])
+        elif tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(
+                f"x has per-sample shape {tuple(x.shape[1:])}, but the first layer "
+                f"({self.layers[0].name}) was built for {self.input_shape}"
+            )
+
+    def parameters(self) -> list[np.ndarray]:
+        """Every parameter array, in layer order."""
+        return [p for layer in self.layers for p in layer.params.values()]
+
+    # -- passes ----------------------------------------------------------------------
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """The network's raw output (logits for ``cross_entropy``)."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, grad: np.ndarray) -> None:
+        """Backpropagate ``dL/d output`` through every layer (fills their ``grads``)."""
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+
+    def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Outputs for ``x`` (softmax probabilities with the cross-entropy loss)."""
+        arr = _check_array("x", x)
+        self._ensure_built(arr)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        out = [self.forward(arr[i : i + batch_size]) for i in range(0, len(arr), batch_size)]
+        y = np.concatenate(out)
+        if isinstance(self.loss, SoftmaxCrossEntropy):
+            return SoftmaxCrossEntropy.probabilities(y)
+        return y
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """Loss and (for classification) accuracy on ``(x, y)``."""
+        arr = _check_array("x", x)
+        self._ensure_built(arr)
+        out = np.concatenate([self.forward(arr[i : i + 1024]) for i in range(0, len(arr), 1024)])
+        result = {"loss": self.loss(out, np.asarray(y))}
+        accuracy = self._accuracy(out, np.asarray(y))
+        if accuracy is not None:
+            result["accuracy"] = accuracy
+        return result
+
+    def _accuracy(self, out: np.ndarray, y: np.ndarray) -> float | None:
+        if isinstance(self.loss, SoftmaxCrossEntropy) or (
+            out.ndim == 2 and out.shape[1] > 1 and y.ndim == 2 and y.shape == out.shape
+        ):
+            labels = y if y.ndim == 1 else y.argmax(axis=1)
+            return float(np.mean(out.argmax(axis=1) == labels))
+        if isinstance(self.loss, BinaryCrossEntropy):
+            return float(np.mean((out > 0.5) == (y > 0.5)))
+        return None
+
+    # -- training --------------------------------------------------------------------
+
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        epochs: int = 10,
+        batch_size: int = 32,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        patience: int | None = None,
+        shuffle: bool = True,
+        progress: bool = False,
+    ) -> dict[str, list[float]]:
+        """Train by minibatch gradient descent with the model's optimizer.
+
+        ``batch_size=len(x)`` is plain gradient descent, 1 is per-sample SGD.
+
+        Parameters
+        ----------
+        x, y : arrays
+            Inputs (samples first) and targets (labels or arrays).
+        epochs : int
+        batch_size : int
+        validation_data : (x_val, y_val), optional
+            Evaluated after every epoch.
+        patience : int, optional
+            Early stopping: stop when the validation loss has not improved for this many
+            epochs, and restore the best weights.
+        shuffle : bool
+            Shuffle the samples every epoch (seeded).
+        progress : bool
+            Show a progress bar over epochs.
+
+        Returns
+        -------
+        dict of str to list of float
+            Per-epoch ``loss``, ``accuracy`` and ``val_loss``, ``val_accuracy``.
+
+        Raises
+        ------
+        RuntimeError
+            When the loss becomes NaN or infinite (the weights are left as they were
+            before the failing step).
+        """
+        xs = _check_array("x", x)
+        ys = np.asarray(y)
+        if len(ys) != len(xs):
+            raise ValueError(f"x and y must have the same length, got {len(xs)} and {len(ys)}")
+        if ys.dtype.kind == "f" and not np.isfinite(ys).all():
+            raise ValueError("y must be finite, found NaN or inf")
+        epochs = check_int("epochs", epochs, minimum=0)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        if patience is not None:
+            patience = check_int("patience", patience, minimum=1)
+            if validation_data is None:
+                raise ValueError("patience (early stopping) needs validation_data")
+        self._ensure_built(xs)
+        rng = np.random.default_rng([self.seed, 0x88])
+        keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data else [])
+        self.history = {k: [] for k in keys}
+        best, best_params, waited = np.inf, None, 0
+        for epoch in tqdm(range(epochs), disable=not progress, unit="epoch"):
+            self.optimizer.epoch = epoch
+            order = rng.permutation(len(xs)) if shuffle else np.arange(len(xs))
+            total, count = 0.0, 0
+            for start in range(0, len(xs), batch_size):
+                idx = order[start : start + batch_size]
+                with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                    out = self.forward(xs[idx], training=True)
+                    loss = self.loss(out, ys[idx])
+                if not np.isfinite(loss):
+                    raise RuntimeError(
+                        f"the loss diverged (loss={loss}) at epoch {epoch + 1}, samples "
+                        f"{start}-{start + len(idx) - 1}; lower the learning rate"
+                    )
+                self.backward(self.loss.gradient(out, ys[idx]))
+                grads = [g for layer in self.layers for g in layer.grads.values()]
+                self.optimizer.step(self.parameters(), grads)
+                total += loss * len(idx)
+                count += len(idx)
+            train = self.evaluate(xs, ys)
+            self.history["loss"].append(total / count)
+            self.history["accuracy"].append(train.get("accuracy", np.nan))
+            if validation_data is not None:
+                val = self.evaluate(*validation_data)
+                self.history["val_loss"].append(val["loss"])
+                self.history["val_accuracy"].append(val.get("accuracy", np.nan))
+                if patience is not None:
+                    if val["loss"] < best:
+                        best, waited = val["loss"], 0
+                        best_params = [p.copy() for p in self.parameters()]
+                    else:
+                        waited += 1
+                        if waited >= patience:
+                            break
+        if best_params is not None:
+            for p, saved in zip(self.parameters(), best_params, strict=True):
+                p[...] = saved
+        return self.history
+
+    # -- persistence -----------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the architecture and weights to ``.npz`` (no pickle)."""
+        if self.input_shape is None:
+            raise RuntimeError("build the model (fit, predict or input_shape=) before saving")
+        spec = []
+        for layer in self.layers:
+            args = {k: v for k, v in vars(layer).items() if k in ("units", "init", "alpha")}
+            spec.append({"class": layer.name, "args": args})
+        arrays = {
+            f"layer{i}_{name}": value
+            for i, layer in enumerate(self.layers)
+            for name, value in layer.params.items()
+        }
+        meta = {
+            "format": "isingml-sequential-1",
+            "layers": spec,
+            "input_shape": list(self.input_shape),
+            "loss": type(self.loss).__name__,
+            "seed": self.seed,
+        }
+        path = Path(path)
+        np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+        return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Sequential:
+        """Read a model written by :meth:`save` (the optimizer starts afresh)."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["meta"]))
+                if meta.get("format") != "isingml-sequential-1":
+                    raise ValueError("not an isingml Sequential file")
+                layers = [getattr(layer_module, s["class"])(**s["args"]) for s in meta["layers"]]
+                losses = {c.__name__: c for c in _LOSSES.values()}
+                model = cls(layers, losses[meta["loss"]](), seed=meta["seed"])
+                model.build(tuple(meta["input_shape"]))
+                for i, layer in enumerate(model.layers):
+                    for name in layer.params:
+                        stored = f[f"layer{i}_{name}"]
+                        if stored.shape != layer.params[name].shape:
+                            raise ValueError(f"layer {i} {name} has shape {stored.shape}")
+                        layer.params[name] = stored.astype(np.float64)
+        except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"path: cannot read a Sequential model from {path} ({exc})") from None
+        return model

@@ -1,0 +1,133 @@
+"""Optimizers and learning-rate schedules (the primer's "Nuances of Training").
+
+An optimizer updates every parameter array in place from its gradient; plain gradient
+descent, minibatch SGD and per-sample SGD are the same rule with a batch size of the
+whole set, ``B``, or 1 (:meth:`isingml.nn.Sequential.fit` chooses).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["SGD", "Adam", "Optimizer", "schedule"]
+
+
+class Optimizer:
+    """Base class: ``learning_rate`` times a per-epoch schedule factor."""
+
+    def __init__(self, learning_rate: float, schedule: Callable[[int], float] | None = None):
+        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.schedule = schedule
+        self.epoch = 0
+
+    @property
+    def rate(self) -> float:
+        """The learning rate of the current epoch."""
+        factor = 1.0 if self.schedule is None else float(self.schedule(self.epoch))
+        if not math.isfinite(factor) or factor < 0:
+            raise ValueError(f"schedule({self.epoch}) must be finite and >= 0, got {factor}")
+        return self.learning_rate * factor
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update ``params`` in place."""
+        raise TypeError(f"{type(self).__name__} does not define step")  # pragma: no cover
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (heavy-ball) momentum:
+    ``v = mu v - eta g``, ``p += v``.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        schedule: Callable[[int], float] | None = None,
+    ) -> None:
+        super().__init__(learning_rate, schedule)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+        self._velocity: dict[int, np.ndarray] = {}
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        rate = self.rate
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if self.momentum:
+                v = self._velocity.setdefault(i, np.zeros_like(p))
+                v *= self.momentum
+                v -= rate * g
+                p += v
+            else:
+                p -= rate * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba 2015) with bias-corrected first and second moments."""
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        schedule: Callable[[int], float] | None = None,
+    ) -> None:
+        super().__init__(learning_rate, schedule)
+        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
+            raise ValueError(f"beta1 and beta2 must be in [0, 1), got {beta1}, {beta2}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self._m: dict[int, np.ndarray] = {}
+        self._v: dict[int, np.ndarray] = {}
+        self._t = 0
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        self._t += 1
+        rate = self.rate
+        c1 = 1.0 - self.beta1**self._t
+        c2 = 1.0 - self.beta2**self._t
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            m = self._m.setdefault(i, np.zeros_like(p))
+            v = self._v.setdefault(i, np.zeros_like(p))
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            v += (1.0 - self.beta2) * g * g
+            p -= rate * (m / c1) / (np.sqrt(v / c2) + self.eps)
+
+
+def schedule(kind: str, **options: float) -> Callable[[int], float]:
+    """A learning-rate factor per epoch.
+
+    Parameters
+    ----------
+    kind : {"step", "exponential", "cosine"}
+        ``step``: multiply by ``gamma`` every ``every`` epochs; ``exponential``:
+        ``gamma ** epoch``; ``cosine``: ``(1 + cos(pi epoch / epochs)) / 2``.
+    **options
+        ``gamma`` and ``every`` (step), ``gamma`` (exponential), ``epochs`` (cosine).
+
+    Returns
+    -------
+    callable
+        ``factor(epoch)``.
+    """
+    if kind == "step":
+        gamma, every = float(options.get("gamma", 0.1)), int(options.get("every", 10))
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every}")
+        return lambda epoch: gamma ** (epoch // every)
+    if kind == "exponential":
+        gamma = float(options.get("gamma", 0.95))
+        return lambda epoch: gamma**epoch
+    if kind == "cosine":
+        epochs = int(options.get("epochs", 10))
+        if epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {epochs}")
+        return lambda epoch: 0.5 * (1.0 + math.cos(math.pi * min(epoch, epochs) / epochs))
+    raise ValueError(f"kind must be 'step', 'exponential' or 'cosine', got {kind!r}")
