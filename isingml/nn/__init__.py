@@ -1,6 +1,7 @@
 """Neural networks written out by hand: layers with explicit backward passes, losses,
 optimizers and the ``Sequential`` model."""
 
+from isingml.nn.conv import AvgPool2D, Conv2D, MaxPool2D
 from isingml.nn.layers import (
     Dense,
     Flatten,
@@ -18,12 +19,15 @@ from isingml.nn.optimizers import SGD, Adam, Optimizer, schedule
 __all__ = [
     "SGD",
     "Adam",
+    "AvgPool2D",
     "BinaryCrossEntropy",
+    "Conv2D",
     "Dense",
     "Flatten",
     "Layer",
     "LeakyReLU",
     "Loss",
+    "MaxPool2D",
     "MeanSquaredError",
     "Optimizer",
     "ReLU",
