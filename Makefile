@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 ## compare: side by side with the peers (installs the optional peer packages first)
 compare: $(STAMP)
-	-$(BIN)/python -m pip install --quiet isingenerator ising-rs hopfieldkit hopfieldnetwork
+	-$(BIN)/python -m pip install --quiet isingenerator ising-rs hopfieldkit hopfieldnetwork torch
 	$(BIN)/python benchmarks/compare.py
 
 clean:

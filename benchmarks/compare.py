@@ -17,7 +17,8 @@ Then the script checks that the plain NumPy sampler is roughly right (mean energ
 the exact finite-lattice value) and compares the integrated autocorrelation time of |m| of
 Wolff and Metropolis at T_c and L = 64, in sweeps (sweep-equivalents for Wolff), and
 times Hopfield recall against NumPy and the Hopfield packages on PyPI
-(``compare_hopfield.py``) and RBM training against scikit-learn (``compare_rbm.py``).
+(``compare_hopfield.py``), RBM training against scikit-learn (``compare_rbm.py``), and the
+hand-written networks against PyTorch and scikit-learn (``compare_nn.py``).
 """
 
 from __future__ import annotations
@@ -454,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-tau", action="store_true", help="skip the autocorrelation comparison")
     p.add_argument("--no-hopfield", action="store_true", help="skip the Hopfield comparison")
     p.add_argument("--no-rbm", action="store_true", help="skip the RBM comparison")
+    p.add_argument("--no-nn", action="store_true", help="skip the neural-network comparison")
     args = p.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 7)
     target = args.target or (0.1 if args.quick else 0.25)
@@ -548,6 +550,14 @@ def main(argv: list[str] | None = None) -> int:
         rbm = rbm_comparison(args.quick)
         print_rbm(rbm)
 
+    nn = None
+    if not args.no_nn:
+        from compare_nn import nn_comparison, print_nn
+
+        print("\nHand-written networks vs PyTorch (CPU) and scikit-learn:")
+        nn = nn_comparison(args.quick)
+        print_nn(nn)
+
     if args.json:
         payload = {
             "machine": info,
@@ -557,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
             "tau": tau,
             "hopfield": hopfield,
             "rbm": rbm,
+            "nn": nn,
         }
         with open(args.json, "w") as f:
             json.dump(_json_safe(payload), f, indent=2)

@@ -1,7 +1,9 @@
 """Convolution and pooling layers: direct ("naive") loops as in the primer's Figs. 9-11,
 compiled by Numba and parallel over the batch.
 
-Arrays are channels-first: inputs ``(B, C, H, W)``, filters ``(F, C, kh, kw)``. With
+The kernels are compiled with :data:`isingml._numba.FASTMATH` (reassociation, so that the
+sums vectorize). Arrays are channels-first: inputs ``(B, C, H, W)``, filters
+``(F, C, kh, kw)``. With
 stride ``s`` and zero padding ``p`` the output is ``(B, F, Ho, Wo)``,
 ``Ho = (H + 2p - kh) // s + 1``. Like every deep-learning library, the "convolution" is a
 cross-correlation (the filter is not flipped), which is what the primer's figures show.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml._numba import FASTMATH
 from isingml.nn.layers import INITIALIZERS, Layer
 
 __all__ = ["AvgPool2D", "Conv2D", "MaxPool2D", "conv2d_backward", "conv2d_forward"]
@@ -29,91 +32,118 @@ def _pair(name: str, value: object, minimum: int) -> tuple[int, int]:
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
+def _padded(x, pad_h, pad_w):
+    n_b, n_c, h, w = x.shape
+    if pad_h == 0 and pad_w == 0:
+        return x
+    xp = np.zeros((n_b, n_c, h + 2 * pad_h, w + 2 * pad_w), dtype=x.dtype)
+    for n in numba.prange(n_b):
+        for c in range(n_c):
+            for r in range(h):
+                for col in range(w):
+                    xp[n, c, r + pad_h, col + pad_w] = x[n, c, r, col]
+    return xp
+
+
+@numba.njit(parallel=True, cache=True, nogil=True, fastmath=FASTMATH)
 def conv2d_forward(x, w, b, stride_h, stride_w, pad_h, pad_w):
     """``y[n, f, i, j] = b[f] + sum_{c,u,v} x[n, c, i s + u - p, j s + v - p] w[f, c, u, v]``
     with zeros outside ``x``.
 
+    The input is padded once; the innermost loop runs along an output row, so that for
+    stride 1 it reads the input contiguously and vectorizes.
+
     Parameters
     ----------
-    x : ndarray of float64, shape (B, C, H, W)
-    w : ndarray of float64, shape (F, C, kh, kw)
-    b : ndarray of float64, shape (F,)
+    x : ndarray of float32 or float64, shape (B, C, H, W)
+    w : ndarray, shape (F, C, kh, kw), same dtype
+    b : ndarray, shape (F,), same dtype
     stride_h, stride_w, pad_h, pad_w : int
 
     Returns
     -------
     ndarray, shape (B, F, Ho, Wo)
     """
-    n_b, n_c, h, wd = x.shape
+    xp = _padded(x, pad_h, pad_w)
+    n_b, n_c, hp, wp = xp.shape
     n_f, _, kh, kw = w.shape
-    ho = (h + 2 * pad_h - kh) // stride_h + 1
-    wo = (wd + 2 * pad_w - kw) // stride_w + 1
-    y = np.empty((n_b, n_f, ho, wo))
+    ho = (hp - kh) // stride_h + 1
+    wo = (wp - kw) // stride_w + 1
+    y = np.empty((n_b, n_f, ho, wo), dtype=x.dtype)
     for n in numba.prange(n_b):
         for f in range(n_f):
-            for i in range(ho):
-                for j in range(wo):
-                    acc = b[f]
-                    for c in range(n_c):
-                        for u in range(kh):
-                            r = i * stride_h + u - pad_h
-                            if r < 0 or r >= h:
-                                continue
-                            for v in range(kw):
-                                col = j * stride_w + v - pad_w
-                                if 0 <= col < wd:
-                                    acc += x[n, c, r, col] * w[f, c, u, v]
-                    y[n, f, i, j] = acc
+            out = y[n, f]
+            out[:, :] = b[f]
+            for c in range(n_c):
+                src = xp[n, c]
+                for u in range(kh):
+                    for v in range(kw):
+                        weight = w[f, c, u, v]
+                        for i in range(ho):
+                            row = src[i * stride_h + u]
+                            orow = out[i]
+                            for j in range(wo):
+                                orow[j] += weight * row[j * stride_w + v]
     return y
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def conv2d_backward(x, w, g, stride_h, stride_w, pad_h, pad_w):
+@numba.njit(parallel=True, cache=True, nogil=True, fastmath=FASTMATH)
+def conv2d_backward(x, w, g, stride_h, stride_w, pad_h, pad_w, input_grad=True):
     """Gradients of :func:`conv2d_forward` given ``g = dL/dy``.
 
     ``dL/dw[f,c,u,v] = sum_{n,i,j} g[n,f,i,j] x[n,c,i s+u-p,j s+v-p]``,
     ``dL/db[f] = sum_{n,i,j} g[n,f,i,j]``, and ``dL/dx`` scatters ``g[n,f,i,j] w[f,c,u,v]``
-    back to the input positions each output read.
+    back to the input positions each output read (skipped, and returned empty, when
+    ``input_grad`` is False).
 
     Returns
     -------
     (dx, dw, db)
     """
-    n_b, n_c, h, wd = x.shape
+    xp = _padded(x, pad_h, pad_w)
+    n_b, n_c, hp, wp = xp.shape
     n_f, _, kh, kw = w.shape
     ho, wo = g.shape[2], g.shape[3]
-    dx = np.zeros_like(x)
-    for n in numba.prange(n_b):  # each sample's dx is its own
-        for f in range(n_f):
-            for i in range(ho):
-                for j in range(wo):
-                    gv = g[n, f, i, j]
-                    for c in range(n_c):
-                        for u in range(kh):
-                            r = i * stride_h + u - pad_h
-                            if r < 0 or r >= h:
-                                continue
-                            for v in range(kw):
-                                col = j * stride_w + v - pad_w
-                                if 0 <= col < wd:
-                                    dx[n, c, r, col] += gv * w[f, c, u, v]
+    h, wd = x.shape[2], x.shape[3]
+    if input_grad:
+        dxp = np.zeros((n_b, n_c, hp, wp), dtype=x.dtype)
+        for n in numba.prange(n_b):  # each sample's dx is its own
+            for f in range(n_f):
+                gin = g[n, f]
+                for c in range(n_c):
+                    dst = dxp[n, c]
+                    for u in range(kh):
+                        for v in range(kw):
+                            weight = w[f, c, u, v]
+                            for i in range(ho):
+                                row = dst[i * stride_h + u]
+                                grow = gin[i]
+                                for j in range(wo):
+                                    row[j * stride_w + v] += weight * grow[j]
+        dx = np.ascontiguousarray(dxp[:, :, pad_h : pad_h + h, pad_w : pad_w + wd])
+    else:
+        dx = np.empty((0, n_c, h, wd), dtype=x.dtype)
     dw = np.zeros_like(w)
-    db = np.zeros(n_f)
+    db = np.zeros(n_f, dtype=w.dtype)
     for f in numba.prange(n_f):  # each filter's gradient is its own
         for n in range(n_b):
+            gin = g[n, f]
+            acc_b = 0.0
             for i in range(ho):
                 for j in range(wo):
-                    gv = g[n, f, i, j]
-                    db[f] += gv
-                    for c in range(n_c):
-                        for u in range(kh):
-                            r = i * stride_h + u - pad_h
-                            if r < 0 or r >= h:
-                                continue
-                            for v in range(kw):
-                                col = j * stride_w + v - pad_w
-                                if 0 <= col < wd:
-                                    dw[f, c, u, v] += gv * x[n, c, r, col]
+                    acc_b += gin[i, j]
+            db[f] += acc_b
+            for c in range(n_c):
+                src = xp[n, c]
+                for u in range(kh):
+                    for v in range(kw):
+                        acc = 0.0
+                        for i in range(ho):
+                            row = src[i * stride_h + u]
+                            grow = gin[i]
+                            for j in range(wo):
+                                acc += grow[j] * row[j * stride_w + v]
+                        dw[f, c, u, v] += acc
     return dx, dw, db
 
 
@@ -169,23 +199,24 @@ class Conv2D(Layer):
             "normal": 1.0,
         }[self.init]
         self.params = {
-            "W": rng.normal(0.0, scale, size=(self.filters, c, kh, kw)),
-            "b": np.zeros(self.filters),
+            "W": rng.normal(0.0, scale, size=(self.filters, c, kh, kw)).astype(self.dtype),
+            "b": np.zeros(self.filters, dtype=self.dtype),
         }
         self.input_shape = tuple(input_shape)
         self.output_shape = (self.filters, ho, wo)
         return self.output_shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        self._x = np.ascontiguousarray(x, dtype=np.float64)
+        self._x = np.ascontiguousarray(x, dtype=self.params["W"].dtype)
         return conv2d_forward(self._x, self.params["W"], self.params["b"],
                               *self.stride, *self.padding)  # fmt: skip
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        dx, dw, db = conv2d_backward(self._x, self.params["W"], np.ascontiguousarray(grad),
-                                     *self.stride, *self.padding)  # fmt: skip
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        g = np.ascontiguousarray(grad, dtype=self._x.dtype)
+        dx, dw, db = conv2d_backward(self._x, self.params["W"], g, *self.stride,
+                                     *self.padding, self.input_grad)  # fmt: skip
         self.grads = {"W": dw, "b": db}
-        return dx
+        return dx if self.input_grad else None
 
     def __repr__(self) -> str:
         return (
@@ -199,7 +230,7 @@ def _pool_forward(x, ph, pw, sh, sw, use_max):
     n_b, n_c, h, w = x.shape
     ho = (h - ph) // sh + 1
     wo = (w - pw) // sw + 1
-    y = np.empty((n_b, n_c, ho, wo))
+    y = np.empty((n_b, n_c, ho, wo), dtype=x.dtype)
     arg = np.zeros((n_b, n_c, ho, wo), dtype=np.int64)  # flat index of each max
     for n in numba.prange(n_b):
         for c in range(n_c):
@@ -228,7 +259,7 @@ def _pool_forward(x, ph, pw, sh, sw, use_max):
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _pool_backward(shape, g, arg, ph, pw, sh, sw, use_max):
     n_b, n_c, h, w = shape
-    dx = np.zeros((n_b, n_c, h, w))
+    dx = np.zeros((n_b, n_c, h, w), dtype=g.dtype)
     ho, wo = g.shape[2], g.shape[3]
     for n in numba.prange(n_b):
         for c in range(n_c):
@@ -270,7 +301,7 @@ class _Pool2D(Layer):
         return self.output_shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = np.ascontiguousarray(x, dtype=np.float64)
+        x = np.ascontiguousarray(x)
         self._shape = x.shape
         y, self._arg = _pool_forward(x, *self.pool_size, *self.stride, self._max)
         return y

@@ -37,6 +37,11 @@ class Layer(ABC):
     params: dict[str, np.ndarray]
     #: Gradients of the loss with respect to ``params``, filled by :meth:`backward`.
     grads: dict[str, np.ndarray]
+    #: Float type of the parameters (set by the model before :meth:`build`).
+    dtype: type = np.float64
+    #: Whether :meth:`backward` must return ``dL/dx`` (the model turns it off for the first
+    #: layer, whose input needs no gradient).
+    input_grad: bool = True
 
     def __init__(self) -> None:
         self.params = {}
@@ -105,8 +110,8 @@ class Dense(Layer):
             "normal": 1.0,
         }[self.init]
         self.params = {
-            "W": rng.normal(0.0, scale, size=(fan_in, self.units)),
-            "b": np.zeros(self.units),
+            "W": rng.normal(0.0, scale, size=(fan_in, self.units)).astype(self.dtype),
+            "b": np.zeros(self.units, dtype=self.dtype),
         }
         self.input_shape = tuple(input_shape)
         self.output_shape = (self.units,)
@@ -116,9 +121,9 @@ class Dense(Layer):
         self._x = x
         return x @ self.params["W"] + self.params["b"]
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
         self.grads = {"W": self._x.T @ grad, "b": grad.sum(axis=0)}
-        return grad @ self.params["W"].T
+        return grad @ self.params["W"].T if self.input_grad else None
 
     def __repr__(self) -> str:
         return f"Dense({self.units}, init={self.init!r})"

@@ -24,8 +24,8 @@ _LOSSES = {
 }
 
 
-def _check_array(name: str, x: object) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
+def _check_array(name: str, x: object, dtype: type = np.float64) -> np.ndarray:
+    arr = np.asarray(x, dtype=dtype)
     if arr.ndim < 2 or arr.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
     if not np.isfinite(arr).all():
@@ -48,6 +48,9 @@ class Sequential:
         Per-sample input shape; otherwise taken from the first ``fit``/``predict``.
     seed : int
         Seed of the initial weights and of the minibatch order.
+    dtype : {np.float32, np.float64}
+        Float type of the weights and the arithmetic (float32, as in PyTorch, by default;
+        float64 for gradient checks).
     """
 
     def __init__(
@@ -57,7 +60,11 @@ class Sequential:
         optimizer: Optimizer | None = None,
         input_shape: tuple[int, ...] | None = None,
         seed: int = 0,
+        dtype: type = np.float32,
     ) -> None:
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = np.dtype(dtype).type
         if not layers or not all(isinstance(layer, Layer) for layer in layers):
             raise ValueError("layers must be a non-empty list of isingml.nn layers")
         if isinstance(loss, str):
@@ -81,7 +88,9 @@ class Sequential:
         shape = tuple(int(s) for s in input_shape)
         self.input_shape = shape
         previous = "the input"
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
+            layer.dtype = self.dtype
+            layer.input_grad = i > 0  # nobody needs dL/dx of the data
             try:
                 shape = layer.build(shape, rng)
             except ValueError as exc:
@@ -113,10 +122,12 @@ class Sequential:
         """Backpropagate ``dL/d output`` through every layer (fills their ``grads``)."""
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
+            if grad is None:  # the first layer skips dL/dx
+                break
 
     def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Outputs for ``x`` (softmax probabilities with the cross-entropy loss)."""
-        arr = _check_array("x", x)
+        arr = _check_array("x", x, self.dtype)
         self._ensure_built(arr)
         batch_size = check_int("batch_size", batch_size, minimum=1)
         out = [self.forward(arr[i : i + batch_size]) for i in range(0, len(arr), batch_size)]
@@ -127,7 +138,7 @@ class Sequential:
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """Loss and (for classification) accuracy on ``(x, y)``."""
-        arr = _check_array("x", x)
+        arr = _check_array("x", x, self.dtype)
         self._ensure_built(arr)
         out = np.concatenate([self.forward(arr[i : i + 1024]) for i in range(0, len(arr), 1024)])
         result = {"loss": self.loss(out, np.asarray(y))}
@@ -182,7 +193,8 @@ class Sequential:
         Returns
         -------
         dict of str to list of float
-            Per-epoch ``loss``, ``accuracy`` and ``val_loss``, ``val_accuracy``.
+            Per-epoch ``loss`` and ``accuracy`` (running means over the epoch's
+            minibatches) and ``val_loss``, ``val_accuracy``.
 
         Raises
         ------
@@ -190,8 +202,10 @@ class Sequential:
             When the loss becomes NaN or infinite (the weights are left as they were
             before the failing step).
         """
-        xs = _check_array("x", x)
+        xs = _check_array("x", x, self.dtype)
         ys = np.asarray(y)
+        if ys.dtype.kind == "f":
+            ys = ys.astype(self.dtype)
         if len(ys) != len(xs):
             raise ValueError(f"x and y must have the same length, got {len(xs)} and {len(ys)}")
         if ys.dtype.kind == "f" and not np.isfinite(ys).all():
@@ -211,6 +225,7 @@ class Sequential:
             self.optimizer.epoch = epoch
             order = rng.permutation(len(xs)) if shuffle else np.arange(len(xs))
             total, count = 0.0, 0
+            hits = 0.0 if self._accuracy(self.forward(xs[:1]), ys[:1]) is not None else None
             for start in range(0, len(xs), batch_size):
                 idx = order[start : start + batch_size]
                 with np.errstate(over="ignore", invalid="ignore"):  # reported just below
@@ -226,9 +241,13 @@ class Sequential:
                 self.optimizer.step(self.parameters(), grads)
                 total += loss * len(idx)
                 count += len(idx)
-            train = self.evaluate(xs, ys)
+                accuracy = self._accuracy(out, ys[idx])
+                if accuracy is not None:
+                    hits += accuracy * len(idx)
+            # Training metrics are the running means over the epoch's minibatches (as in
+            # Keras), not a second pass over the data.
             self.history["loss"].append(total / count)
-            self.history["accuracy"].append(train.get("accuracy", np.nan))
+            self.history["accuracy"].append(hits / count if hits is not None else np.nan)
             if validation_data is not None:
                 val = self.evaluate(*validation_data)
                 self.history["val_loss"].append(val["loss"])
@@ -267,6 +286,7 @@ class Sequential:
             "input_shape": list(self.input_shape),
             "loss": type(self.loss).__name__,
             "seed": self.seed,
+            "dtype": np.dtype(self.dtype).name,
         }
         path = Path(path)
         np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
@@ -282,14 +302,15 @@ class Sequential:
                     raise ValueError("not an isingml Sequential file")
                 layers = [getattr(layer_module, s["class"])(**s["args"]) for s in meta["layers"]]
                 losses = {c.__name__: c for c in _LOSSES.values()}
-                model = cls(layers, losses[meta["loss"]](), seed=meta["seed"])
+                model = cls(layers, losses[meta["loss"]](), seed=meta["seed"],
+                            dtype=np.dtype(meta.get("dtype", "float64")).type)  # fmt: skip
                 model.build(tuple(meta["input_shape"]))
                 for i, layer in enumerate(model.layers):
                     for name in layer.params:
                         stored = f[f"layer{i}_{name}"]
                         if stored.shape != layer.params[name].shape:
                             raise ValueError(f"layer {i} {name} has shape {stored.shape}")
-                        layer.params[name] = stored.astype(np.float64)
+                        layer.params[name] = stored.astype(model.dtype)
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ValueError(f"path: cannot read a Sequential model from {path} ({exc})") from None
         return model

@@ -64,7 +64,8 @@ class SGD(Optimizer):
                 v -= rate * g
                 p += v
             else:
-                p -= rate * g
+                g *= rate  # the layer's fresh gradient array, used once
+                p -= g
 
 
 class Adam(Optimizer):
