@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from isingml import __version__
 from isingml.hopfield import command as hopfield_command
+from isingml.nn import command as nn_command
 from isingml.rbm import command as rbm_command
 
 __all__ = ["main"]
@@ -128,6 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ver.add_argument("file", help="dataset file")
     hopfield_command.add_parser(sub)
     rbm_command.add_parser(sub)
+    nn_command.add_parser(sub)
     return parser
 
 
@@ -320,6 +322,7 @@ def _renamed(message: str) -> str:
         ("n_units must", "--units must"),
         ("trials must", "--trials must"),
         ("n_hidden must", "--hidden must"),
+        ("units must be an integer", "--hidden must be an integer"),
         ("n_epochs must", "--epochs must"),
         ("n must", "--samples must"),
         ("steps must", "--steps must"),
@@ -358,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "verify": _run_verify,
             "hopfield": hopfield_command.run,
             "rbm": rbm_command.run,
+            "nn": nn_command.run,
         }
         return commands[args.command](args)
     except _UsageError as exc:

@@ -22,6 +22,7 @@ __all__ = [
     "plot_ising_rbm",
     "plot_mean_field",
     "plot_patterns",
+    "plot_phase_classifier",
     "plot_recall",
 ]
 
@@ -307,3 +308,36 @@ def plot_ising_rbm(result, axes: np.ndarray | None = None) -> np.ndarray:
     axes[0].legend(fontsize=8)
     axes[0].figure.suptitle(f"RBMs trained on L = {result.L} Ising configurations")
     return axes
+
+
+def plot_phase_classifier(result, ax: Axes | None = None) -> Axes:
+    """Mean P(ordered) of a phase classifier against T, with its T_c estimate and
+    Onsager's value (Carrasquilla and Melko 2017).
+
+    Parameters
+    ----------
+    result : isingml.nn.ising.PhaseClassifierResult
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from isingml.ising.exact import T_C
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.4))
+    ax.errorbar(result.temperatures, result.ordered, yerr=result.ordered_error, marker="o",
+                ms=3, label="P(ordered), held-out")  # fmt: skip
+    ax.errorbar(result.temperatures, 1 - result.ordered, yerr=result.ordered_error,
+                marker="s", ms=3, label="P(disordered)")  # fmt: skip
+    ax.axvline(result.t_c, color="C3", ls="--", label=f"estimate {result.t_c:.3f}")
+    ax.axvline(T_C, color="k", lw=1, label=f"Onsager {T_C:.3f}")
+    ax.axhline(0.5, color="0.7", lw=0.8)
+    ax.set_xlabel("T")
+    ax.set_ylabel("network output")
+    ax.set_title(f"Phase classifier, L = {result.L}")
+    ax.legend(fontsize=8)
+    return ax

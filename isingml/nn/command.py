@@ -1,0 +1,74 @@
+"""The ``isingml nn`` command: the Ising phase classifier."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``nn ising`` to the command's subparsers."""
+    nn = sub.add_parser("nn", help="neural networks written out by hand")
+    what = nn.add_subparsers(dest="nn_command", metavar="ACTION", parser_class=type(nn))
+    what.required = True
+    ising = what.add_parser(
+        "ising",
+        help="classify ordered/disordered configurations and estimate T_c",
+        description="Train an MLP on the configurations of a dataset labelled by T < T_c "
+        "(Onsager's value) and print where its mean output on held-out configurations "
+        "crosses 1/2.",
+    )
+    ising.add_argument("--data", required=True, help="isingml dataset (isingml generate)")
+    ising.add_argument("--size", "-L", type=int, required=True, help="lattice side L")
+    ising.add_argument("--hidden", type=int, default=64, help="hidden units")
+    ising.add_argument("--epochs", type=int, default=15, help="training epochs")
+    ising.add_argument("--seed", type=int, default=0, help="seed")
+    ising.add_argument("--out", default="phase_classifier.png", help="figure file to write")
+    ising.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _ising(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from isingml.ising.exact import T_C
+    from isingml.nn.ising import phase_classifier
+    from isingml.plotting import plot_phase_classifier
+
+    if not Path(args.out).parent.is_dir():
+        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    result = phase_classifier(args.data, args.size, hidden=args.hidden, epochs=args.epochs,
+                              seed=args.seed)  # fmt: skip
+    ax = plot_phase_classifier(result)
+    ax.figure.savefig(args.out, dpi=120, bbox_inches="tight")
+    plt.close(ax.figure)
+    report = {
+        "L": result.L,
+        "temperatures": result.temperatures.tolist(),
+        "ordered": result.ordered.tolist(),
+        "t_c": result.t_c,
+        "onsager_t_c": T_C,
+        "relative_error": result.t_c / T_C - 1,
+        "test_accuracy": result.test_accuracy,
+        "figure": args.out,
+    }
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"phase classifier on L = {result.L} ({args.data}), held-out accuracy "
+          f"{result.test_accuracy:.3f}")  # fmt: skip
+    for t, p in zip(result.temperatures, result.ordered, strict=True):
+        print(f"  T = {t:6.3f}   P(ordered) = {p:.3f}")
+    print(f"T_c estimate {result.t_c:.4f}  (Onsager {T_C:.4f}, {report['relative_error']:+.2%})")
+    print(f"figure: {args.out}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``isingml nn ACTION``."""
+    return {"ising": _ising}[args.nn_command](args)
