@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "plot_capacity",
     "plot_energy_trace",
+    "plot_feature_maps",
     "plot_ising_rbm",
     "plot_mean_field",
     "plot_patterns",
@@ -341,3 +342,33 @@ def plot_phase_classifier(result, ax: Axes | None = None) -> Axes:
     ax.set_title(f"Phase classifier, L = {result.L}")
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_feature_maps(maps: list[dict[str, np.ndarray]], axes: np.ndarray | None = None):
+    """Fig. 12: a grid of feature maps, one row per stage, one column per filter.
+
+    Parameters
+    ----------
+    maps : output of :func:`isingml.nn.examples.feature_maps`
+    axes : 2-D array of Axes, optional
+
+    Returns
+    -------
+    ndarray of Axes
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(maps[0])
+    if axes is None:
+        _, axes = plt.subplots(len(maps), len(names), figsize=(2.6 * len(names), 2.6 * len(maps)),
+                               squeeze=False)  # fmt: skip
+    for row, stage in enumerate(maps):
+        for col, name in enumerate(names):
+            ax = axes[row][col]
+            ax.imshow(stage[name], cmap="gray")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(name)
+        axes[row][0].set_ylabel(f"layer {row + 1}")
+    return axes

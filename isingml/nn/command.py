@@ -28,6 +28,45 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising.add_argument("--seed", type=int, default=0, help="seed")
     ising.add_argument("--out", default="phase_classifier.png", help="figure file to write")
     ising.add_argument("--json", action="store_true", help="print one JSON object")
+    features = what.add_parser(
+        "features",
+        help="feature maps of fixed filters + ReLU + max pooling (the primer's Fig. 12)",
+    )
+    features.add_argument("--image", default=None, help="image file (default: a sample photo)")
+    features.add_argument("--layers", type=int, default=3, help="convolution stages")
+    features.add_argument("--out", default="feature_maps.png", help="figure file to write")
+
+
+def _features(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from isingml.nn.examples import feature_maps, sample_photograph
+    from isingml.plotting import plot_feature_maps
+
+    if not Path(args.out).parent.is_dir():
+        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    if args.image is None:
+        image = sample_photograph()
+    else:
+        try:
+            pixels = mpimg.imread(args.image)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ValueError(f"image: cannot read {args.image} ({exc})") from None
+        image = pixels[..., :3].mean(axis=-1) if pixels.ndim == 3 else pixels
+        image = np.asarray(image, dtype=float)
+    if args.layers < 1:
+        raise ValueError(f"--layers must be an integer >= 1, got {args.layers}")
+    axes = plot_feature_maps(feature_maps(image, layers=args.layers))
+    fig = np.asarray(axes).ravel()[0].figure
+    fig.savefig(args.out, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    print(f"figure: {args.out}")
+    return 0
 
 
 def _ising(args: argparse.Namespace) -> int:
@@ -71,4 +110,4 @@ def _ising(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``isingml nn ACTION``."""
-    return {"ising": _ising}[args.nn_command](args)
+    return {"ising": _ising, "features": _features}[args.nn_command](args)

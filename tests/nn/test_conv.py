@@ -110,3 +110,25 @@ def test_bad_conv_arguments():
         Sequential([Conv2D(2, 5)], input_shape=(1, 3, 3))
     with pytest.raises(ValueError, match=r"Conv2D after the input: .*\(channels, height, width\)"):
         Sequential([Conv2D(2, 3)], input_shape=(8, 8))
+
+
+def test_feature_maps_pick_out_lines_of_their_orientation():
+    from isingml.nn.examples import feature_maps
+
+    image = np.zeros((16, 16))
+    image[8, :] = 1.0  # one horizontal line
+    maps = feature_maps(image, layers=2)
+    assert [m["horizontal"].shape for m in maps] == [(8, 8), (4, 4)]
+    assert maps[0]["horizontal"].max() > 2 * maps[0]["vertical"].max()
+    with pytest.raises(ValueError, match="image must be 2-D"):
+        feature_maps(np.zeros((2, 3, 4)))
+
+
+def test_nn_features_command_draws_the_sample_photograph(tmp_path, capsys):
+    from isingml.cli import main
+
+    out = tmp_path / "fm.png"
+    assert main(["nn", "features", "--layers", "2", "--out", str(out)]) == 0
+    assert out.stat().st_size > 20_000
+    assert main(["nn", "features", "--image", str(tmp_path / "none.png")]) == 2
+    assert "image: cannot read" in capsys.readouterr().err
