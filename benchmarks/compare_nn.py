@@ -14,26 +14,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 
 import numba
 import numpy as np
 from bench_nn import appendix_mlp, mnist_like, small_cnn
+from timing import interleaved_medians
 
 from isingml.nn import Conv2D
-
-
-def _medians(cases: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    for run in cases.values():
-        run()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeats):
-        for name, run in cases.items():
-            t0 = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - t0)
-    return {k: float(np.median(v)) for k, v in times.items()}
 
 
 def nn_comparison(quick: bool = False) -> list[dict]:
@@ -84,7 +71,9 @@ def nn_comparison(quick: bool = False) -> list[dict]:
         cases["scikit-learn MLPClassifier"] = sklearn_mlp
     except ImportError:
         pass
-    rows += _rows("MLP 784-100-10, batch 64 (samples/s)", _medians(cases, repeats), len(x))
+    rows += _rows(
+        "MLP 784-100-10, batch 64 (samples/s)", interleaved_medians(cases, repeats), len(x)
+    )
 
     # The small CNN.
     xc, yc = mnist_like(1024)
@@ -107,7 +96,9 @@ def nn_comparison(quick: bool = False) -> list[dict]:
                 topt.step()
 
         cases[f"PyTorch {torch.__version__}"] = torch_cnn
-    rows += _rows("CNN conv8-pool-dense, batch 64 (samples/s)", _medians(cases, repeats), len(xc))
+    rows += _rows(
+        "CNN conv8-pool-dense, batch 64 (samples/s)", interleaved_medians(cases, repeats), len(xc)
+    )
 
     # Conv2D forward + backward alone.
     x64, _ = mnist_like(64)
@@ -126,7 +117,7 @@ def nn_comparison(quick: bool = False) -> list[dict]:
 
         cases[f"PyTorch {torch.__version__}"] = torch_conv
     rows += _rows("Conv2D fwd+bwd, 64 x 28x28, 8 filters 3x3 (calls/s)",
-                  _medians(cases, repeats * 3), 1)  # fmt: skip
+                  interleaved_medians(cases, repeats * 3), 1)  # fmt: skip
     return rows
 
 

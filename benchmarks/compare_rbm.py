@@ -16,26 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 
 import numpy as np
 from bench_rbm import N_SAMPLES, random_binary
+from timing import interleaved_medians
 
 from isingml.rbm import RBM
-
-
-def _interleaved_medians(cases: dict[str, Callable[[], object]], repeats: int) -> dict:
-    """Median seconds per case, the cases taking turns so that load hits them alike."""
-    for run in cases.values():
-        run()  # warm-up
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, run in cases.items():
-            t0 = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - t0)
-    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def rbm_comparison(quick: bool = False) -> list[dict]:
@@ -61,7 +47,7 @@ def rbm_comparison(quick: bool = False) -> list[dict]:
                 n_components=500, batch_size=64, n_iter=1, random_state=0
             ).fit(X),
         }
-        medians = _interleaved_medians(cases, repeats)
+        medians = interleaved_medians(cases, repeats)
         rates = {name: N_SAMPLES / seconds for name, seconds in medians.items()}
         base = rates["isingml PCD-1"]
         for name, rate in rates.items():

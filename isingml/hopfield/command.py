@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
+
+from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser", "run"]
 
@@ -59,17 +60,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _save(fig: object, out: str) -> None:
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise ValueError(f"out: directory {path.parent} does not exist")
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-
-
 def _demo(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    figure_output(args.out)
     import matplotlib.pyplot as plt
 
     from isingml.hopfield import HopfieldNetwork
@@ -108,8 +100,7 @@ def _demo(args: argparse.Namespace) -> int:
         axes[-1].set_xlabel(row["final"], fontsize=8)
     plot_energy_trace(result.update_energies[0], 16, ax=fig.add_subplot(grid[-1, :]))
     fig.suptitle("Hopfield recall of 4x4 stripes (Hebb rule, asynchronous updates)")
-    _save(fig, args.out)
-    plt.close(fig)
+    save_figure(fig, args.out)
     if args.json:
         print(json.dumps({"figure": args.out, "recalls": rows}))
     else:
@@ -124,16 +115,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _capacity(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from isingml.hopfield.capacity import AGS_CRITICAL_LOAD, capacity_curve
     from isingml.plotting import plot_capacity
 
-    if not Path(args.out).parent.is_dir():
-        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    figure_output(args.out)
     result = capacity_curve(
         args.units,
         args.alphas,
@@ -144,8 +129,7 @@ def _capacity(args: argparse.Namespace) -> int:
         progress=not (args.quiet or args.json),
     )
     ax = plot_capacity(result)
-    _save(ax.figure, args.out)
-    plt.close(ax.figure)
+    save_figure(ax.figure, args.out)
     if args.json:
         print(json.dumps(result.to_dict() | {"figure": args.out}))
         return 0

@@ -1,10 +1,11 @@
-"""The ``isingml nn`` command: the Ising phase classifier."""
+"""The ``isingml nn`` command: the Ising phase classifier and the Fig. 12 feature maps."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+
+from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser", "run"]
 
@@ -38,18 +39,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _features(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    figure_output(args.out)
     import matplotlib.image as mpimg
-    import matplotlib.pyplot as plt
     import numpy as np
 
     from isingml.nn.examples import feature_maps, sample_photograph
     from isingml.plotting import plot_feature_maps
 
-    if not Path(args.out).parent.is_dir():
-        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
     if args.image is None:
         image = sample_photograph()
     else:
@@ -63,29 +59,21 @@ def _features(args: argparse.Namespace) -> int:
         raise ValueError(f"--layers must be an integer >= 1, got {args.layers}")
     axes = plot_feature_maps(feature_maps(image, layers=args.layers))
     fig = np.asarray(axes).ravel()[0].figure
-    fig.savefig(args.out, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, args.out, dpi=100)
     print(f"figure: {args.out}")
     return 0
 
 
 def _ising(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from isingml.ising.exact import T_C
     from isingml.nn.ising import phase_classifier
     from isingml.plotting import plot_phase_classifier
 
-    if not Path(args.out).parent.is_dir():
-        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    figure_output(args.out)
     result = phase_classifier(args.data, args.size, hidden=args.hidden, epochs=args.epochs,
                               seed=args.seed)  # fmt: skip
     ax = plot_phase_classifier(result)
-    ax.figure.savefig(args.out, dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
+    save_figure(ax.figure, args.out)
     report = {
         "L": result.L,
         "temperatures": result.temperatures.tolist(),

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from isingml._numba import FASTMATH
-from isingml.nn.layers import INITIALIZERS, Layer
+from isingml.nn.layers import INITIALIZERS, Layer, initial_weights
 
 __all__ = ["AvgPool2D", "Conv2D", "MaxPool2D", "conv2d_backward", "conv2d_forward"]
 
@@ -193,13 +193,9 @@ class Conv2D(Layer):
         if ho < 1 or wo < 1:
             raise ValueError(f"kernel {self.kernel_size} does not fit inputs {tuple(input_shape)}")
         fan_in, fan_out = c * kh * kw, self.filters * kh * kw
-        scale = {
-            "he": np.sqrt(2.0 / fan_in),
-            "xavier": np.sqrt(2.0 / (fan_in + fan_out)),
-            "normal": 1.0,
-        }[self.init]
+        shape = (self.filters, c, kh, kw)
         self.params = {
-            "W": rng.normal(0.0, scale, size=(self.filters, c, kh, kw)).astype(self.dtype),
+            "W": initial_weights(self.init, shape, fan_in, fan_out, rng, self.dtype),
             "b": np.zeros(self.filters, dtype=self.dtype),
         }
         self.input_shape = tuple(input_shape)

@@ -23,11 +23,30 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "initial_weights",
 ]
 
 #: Weight initialisations by name: He (ReLU nets), Xavier/Glorot, and the appendix's
 #: standard normal.
 INITIALIZERS = ("he", "xavier", "normal")
+
+
+def initial_weights(
+    init: str,
+    shape: tuple[int, ...],
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    dtype: type,
+) -> np.ndarray:
+    """Normal weights with standard deviation ``sqrt(2 / fan_in)`` (He),
+    ``sqrt(2 / (fan_in + fan_out))`` (Xavier) or 1 (normal)."""
+    scale = {
+        "he": np.sqrt(2.0 / fan_in),
+        "xavier": np.sqrt(2.0 / (fan_in + fan_out)),
+        "normal": 1.0,
+    }[init]
+    return rng.normal(0.0, scale, size=shape).astype(dtype)
 
 
 class Layer(ABC):
@@ -104,13 +123,9 @@ class Dense(Layer):
                 "put a Flatten layer before it"
             )
         fan_in = input_shape[0]
-        scale = {
-            "he": np.sqrt(2.0 / fan_in),
-            "xavier": np.sqrt(2.0 / (fan_in + self.units)),
-            "normal": 1.0,
-        }[self.init]
+        shape = (fan_in, self.units)
         self.params = {
-            "W": rng.normal(0.0, scale, size=(fan_in, self.units)).astype(self.dtype),
+            "W": initial_weights(self.init, shape, fan_in, self.units, rng, self.dtype),
             "b": np.zeros(self.units, dtype=self.dtype),
         }
         self.input_shape = tuple(input_shape)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
+
+from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser", "run"]
 
@@ -55,16 +56,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _ising(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from isingml.plotting import plot_ising_rbm
     from isingml.rbm.ising import OBSERVABLES, learn_ising
 
-    if not Path(args.out).parent.is_dir():
-        raise ValueError(f"out: directory {Path(args.out).parent} does not exist")
+    figure_output(args.out)
     result = learn_ising(
         args.data,
         args.size,
@@ -77,8 +72,7 @@ def _ising(args: argparse.Namespace) -> int:
         n_epochs=args.epochs,
     )
     axes = plot_ising_rbm(result)
-    axes[0].figure.savefig(args.out, dpi=120, bbox_inches="tight")
-    plt.close(axes[0].figure)
+    save_figure(axes[0].figure, args.out)
     if args.json:
         out = {"L": result.L, "temperatures": result.temperatures.tolist(), "figure": args.out}
         for kind in ("data", "data_error", "rbm", "rbm_error", "exact"):
