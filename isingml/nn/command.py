@@ -1,4 +1,5 @@
-"""The ``isingml nn`` command: the Ising phase classifier and the Fig. 12 feature maps."""
+"""The ``isingml nn`` command: the Ising phase classifier, the Fig. 12 feature maps and the
+appendix network on MNIST."""
 
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising.add_argument("--seed", type=int, default=0, help="seed")
     ising.add_argument("--out", default="phase_classifier.png", help="figure file to write")
     ising.add_argument("--json", action="store_true", help="print one JSON object")
+    mnist = what.add_parser(
+        "mnist",
+        help="the primer's appendix network on MNIST, its sigmoid variant, and CE + Adam",
+        description="Train the appendix's 784-100-10 network (no biases, N(0,1) weights, "
+        "ReLU, MSE, SGD 1e-3, batch 64), its sigmoid variant, and a cross-entropy + Adam "
+        "network on MNIST's IDX files, and print their losses and test accuracy.",
+    )
+    mnist.add_argument("--data", default=None, help="folder of the IDX files ($ISINGML_DATA)")
+    mnist.add_argument("--epochs", type=int, default=2, help="epochs of the appendix variants")
+    mnist.add_argument("--modern-epochs", type=int, default=5, help="epochs of CE + Adam")
+    mnist.add_argument("--seed", type=int, default=0, help="seed")
+    mnist.add_argument("--json", action="store_true", help="print one JSON object")
     features = what.add_parser(
         "features",
         help="feature maps of fixed filters + ReLU + max pooling (the primer's Fig. 12)",
@@ -96,6 +109,31 @@ def _ising(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mnist(args: argparse.Namespace) -> int:
+    from isingml.data.mnist import load_mnist
+    from isingml.nn.appendix import appendix_experiments
+
+    for name in ("epochs", "modern_epochs"):
+        if getattr(args, name) < 1:
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} must be an integer >= 1, got {getattr(args, name)}")
+    x_train, y_train = load_mnist(args.data, "train")
+    x_test, y_test = load_mnist(args.data, "test")
+    results = appendix_experiments(x_train, y_train, x_test, y_test, epochs=args.epochs,
+                                   modern_epochs=args.modern_epochs, seed=args.seed)  # fmt: skip
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    print(f"MNIST: {len(x_train)} training and {len(x_test)} test images")
+    for name, r in results.items():
+        losses = ", ".join(f"{v:.4g}" for v in r["loss"]) or "-"
+        status = f"  DIVERGED: {r['diverged']}" if r["diverged"] else ""
+        print(f"  {name:<24} loss per epoch {losses:<24} test accuracy "
+              f"{r['test_accuracy']:.3f}{status}")  # fmt: skip
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``isingml nn ACTION``."""
-    return {"ising": _ising, "features": _features}[args.nn_command](args)
+    commands = {"ising": _ising, "features": _features, "mnist": _mnist}
+    return commands[args.nn_command](args)

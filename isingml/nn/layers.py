@@ -105,9 +105,11 @@ class Dense(Layer):
     init : {"he", "xavier", "normal"}
         Weight initialisation: ``N(0, 2 / fan_in)``, ``N(0, 2 / (fan_in + fan_out))``, or
         ``N(0, 1)`` (the primer's appendix). Biases start at zero.
+    use_bias : bool
+        Add the bias ``b`` (the appendix network has none).
     """
 
-    def __init__(self, units: int, init: str = "he") -> None:
+    def __init__(self, units: int, init: str = "he", use_bias: bool = True) -> None:
         super().__init__()
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"units must be an integer >= 1, got {units!r}")
@@ -115,6 +117,7 @@ class Dense(Layer):
             raise ValueError(f"init must be one of {INITIALIZERS}, got {init!r}")
         self.units = int(units)
         self.init = init
+        self.use_bias = bool(use_bias)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
         if len(input_shape) != 1:
@@ -126,22 +129,29 @@ class Dense(Layer):
         shape = (fan_in, self.units)
         self.params = {
             "W": initial_weights(self.init, shape, fan_in, self.units, rng, self.dtype),
-            "b": np.zeros(self.units, dtype=self.dtype),
         }
+        if self.use_bias:
+            self.params["b"] = np.zeros(self.units, dtype=self.dtype)
         self.input_shape = tuple(input_shape)
         self.output_shape = (self.units,)
         return self.output_shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self._x = x
-        return x @ self.params["W"] + self.params["b"]
+        y = x @ self.params["W"]
+        if self.use_bias:
+            y += self.params["b"]
+        return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        self.grads = {"W": self._x.T @ grad, "b": grad.sum(axis=0)}
+        self.grads = {"W": self._x.T @ grad}
+        if self.use_bias:
+            self.grads["b"] = grad.sum(axis=0)
         return grad @ self.params["W"].T if self.input_grad else None
 
     def __repr__(self) -> str:
-        return f"Dense({self.units}, init={self.init!r})"
+        bias = "" if self.use_bias else ", use_bias=False"
+        return f"Dense({self.units}, init={self.init!r}{bias})"
 
 
 class Flatten(Layer):

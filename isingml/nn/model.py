@@ -273,7 +273,9 @@ class Sequential:
             raise RuntimeError("build the model (fit, predict or input_shape=) before saving")
         spec = []
         for layer in self.layers:
-            args = {k: v for k, v in vars(layer).items() if k in ("units", "init", "alpha")}
+            keys = ("units", "init", "alpha", "use_bias", "filters", "kernel_size", "stride",
+                    "padding", "pool_size")  # fmt: skip
+            args = {k: v for k, v in vars(layer).items() if k in keys}
             spec.append({"class": layer.name, "args": args})
         arrays = {
             f"layer{i}_{name}": value
@@ -300,7 +302,15 @@ class Sequential:
                 meta = json.loads(str(f["meta"]))
                 if meta.get("format") != "isingml-sequential-1":
                     raise ValueError("not an isingml Sequential file")
-                layers = [getattr(layer_module, s["class"])(**s["args"]) for s in meta["layers"]]
+                from isingml.nn import conv
+
+                classes = {
+                    name: obj
+                    for module in (layer_module, conv)
+                    for name, obj in vars(module).items()
+                    if isinstance(obj, type) and issubclass(obj, Layer)
+                }
+                layers = [classes[spec["class"]](**spec["args"]) for spec in meta["layers"]]
                 losses = {c.__name__: c for c in _LOSSES.values()}
                 model = cls(layers, losses[meta["loss"]](), seed=meta["seed"],
                             dtype=np.dtype(meta.get("dtype", "float64")).type)  # fmt: skip

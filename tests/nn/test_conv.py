@@ -132,3 +132,16 @@ def test_nn_features_command_draws_the_sample_photograph(tmp_path, capsys):
     assert out.stat().st_size > 20_000
     assert main(["nn", "features", "--image", str(tmp_path / "none.png")]) == 2
     assert "image: cannot read" in capsys.readouterr().err
+
+
+def test_a_cnn_survives_save_and_load(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.random((4, 1, 8, 8))
+    model = Sequential(
+        [Conv2D(3, 3, stride=2, padding=1), ReLU(), AvgPool2D(2), Flatten(),
+         Dense(5, use_bias=False)],
+        "cross_entropy", input_shape=(1, 8, 8), seed=1,
+    )  # fmt: skip
+    loaded = Sequential.load(model.save(tmp_path / "cnn.npz"))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert "b" not in loaded.layers[-1].params

@@ -58,6 +58,7 @@ def check_layer(layer, x, rng):
         lambda: Dense(4, init="he"),
         lambda: Dense(3, init="xavier"),
         lambda: Dense(2, init="normal"),
+        lambda: Dense(3, use_bias=False),
         Sigmoid,
         Tanh,
         Softmax,
