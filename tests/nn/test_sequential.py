@@ -120,3 +120,15 @@ def test_shape_mismatch_names_the_layers_and_shapes():
         Sequential([ReLU(), Dense(4)], input_shape=(2, 5))
     model = Sequential([Flatten(), Dense(4)], input_shape=(3, 4))
     assert model.layers[1].output_shape == (4,)
+
+
+@pytest.mark.parametrize("batch_size", ["all", 16, 1])
+def test_the_primer_s_three_regimes_all_learn(digits, batch_size):
+    # Plain gradient descent (the whole set per update), minibatch SGD, per-sample SGD.
+    x_train, _, y_train, _ = digits
+    x, y = x_train[:300], y_train[:300]
+    size = len(x) if batch_size == "all" else batch_size
+    rate = {"all": 0.5, 16: 0.1, 1: 0.01}[batch_size]
+    model = Sequential([Dense(32), ReLU(), Dense(10)], "cross_entropy", SGD(rate), seed=0)
+    history = model.fit(x, y, epochs=30 if batch_size == "all" else 5, batch_size=size)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
