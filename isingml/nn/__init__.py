@@ -1,6 +1,7 @@
 """Neural networks written out by hand: layers with explicit backward passes, losses,
 optimizers and the ``Sequential`` model."""
 
+from isingml.nn.autoencoder import Autoencoder
 from isingml.nn.conv import AvgPool2D, Conv2D, MaxPool2D
 from isingml.nn.layers import (
     Dense,
@@ -19,6 +20,7 @@ from isingml.nn.optimizers import SGD, Adam, Optimizer, schedule
 __all__ = [
     "SGD",
     "Adam",
+    "Autoencoder",
     "AvgPool2D",
     "BinaryCrossEntropy",
     "Conv2D",
