@@ -359,11 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "generate": _run_generate,
             "info": _run_info,
             "verify": _run_verify,
-            "hopfield": hopfield_command.run,
-            "rbm": rbm_command.run,
-            "nn": nn_command.run,
         }
-        return commands[args.command](args)
+        handler = getattr(args, "handler", None)  # the command groups' actions carry it
+        return handler(args) if handler is not None else commands[args.command](args)
     except _UsageError as exc:
         print(f"isingml: error: {exc}", file=sys.stderr)
         return 2

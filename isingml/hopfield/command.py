@@ -7,9 +7,10 @@ import json
 
 import numpy as np
 
+from isingml._commands import action_group
 from isingml._figures import figure_output, save_figure
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser"]
 
 
 def _alphas(text: str) -> np.ndarray:
@@ -26,11 +27,10 @@ def _alphas(text: str) -> np.ndarray:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``hopfield demo`` and ``hopfield capacity`` to the command's subparsers."""
-    hop = sub.add_parser("hopfield", help="Hopfield networks: the Fig. 2 demo, capacity")
-    what = hop.add_subparsers(dest="hopfield_command", metavar="ACTION", parser_class=type(hop))
-    what.required = True
-    demo = what.add_parser(
+    add_action = action_group(sub, "hopfield", help="Hopfield networks: the Fig. 2 demo, capacity")
+    demo = add_action(
         "demo",
+        _demo,
         help="recall of 4x4 stripes from blanked probes (the primer's Fig. 2)",
         description="Store vertical and horizontal 4x4 stripes with the Hebb rule, recall "
         "them from partly unknown probes, and show the extreme probe that ends in a state "
@@ -39,8 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=0, help="Philox seed of the update order")
     demo.add_argument("--out", default="hopfield_demo.png", help="figure file to write")
     demo.add_argument("--json", action="store_true", help="print one JSON object")
-    cap = what.add_parser(
+    cap = add_action(
         "capacity",
+        _capacity,
         help="stability and retrieval overlap against the load alpha = p/n",
         description="Store p = alpha n random patterns with the Hebb rule and measure the "
         "fraction that are stable and the overlap reached from probes, over trials.",
@@ -147,8 +148,3 @@ def _capacity(args: argparse.Namespace) -> int:
     )
     print(f"figure: {args.out}")
     return 0
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``isingml hopfield ACTION``."""
-    return {"demo": _demo, "capacity": _capacity}[args.hopfield_command](args)

@@ -6,32 +6,32 @@ from __future__ import annotations
 import argparse
 import json
 
+from isingml._commands import action_group, add_dataset_arguments
 from isingml._figures import figure_output, save_figure
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Add ``nn ising`` to the command's subparsers."""
-    nn = sub.add_parser("nn", help="neural networks written out by hand")
-    what = nn.add_subparsers(dest="nn_command", metavar="ACTION", parser_class=type(nn))
-    what.required = True
-    ising = what.add_parser(
+    """Add ``nn ising``, ``nn mnist`` and ``nn features`` to the command's subparsers."""
+    add_action = action_group(sub, "nn", help="neural networks written out by hand")
+    ising = add_action(
         "ising",
+        _ising,
         help="classify ordered/disordered configurations and estimate T_c",
         description="Train an MLP on the configurations of a dataset labelled by T < T_c "
         "(Onsager's value) and print where its mean output on held-out configurations "
         "crosses 1/2.",
     )
-    ising.add_argument("--data", required=True, help="isingml dataset (isingml generate)")
-    ising.add_argument("--size", "-L", type=int, required=True, help="lattice side L")
+    add_dataset_arguments(ising)
     ising.add_argument("--hidden", type=int, default=64, help="hidden units")
     ising.add_argument("--epochs", type=int, default=15, help="training epochs")
     ising.add_argument("--seed", type=int, default=0, help="seed")
     ising.add_argument("--out", default="phase_classifier.png", help="figure file to write")
     ising.add_argument("--json", action="store_true", help="print one JSON object")
-    mnist = what.add_parser(
+    mnist = add_action(
         "mnist",
+        _mnist,
         help="the primer's appendix network on MNIST, its sigmoid variant, and CE + Adam",
         description="Train the appendix's 784-100-10 network (no biases, N(0,1) weights, "
         "ReLU, MSE, SGD 1e-3, batch 64), its sigmoid variant, and a cross-entropy + Adam "
@@ -42,8 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mnist.add_argument("--modern-epochs", type=int, default=5, help="epochs of CE + Adam")
     mnist.add_argument("--seed", type=int, default=0, help="seed")
     mnist.add_argument("--json", action="store_true", help="print one JSON object")
-    features = what.add_parser(
+    features = add_action(
         "features",
+        _features,
         help="feature maps of fixed filters + ReLU + max pooling (the primer's Fig. 12)",
     )
     features.add_argument("--image", default=None, help="image file (default: a sample photo)")
@@ -131,9 +132,3 @@ def _mnist(args: argparse.Namespace) -> int:
         print(f"  {name:<24} loss per epoch {losses:<24} test accuracy "
               f"{r['test_accuracy']:.3f}{status}")  # fmt: skip
     return 0
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``isingml nn ACTION``."""
-    commands = {"ising": _ising, "features": _features, "mnist": _mnist}
-    return commands[args.nn_command](args)

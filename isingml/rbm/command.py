@@ -7,9 +7,10 @@ import json
 
 import numpy as np
 
+from isingml._commands import action_group, add_dataset_arguments
 from isingml._figures import figure_output, save_figure
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser"]
 
 
 def _floats(text: str) -> list[float]:
@@ -23,18 +24,16 @@ def _floats(text: str) -> list[float]:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``rbm ising`` and ``rbm ratings`` to the command's subparsers."""
-    rbm = sub.add_parser("rbm", help="restricted Boltzmann machines")
-    what = rbm.add_subparsers(dest="rbm_command", metavar="ACTION", parser_class=type(rbm))
-    what.required = True
-    ising = what.add_parser(
+    add_action = action_group(sub, "rbm", help="restricted Boltzmann machines")
+    ising = add_action(
         "ising",
+        _ising,
         help="train an RBM per temperature on a dataset and compare its samples (Torlai-Melko)",
         description="Train one spin RBM per temperature on the configurations of a dataset, "
         "sample it, and print energy, |m|, heat capacity and susceptibility per spin of the "
         "data, the RBM samples and the exact values.",
     )
-    ising.add_argument("--data", required=True, help="isingml dataset (isingml generate)")
-    ising.add_argument("--size", "-L", type=int, required=True, help="lattice side L")
+    add_dataset_arguments(ising)
     ising.add_argument("--temperatures", type=_floats, default=None, help="subset, e.g. 1.5,2.27")
     ising.add_argument("--hidden", type=int, default=None, help="hidden units (default L*L)")
     ising.add_argument("--epochs", type=int, default=60, help="training epochs")
@@ -44,8 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising.add_argument("--out", default="rbm_ising.png", help="figure file to write")
     ising.add_argument("--json", action="store_true", help="print one JSON object")
     ising.add_argument("--quiet", action="store_true", help="no progress bar")
-    ratings = what.add_parser(
+    ratings = add_action(
         "ratings",
+        _ratings,
         help="fill in unseen movie ratings by clamped Gibbs sampling (planted genres)",
     )
     ratings.add_argument("--train", type=int, default=2000, help="fully rated users")
@@ -108,8 +108,3 @@ def _ratings(args: argparse.Namespace) -> int:
     print(f"  most popular rating per movie accuracy {result['popularity_accuracy']:.3f}")
     print(f"  best possible (rating noise)  accuracy {result['oracle_accuracy']:.3f}")
     return 0
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``isingml rbm ACTION``."""
-    return {"ising": _ising, "ratings": _ratings}[args.rbm_command](args)
