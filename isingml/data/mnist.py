@@ -81,7 +81,8 @@ def load_mnist(
     Parameters
     ----------
     directory : path, optional
-        Folder with the IDX files (``.gz`` or raw); default ``$ISINGML_DATA``.
+        Folder with the IDX files (``.gz`` or raw, named ``train-images-idx3-ubyte`` or
+        ``train-images.idx3-ubyte`` and so on); default ``$ISINGML_DATA``.
     kind : {"train", "test"}
     """
     if kind not in ("train", "test"):
@@ -90,7 +91,9 @@ def load_mnist(
     parts = []
     for part in ("images", "labels"):
         stem = MNIST_FILES[(kind, part)]
-        found = [folder / name for name in (stem, stem + ".gz") if (folder / name).is_file()]
+        dotted = stem.replace("-idx", ".idx")  # the other common spelling
+        names = (stem, stem + ".gz", dotted, dotted + ".gz")
+        found = [folder / name for name in names if (folder / name).is_file()]
         if not found:
             raise ValueError(
                 f"directory: {folder} has no {stem}[.gz]; download_mnist({str(folder)!r}) "

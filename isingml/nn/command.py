@@ -129,6 +129,8 @@ def _mnist(args: argparse.Namespace) -> int:
     for name, r in results.items():
         losses = ", ".join(f"{v:.4g}" for v in r["loss"]) or "-"
         status = f"  DIVERGED: {r['diverged']}" if r["diverged"] else ""
+        if r["dead_outputs"] > 0.5:
+            status += f"  (all outputs zero on {r['dead_outputs']:.0%} of images: dead ReLUs)"
         print(f"  {name:<24} loss per epoch {losses:<24} test accuracy "
               f"{r['test_accuracy']:.3f}{status}")  # fmt: skip
     return 0

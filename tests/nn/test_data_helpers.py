@@ -20,13 +20,14 @@ def write_idx(path, array, compress):
 
 
 @pytest.mark.parametrize("compress", [False, True])
-def test_idx_round_trip_and_mnist_layout(tmp_path, compress):
+@pytest.mark.parametrize("sep", ["-", "."])  # t10k-images-idx3-ubyte or t10k-images.idx3-ubyte
+def test_idx_round_trip_and_mnist_layout(tmp_path, compress, sep):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, 5, dtype=np.uint8)
     suffix = ".gz" if compress else ""
-    write_idx(tmp_path / f"t10k-images-idx3-ubyte{suffix}", images, compress)
-    write_idx(tmp_path / f"t10k-labels-idx1-ubyte{suffix}", labels, compress)
+    write_idx(tmp_path / f"t10k-images{sep}idx3-ubyte{suffix}", images, compress)
+    write_idx(tmp_path / f"t10k-labels{sep}idx1-ubyte{suffix}", labels, compress)
     x, y = load_mnist(tmp_path, "test")
     np.testing.assert_array_equal(x, images)
     np.testing.assert_array_equal(y, labels)
