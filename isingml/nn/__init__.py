@@ -1,7 +1,7 @@
 """Neural networks written out by hand: layers with explicit backward passes, losses,
 optimizers and the ``Sequential`` model."""
 
-from isingml.nn.autoencoder import Autoencoder
+from isingml.nn.autoencoder import Autoencoder, VariationalAutoencoder
 from isingml.nn.conv import AvgPool2D, Conv2D, MaxPool2D
 from isingml.nn.layers import (
     Dense,
@@ -38,5 +38,6 @@ __all__ = [
     "Softmax",
     "SoftmaxCrossEntropy",
     "Tanh",
+    "VariationalAutoencoder",
     "schedule",
 ]

@@ -4,11 +4,12 @@ The appendix trains a 784-100-10 network written out by hand: no biases, weights
 from a standard normal, ReLU after both layers, the mean squared error of Eq. (39) against
 one-hot labels, plain minibatch gradient descent with learning rate 1e-3, batch 64, two
 epochs. The appendix adds up the per-sample gradients of a batch before the step, so with
-the batch-mean loss used here its step is ``1e-3 * 64``. It then suggests the sigmoid activation (a much smaller loss), and notes that
-cross-entropy would suit classification better; the third variant here is that network
-with biases, He initialisation, logits, cross-entropy and Adam. Pixels are scaled to
-[0, 1]. (The appendix's own code sketch also keeps a running batch loss and compares
-against integer labels; those slips are not reproduced.)
+the batch-mean loss used here its step is ``1e-3 * 64``. It then suggests the sigmoid
+activation (where it expects a much smaller loss), and notes that cross-entropy would suit
+classification better; the third variant here is that network with biases, He
+initialisation, logits, cross-entropy and Adam. Pixels are scaled to [0, 1]. (The
+appendix's own code sketch also keeps a running batch loss and compares against integer
+labels; those slips are not reproduced.)
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,10 @@ from isingml.nn import layers as layer_module
 from isingml.nn.layers import Layer
 from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from isingml.nn.optimizers import SGD, Optimizer
+from isingml.nn.serialization import read_model_file, write_model_file
 from isingml.random import validate_seed
 
-__all__ = ["Sequential"]
+__all__ = ["LossDiverged", "Sequential"]
 
 _LOSSES = {
     "mse": MeanSquaredError,
@@ -31,6 +31,15 @@ def _check_array(name: str, x: object, dtype: type = np.float64) -> np.ndarray:
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite, found NaN or inf")
     return arr
+
+
+class LossDiverged(RuntimeError):
+    """The training loss became NaN or infinite (no step was taken with it)."""
+
+    def __init__(self, loss: float, where: str = "") -> None:
+        self.loss = loss
+        at = f" at {where}" if where else ""
+        super().__init__(f"the loss diverged (loss={loss}){at}; lower the learning rate")
 
 
 class Sequential:
@@ -82,15 +91,19 @@ class Sequential:
 
     # -- structure -------------------------------------------------------------------
 
-    def build(self, input_shape: tuple[int, ...]) -> None:
-        """Create every layer's parameters for per-sample inputs of ``input_shape``."""
+    def build(self, input_shape: tuple[int, ...], input_grad: bool = False) -> None:
+        """Create every layer's parameters for per-sample inputs of ``input_shape``.
+
+        ``input_grad=True`` makes :meth:`backward` return ``dL/d input`` too (a model fed by
+        another model, such as an autoencoder's decoder, needs it).
+        """
         rng = np.random.default_rng([self.seed, 0x77])
         shape = tuple(int(s) for s in input_shape)
         self.input_shape = shape
         previous = "the input"
         for i, layer in enumerate(self.layers):
             layer.dtype = self.dtype
-            layer.input_grad = i > 0  # nobody needs dL/dx of the data
+            layer.input_grad = i > 0 or input_grad  # nobody needs dL/dx of the data
             try:
                 shape = layer.build(shape, rng)
             except ValueError as exc:
@@ -118,12 +131,37 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, grad: np.ndarray) -> None:
-        """Backpropagate ``dL/d output`` through every layer (fills their ``grads``)."""
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        """Backpropagate ``dL/d output`` through every layer (fills their ``grads``).
+
+        Returns ``dL/d input`` when the model was built with ``input_grad=True``, else None.
+        """
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
             if grad is None:  # the first layer skips dL/dx
                 break
+        return grad
+
+    def gradients(self) -> list[np.ndarray]:
+        """The gradients of the last :meth:`backward`, in the order of :meth:`parameters`."""
+        return [g for layer in self.layers for g in layer.grads.values()]
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One optimizer step on the minibatch ``(x, y)``; returns its loss and output.
+
+        Raises
+        ------
+        RuntimeError
+            When the loss is NaN or infinite (no step is taken).
+        """
+        with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+            out = self.forward(x, training=True)
+            loss = self.loss(out, y)
+        if not np.isfinite(loss):
+            raise LossDiverged(loss)
+        self.backward(self.loss.gradient(out, y))
+        self.optimizer.step(self.parameters(), self.gradients())
+        return loss, out
 
     def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Outputs for ``x`` (softmax probabilities with the cross-entropy loss)."""
@@ -228,17 +266,11 @@ class Sequential:
             hits = 0.0 if self._accuracy(self.forward(xs[:1]), ys[:1]) is not None else None
             for start in range(0, len(xs), batch_size):
                 idx = order[start : start + batch_size]
-                with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                    out = self.forward(xs[idx], training=True)
-                    loss = self.loss(out, ys[idx])
-                if not np.isfinite(loss):
-                    raise RuntimeError(
-                        f"the loss diverged (loss={loss}) at epoch {epoch + 1}, samples "
-                        f"{start}-{start + len(idx) - 1}; lower the learning rate"
-                    )
-                self.backward(self.loss.gradient(out, ys[idx]))
-                grads = [g for layer in self.layers for g in layer.grads.values()]
-                self.optimizer.step(self.parameters(), grads)
+                try:
+                    loss, out = self.train_batch(xs[idx], ys[idx])
+                except LossDiverged as exc:
+                    raise LossDiverged(exc.loss, f"epoch {epoch + 1}, samples {start}-"
+                                       f"{start + len(idx) - 1}") from None  # fmt: skip
                 total += loss * len(idx)
                 count += len(idx)
                 accuracy = self._accuracy(out, ys[idx])
@@ -267,8 +299,8 @@ class Sequential:
 
     # -- persistence -----------------------------------------------------------------
 
-    def save(self, path: str | Path) -> Path:
-        """Write the architecture and weights to ``.npz`` (no pickle)."""
+    def describe(self) -> dict:
+        """The architecture as plain data (what :meth:`save` writes besides the weights)."""
         if self.input_shape is None:
             raise RuntimeError("build the model (fit, predict or input_shape=) before saving")
         spec = []
@@ -277,12 +309,7 @@ class Sequential:
                     "padding", "pool_size")  # fmt: skip
             args = {k: v for k, v in vars(layer).items() if k in keys}
             spec.append({"class": layer.name, "args": args})
-        arrays = {
-            f"layer{i}_{name}": value
-            for i, layer in enumerate(self.layers)
-            for name, value in layer.params.items()
-        }
-        meta = {
+        return {
             "format": "isingml-sequential-1",
             "layers": spec,
             "input_shape": list(self.input_shape),
@@ -290,37 +317,54 @@ class Sequential:
             "seed": self.seed,
             "dtype": np.dtype(self.dtype).name,
         }
-        path = Path(path)
-        np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
-        return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+    def weights(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Every parameter array by name (``layer{i}_{name}``)."""
+        return {
+            f"{prefix}layer{i}_{name}": value
+            for i, layer in enumerate(self.layers)
+            for name, value in layer.params.items()
+        }
+
+    @classmethod
+    def from_description(
+        cls, meta: dict, arrays: dict[str, np.ndarray], prefix: str = "", input_grad: bool = False
+    ) -> Sequential:
+        """The model of :meth:`describe` with the weights of :meth:`weights` (built with
+        ``input_grad``, see :meth:`build`)."""
+        if meta.get("format") != "isingml-sequential-1":
+            raise ValueError("not an isingml Sequential description")
+        from isingml.nn import conv
+
+        classes = {
+            name: obj
+            for module in (layer_module, conv)
+            for name, obj in vars(module).items()
+            if isinstance(obj, type) and issubclass(obj, Layer)
+        }
+        layers = [classes[spec["class"]](**spec["args"]) for spec in meta["layers"]]
+        losses = {c.__name__: c for c in _LOSSES.values()}
+        model = cls(layers, losses[meta["loss"]](), seed=meta["seed"],
+                    dtype=np.dtype(meta.get("dtype", "float64")).type)  # fmt: skip
+        model.build(tuple(meta["input_shape"]), input_grad=input_grad)
+        for i, layer in enumerate(model.layers):
+            for name in layer.params:
+                stored = arrays[f"{prefix}layer{i}_{name}"]
+                if stored.shape != layer.params[name].shape:
+                    raise ValueError(f"layer {i} {name} has shape {stored.shape}")
+                layer.params[name] = stored.astype(model.dtype)
+        return model
+
+    def save(self, path: str | Path) -> Path:
+        """Write the architecture and weights, no pickle: HDF5 when ``path`` ends in
+        ``.h5``/``.hdf5``, else ``.npz``. Returns the path written."""
+        return write_model_file(path, self.describe(), self.weights())
 
     @classmethod
     def load(cls, path: str | Path) -> Sequential:
         """Read a model written by :meth:`save` (the optimizer starts afresh)."""
         try:
-            with np.load(path, allow_pickle=False) as f:
-                meta = json.loads(str(f["meta"]))
-                if meta.get("format") != "isingml-sequential-1":
-                    raise ValueError("not an isingml Sequential file")
-                from isingml.nn import conv
-
-                classes = {
-                    name: obj
-                    for module in (layer_module, conv)
-                    for name, obj in vars(module).items()
-                    if isinstance(obj, type) and issubclass(obj, Layer)
-                }
-                layers = [classes[spec["class"]](**spec["args"]) for spec in meta["layers"]]
-                losses = {c.__name__: c for c in _LOSSES.values()}
-                model = cls(layers, losses[meta["loss"]](), seed=meta["seed"],
-                            dtype=np.dtype(meta.get("dtype", "float64")).type)  # fmt: skip
-                model.build(tuple(meta["input_shape"]))
-                for i, layer in enumerate(model.layers):
-                    for name in layer.params:
-                        stored = f[f"layer{i}_{name}"]
-                        if stored.shape != layer.params[name].shape:
-                            raise ValueError(f"layer {i} {name} has shape {stored.shape}")
-                        layer.params[name] = stored.astype(model.dtype)
+            meta, arrays = read_model_file(path)
+            return cls.from_description(meta, arrays)
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ValueError(f"path: cannot read a Sequential model from {path} ({exc})") from None
-        return model

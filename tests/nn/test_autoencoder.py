@@ -34,7 +34,10 @@ def test_autoencoder_shapes_and_bad_input():
         Autoencoder(latent_dim=0)
     with pytest.raises(ValueError, match="needs output_activation 'sigmoid'"):
         Autoencoder(loss="binary_cross_entropy")
-    with pytest.raises(ValueError, match="x has 9 features, the model 16"):
+    with pytest.raises(
+        ValueError,
+        match="x has 9 values per sample, but the autoencoder was built for 16 \\(L = 4\\)",
+    ):
         ae.encode(np.ones((2, 9)))
     with pytest.raises(RuntimeError, match="not fitted"):
         Autoencoder().encode(x)
