@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from isingml import __version__
 from isingml.hopfield import command as hopfield_command
+from isingml.nn import autoencoder_command
 from isingml.nn import command as nn_command
 from isingml.rbm import command as rbm_command
 
@@ -130,6 +131,7 @@ def _build_parser() -> argparse.ArgumentParser:
     hopfield_command.add_parser(sub)
     rbm_command.add_parser(sub)
     nn_command.add_parser(sub)
+    autoencoder_command.add_parser(sub)
     return parser
 
 

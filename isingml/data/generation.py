@@ -55,7 +55,8 @@ GENERATION_ALGORITHMS = ("metropolis", "heatbath", "wolff", "swendsen-wang")
 
 
 def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
-    """Temperatures from ``"start:stop:count"`` (inclusive, evenly spaced), ``"a,b,c"`` or a list.
+    """Temperatures from ``"start:stop:count"`` (inclusive, evenly spaced), ``"a,b,c"``, a
+    comma list of both (``"1.0:2.0:5,2.1:2.5:17"``) or a list.
 
     Parameters
     ----------
@@ -74,21 +75,25 @@ def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
     if isinstance(spec, str):
         text = spec.strip()
         try:
-            if ":" in text:
-                parts = text.split(":")
-                if len(parts) != 3:
-                    raise ValueError
-                start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
-                if count < 1:
-                    raise ValueError(f"temperatures must have a count >= 1, got {spec!r}")
-                temps = np.linspace(start, stop, count)
-            else:
-                temps = np.array([float(t) for t in text.split(",") if t.strip()], dtype=float)
+            pieces = []
+            for part in (p.strip() for p in text.split(",") if p.strip()):
+                if ":" in part:
+                    bounds = part.split(":")
+                    if len(bounds) != 3:
+                        raise ValueError
+                    start, stop, count = float(bounds[0]), float(bounds[1]), int(bounds[2])
+                    if count < 1:
+                        raise ValueError(f"temperatures must have a count >= 1, got {spec!r}")
+                    pieces.append(np.linspace(start, stop, count))
+                else:
+                    pieces.append(np.array([float(part)]))
+            temps = np.concatenate(pieces) if pieces else np.array([], dtype=float)
         except ValueError as exc:
             if str(exc).startswith("temperatures"):
                 raise
             raise ValueError(
-                f"temperatures must be 'start:stop:count' or a comma list, got {spec!r}"
+                "temperatures must be 'start:stop:count', a comma list, or a comma list of "
+                f"both, got {spec!r}"
             ) from None
     else:
         temps = np.asarray(spec, dtype=np.float64).ravel()

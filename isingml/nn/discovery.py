@@ -1,0 +1,260 @@
+"""The unsupervised discovery of the critical point: one-neuron autoencoders on a dataset.
+
+For every lattice size of an isingml dataset, train an autoencoder with a single latent
+neuron on the configurations of all temperatures (no labels), read its odd latent for
+every configuration, and estimate T_c from it (:mod:`isingml.nn.phase`); with several
+sizes, extrapolate by finite-size scaling. Configurations are streamed from the file in
+chunks for the analysis (and for training with ``stream=True``), so the file may be larger
+than memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isingml._validation import check_int
+from isingml.data.reader import Dataset, open_dataset
+from isingml.nn.autoencoder import Autoencoder
+from isingml.nn.phase import (
+    METHODS,
+    CriticalTemperature,
+    LatentCurves,
+    ScalingFit,
+    estimate_all,
+    latent_curves,
+    odd_latent,
+)
+
+__all__ = ["PHASE_AUTOENCODER", "PhaseAnalysis", "SizeAnalysis", "discover_transition"]
+
+#: The autoencoder of the phase analysis: a linear encoder to one latent neuron (so the
+#: odd latent is a weighted sum of the spins, see :mod:`isingml.nn.phase`) and a decoder
+#: with 64 tanh units.
+PHASE_AUTOENCODER = {"encoder_widths": (), "latent_dim": 1, "decoder_widths": (64,)}
+
+_IN_MEMORY_BYTES = 2 << 30  # train from memory below this many bytes of float spins
+_READ_ROWS = 4096
+
+
+@dataclass
+class SizeAnalysis:
+    """One lattice size: its autoencoder, latent and T_c estimates.
+
+    Attributes
+    ----------
+    size : int
+    autoencoder : Autoencoder
+    latent, temperatures, magnetization : ndarray (n,)
+        Per configuration, in file order (the odd latent, signed like the magnetization).
+    correlation : float
+        Pearson's r between the latent and the magnetization (>= 0 by the sign choice).
+    curves : LatentCurves
+    estimates : dict of method to CriticalTemperature
+    history : dict
+        The training history (empty for a given model).
+    """
+
+    size: int
+    autoencoder: Autoencoder
+    latent: np.ndarray
+    temperatures: np.ndarray
+    magnetization: np.ndarray
+    correlation: float
+    curves: LatentCurves
+    estimates: dict[str, CriticalTemperature] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class PhaseAnalysis:
+    """Every size's analysis and, with two or more sizes, the finite-size scaling fits.
+
+    Attributes
+    ----------
+    sizes : dict of int to SizeAnalysis
+    fits : dict of method to ScalingFit
+    notes : list of str
+        Estimates that could not be made, and why.
+    """
+
+    sizes: dict[int, SizeAnalysis]
+    fits: dict[str, ScalingFit]
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A table of the estimates next to Onsager's value."""
+        from isingml.ising.exact import T_C
+
+        lines = [f"Onsager: T_c = 2/ln(1+sqrt 2) = {T_C:.4f}"]
+        for size, s in sorted(self.sizes.items()):
+            parts = [f"L = {size:<4d} latent-magnetization r = {s.correlation:.4f}"]
+            for method, e in s.estimates.items():
+                parts.append(f"{method} {e.value:.4f} +/- {e.error:.4f} ({e.deviation:+.2%})")
+            lines.append("  ".join(parts))
+        for method, fit in self.fits.items():
+            sizes = ", ".join(str(e.size) for e in fit.estimates)
+            lines.append(
+                f"finite-size scaling ({method}, L = {sizes}, T(L) = T_c + a/L): "
+                f"T_c = {fit.value:.4f} +/- {fit.error:.4f} ({fit.deviation:+.2%})"
+            )
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON."""
+        from isingml.ising.exact import T_C
+
+        def est(e: CriticalTemperature) -> dict:
+            return {"value": e.value, "error": e.error, "deviation": e.deviation}
+
+        return {
+            "onsager": T_C,
+            "sizes": {
+                str(size): {
+                    "correlation": s.correlation,
+                    "estimates": {m: est(e) for m, e in s.estimates.items()},
+                }
+                for size, s in sorted(self.sizes.items())
+            },
+            "finite_size_scaling": {
+                m: {
+                    "value": f.value,
+                    "error": f.error,
+                    "deviation": f.deviation,
+                    "slope": f.slope,
+                    "chi2": f.chi2,
+                    "sizes": [e.size for e in f.estimates],
+                }
+                for m, f in self.fits.items()
+            },
+            "notes": list(self.notes),
+        }
+
+
+def _latent_of_file(
+    ds: Dataset, size: int, autoencoder: Autoencoder
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Odd latent, temperature and magnetization of every configuration, chunk by chunk."""
+    zs, ts, ms = [], [], []
+    for spins, temps in ds.batches(size, _READ_ROWS, shuffle=False, dtype=autoencoder.dtype):
+        zs.append(odd_latent(autoencoder, spins))
+        ts.append(temps)
+        ms.append(spins.reshape(len(spins), -1).mean(axis=1, dtype=np.float64))
+    return np.concatenate(zs), np.concatenate(ts), np.concatenate(ms)
+
+
+def discover_transition(
+    data: str | os.PathLike | Dataset,
+    sizes: Sequence[int] | None = None,
+    models: dict[int, Autoencoder] | None = None,
+    epochs: int = 5,
+    batch_size: int = 128,
+    autoencoder_options: dict | None = None,
+    methods: Sequence[str] = METHODS,
+    n_bootstrap: int = 200,
+    stream: bool | None = None,
+    seed: int = 0,
+    progress: bool = False,
+    report: Callable[[str], None] | None = None,
+) -> PhaseAnalysis:
+    """Train one-neuron autoencoders (or use given ones) and estimate T_c, size by size.
+
+    Parameters
+    ----------
+    data : path or Dataset
+        An isingml dataset.
+    sizes : sequence of int, optional
+        Lattice sides to analyse (default: all of the file's).
+    models : dict of size to Autoencoder, optional
+        Trained autoencoders to use instead of training (each must match its size).
+    epochs, batch_size : int
+        Of the training.
+    autoencoder_options : dict, optional
+        Arguments of :class:`Autoencoder` (default :data:`PHASE_AUTOENCODER`); ``seed``
+        is added.
+    methods : sequence of {"binder", "susceptibility"}
+    n_bootstrap : int
+        Bootstrap replicas of each estimate.
+    stream : bool, optional
+        Train from minibatches streamed off the file (default: only when a size's spins
+        would take more than 2 GiB as floats).
+    seed : int
+    progress : bool
+        Progress bars while training.
+    report : callable, optional
+        Called with a line of progress text (e.g. ``print``).
+
+    Returns
+    -------
+    PhaseAnalysis
+
+    Raises
+    ------
+    ValueError
+        For a size the file lacks, a model that does not match its size's shape, too few
+        temperatures, or temperatures that do not bracket the transition.
+    """
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ValueError(f"methods must be a non-empty subset of {METHODS}, got {methods!r}")
+    epochs = check_int("epochs", epochs, minimum=1)
+    owned = None
+    if not isinstance(data, Dataset):
+        data = owned = open_dataset(data)
+    try:
+        wanted = tuple(data.sizes) if sizes is None else tuple(sizes)
+        for size in wanted:
+            data._group(check_int("sizes", size, minimum=2))  # names the missing size
+        if len(data.temperatures) < 5:
+            raise ValueError(
+                f"{data.path}: {len(data.temperatures)} temperatures are too few to locate a "
+                "transition (need >= 5 spanning T_c)"
+            )
+        models = dict(models or {})
+        for size, model in models.items():
+            if size not in wanted:
+                raise ValueError(f"models: a model for L = {size}, which is not analysed")
+            if model.n_features != size * size:
+                raise ValueError(
+                    f"models: the model for L = {size} takes {model.n_features} values per "
+                    f"sample, the data {size * size}"
+                )
+        options = dict(PHASE_AUTOENCODER if autoencoder_options is None else autoencoder_options)
+        analyses: dict[int, SizeAnalysis] = {}
+        for size in wanted:
+            history: dict[str, list[float]] = {}
+            model = models.get(size)
+            if model is None:
+                model = Autoencoder(**{**options, "seed": seed})
+                big = data.n_samples(size) * size * size * 4 > _IN_MEMORY_BYTES
+                if stream or (stream is None and big):
+                    history = model.fit(data, epochs, batch_size, size=size, progress=progress)
+                else:
+                    spins = data.spins(size, dtype=model.dtype)
+                    history = model.fit(spins, epochs, batch_size, progress=progress)
+                    del spins
+                if report is not None:
+                    report(f"L = {size}: trained {epochs} epochs, reconstruction loss "
+                           f"{history['loss'][-1]:.4f}")  # fmt: skip
+            z, t, m = _latent_of_file(data, size, model)
+            r = float(np.corrcoef(z, m)[0, 1])
+            if r < 0:  # the latent's sign is arbitrary: take the magnetization's
+                z, r = -z, -r
+            analyses[size] = SizeAnalysis(size, model, z, t, m, r, latent_curves(z, t, size),
+                                          history=history)  # fmt: skip
+    finally:
+        if owned is not None:
+            owned.close()
+    notes: list[str] = []
+    per_method, fits = estimate_all(
+        {s: (a.latent, a.temperatures) for s, a in analyses.items()},
+        methods, n_bootstrap, seed, on_error=notes.append,
+    )  # fmt: skip
+    for method, found in per_method.items():
+        for e in found:
+            analyses[e.size].estimates[method] = e
+    return PhaseAnalysis(analyses, fits, notes)
