@@ -1,0 +1,104 @@
+"""`isingml autoencoder train|anomaly|denoise`, `isingml phase` and `isingml pipeline`."""
+
+import json
+
+import pytest
+
+from isingml import T_C
+from isingml.cli import main
+from isingml.data import generate
+from isingml.nn import Autoencoder
+
+
+def run_json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_train_then_phase_with_the_saved_model(spin_dataset, tmp_path, capsys):
+    model = tmp_path / "model.h5"
+    r = run_json(capsys, ["autoencoder", "train", str(spin_dataset), "--size", "16",
+                          "--encoder", "", "--decoder", "32", "--epochs", "3", "--out",
+                          str(model), "--json", "--quiet"])  # fmt: skip
+    assert r["latent_magnetization_correlation"] >= 0.95 and r["configurations"] == 2200
+    assert len(r["loss"]) == 3 and Autoencoder.load(model).n_features == 256
+    figure = tmp_path / "fig14.png"
+    p = run_json(capsys, ["phase", str(spin_dataset), "--model", str(model), "--bootstrap",
+                          "20", "--figure", str(figure), "--json"])  # fmt: skip
+    assert list(p["sizes"]) == ["16"] and p["finite_size_scaling"] == {}
+    assert abs(p["sizes"]["16"]["estimates"]["binder"]["value"] - T_C) < 0.1
+    assert figure.stat().st_size > 0 and p["onsager"] == pytest.approx(T_C)
+    # Human-readable output names Onsager's value.
+    assert main(["phase", str(spin_dataset), "--model", str(model), "--bootstrap", "20",
+                 "--figure", str(figure)]) == 0  # fmt: skip
+    assert "Onsager: T_c = 2/ln(1+sqrt 2) = 2.2692" in capsys.readouterr().out
+
+
+def test_train_streaming_denoising_and_variational(spin_dataset, tmp_path, capsys):
+    for extra in (["--stream", "--corruption", "0.1"], ["--variational", "--beta", "4"]):
+        out = tmp_path / "m.npz"
+        r = run_json(capsys, ["autoencoder", "train", str(spin_dataset), "-L", "16",
+                              "--encoder", "32", "--epochs", "2", "--out", str(out),
+                              "--json", "--quiet", *extra])  # fmt: skip
+        assert r["loss"][-1] < r["loss"][0] and out.exists()
+    assert type(Autoencoder.load(out)).__name__ == "VariationalAutoencoder"
+
+
+def test_anomaly_and_denoise_commands(spin_dataset, tmp_path, capsys):
+    roc = tmp_path / "roc.png"
+    r = run_json(capsys, ["autoencoder", "anomaly", str(spin_dataset), "--size", "16",
+                          "--epochs", "5", "--figure", str(roc), "--json"])  # fmt: skip
+    assert r["auc"] >= 0.99 and roc.stat().st_size > 0
+    d = run_json(capsys, ["autoencoder", "denoise", str(spin_dataset), "--size", "16",
+                          "--epochs", "5", "--json"])  # fmt: skip
+    assert [row["temperature"] for row in d["temperatures"]] == [1.0, 1.25, 1.5, 1.75, 2.0]
+    assert all(row["wrong_after"] < row["wrong_before"] for row in d["temperatures"])
+
+
+def test_bad_input_is_one_line_and_status_2(spin_dataset, tmp_path, capsys):
+    model16 = tmp_path / "m16.h5"
+    run_json(capsys, ["autoencoder", "train", str(spin_dataset), "--size", "16",
+                      "--encoder", "8", "--epochs", "1", "--out", str(model16), "--json",
+                      "--quiet"])  # fmt: skip
+    few = generate(tmp_path / "few.h5", "8", "1.0:3.0:3", 10, progress=False)
+    figure = str(tmp_path / "f.png")
+    cases = [
+        (["phase", str(spin_dataset), "--size", "48", "--figure", figure],
+         "size must be one of [16, 32], got 48"),
+        (["phase", str(spin_dataset), "--size", "32", "--model", str(model16), "--figure",
+          figure], "is for L = 16, which is not analysed"),
+        (["phase", str(few), "--figure", figure], "3 temperatures are too few"),
+        (["phase", str(spin_dataset), "--model", str(tmp_path / "absent.h5"), "--figure",
+          figure], "cannot read an autoencoder"),
+        (["autoencoder", "train", str(spin_dataset), "--size", "16", "--latent", "0",
+          "--out", str(tmp_path / "x.h5")], "latent_dim must be an integer >= 1, got 0"),
+        (["autoencoder", "train", str(spin_dataset), "--size", "16", "--encoder", "a,b",
+          "--out", str(tmp_path / "x.h5")], "expected widths like 256,64"),
+        (["autoencoder", "train", str(spin_dataset), "--size", "16", "--out",
+          str(tmp_path / "nowhere" / "x.h5")], "does not exist"),
+        (["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below",
+          "0.5"], "normal_below: no temperature"),
+        (["pipeline", "--out-dir", str(tmp_path / "p"), "--samples", "0"],
+         "--samples must be an integer >= 1, got 0"),
+    ]  # fmt: skip
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, (argv, err)
+
+
+@pytest.mark.slow
+def test_the_pipeline_runs_end_to_end(tmp_path, capsys):
+    """The README's first command (`make demo` runs `isingml pipeline`), with its defaults
+    apart from fewer configurations, and again on the dataset it left behind."""
+    out = tmp_path / "run"
+    argv = ["pipeline", "--out-dir", str(out), "--samples", "300", "--bootstrap", "50",
+            "--quiet", "--json"]  # fmt: skip
+    r = run_json(capsys, argv)
+    assert set(r["sizes"]) == {"16", "32", "64"}
+    assert all(abs(s["estimates"]["binder"]["deviation"]) < 0.02 for s in r["sizes"].values())
+    assert abs(r["finite_size_scaling"]["binder"]["deviation"]) < 0.01
+    for name in ("ising.h5", "fig14_latent.png", "finite_size_scaling.png"):
+        assert (out / name).stat().st_size > 0
+    again = run_json(capsys, argv)  # reuses the dataset, same seeds: the same numbers
+    assert again["finite_size_scaling"] == r["finite_size_scaling"]
