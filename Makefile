@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench compare clean
+.PHONY: demo tour test lint bench compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
 	touch $(STAMP)
 
-## demo: a short simulation at T_c next to the exact values, and the Hopfield Fig. 2 example
+## demo: the main job: generate spins (L = 16, 32, 64; 26 temperatures), train one-neuron
+##       autoencoders, print T_c (one size and finite-size scaling) against Onsager, draw Fig. 14
 demo: $(STAMP)
+	$(BIN)/isingml pipeline --out-dir demo
+
+## tour: a short simulation at T_c next to the exact values, and the Hopfield Fig. 2 example
+tour: $(STAMP)
 	$(BIN)/isingml simulate --size 32 --temperature 2.269 --sweeps 20000 --thermalize 2000 --algorithm wolff --seed 1
 	$(BIN)/isingml simulate --size 64 --temperature 2.0 --sweeps 20000 --thermalize 2000 --seed 1
 	$(BIN)/isingml hopfield demo --out hopfield_demo.png
@@ -39,4 +44,4 @@ compare: $(STAMP)
 	$(BIN)/python benchmarks/compare.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .benchmarks build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .benchmarks build *.egg-info demo

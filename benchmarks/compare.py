@@ -18,7 +18,8 @@ the exact finite-lattice value) and compares the integrated autocorrelation time
 Wolff and Metropolis at T_c and L = 64, in sweeps (sweep-equivalents for Wolff), and
 times Hopfield recall against NumPy and the Hopfield packages on PyPI
 (``compare_hopfield.py``), RBM training against scikit-learn (``compare_rbm.py``), and the
-hand-written networks against PyTorch and scikit-learn (``compare_nn.py``).
+hand-written networks against PyTorch and scikit-learn (``compare_nn.py``), and the
+autoencoder against PyTorch and itself streamed from HDF5 (``compare_autoencoder.py``).
 """
 
 from __future__ import annotations
@@ -456,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-hopfield", action="store_true", help="skip the Hopfield comparison")
     p.add_argument("--no-rbm", action="store_true", help="skip the RBM comparison")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network comparison")
+    p.add_argument("--no-autoencoder", action="store_true",
+                   help="skip the autoencoder comparison")  # fmt: skip
     args = p.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 7)
     target = args.target or (0.1 if args.quick else 0.25)
@@ -558,6 +561,15 @@ def main(argv: list[str] | None = None) -> int:
         nn = nn_comparison(args.quick)
         print_nn(nn)
 
+    autoencoder = None
+    if not args.no_autoencoder:
+        from compare_autoencoder import autoencoder_comparison
+        from compare_nn import print_nn
+
+        print("\nThe 1024-256-64-1 autoencoder vs PyTorch (CPU), and streamed from HDF5:")
+        autoencoder = autoencoder_comparison(args.quick)
+        print_nn(autoencoder)
+
     if args.json:
         payload = {
             "machine": info,
@@ -568,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             "hopfield": hopfield,
             "rbm": rbm,
             "nn": nn,
+            "autoencoder": autoencoder,
         }
         with open(args.json, "w") as f:
             json.dump(_json_safe(payload), f, indent=2)

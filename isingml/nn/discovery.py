@@ -20,6 +20,7 @@ from isingml._validation import check_int
 from isingml.data.reader import Dataset, open_dataset
 from isingml.nn.autoencoder import Autoencoder
 from isingml.nn.phase import (
+    BINDER_CRITICAL,
     METHODS,
     CriticalTemperature,
     LatentCurves,
@@ -89,18 +90,25 @@ class PhaseAnalysis:
         """A table of the estimates next to Onsager's value."""
         from isingml.ising.exact import T_C
 
-        lines = [f"Onsager: T_c = 2/ln(1+sqrt 2) = {T_C:.4f}"]
+        lines = [
+            f"Onsager: T_c = 2/ln(1+sqrt 2) = {T_C:.4f}",
+            "per size (binder: where the latent's Binder ratio reaches U* = "
+            f"{BINDER_CRITICAL}; susceptibility: the latent susceptibility's peak, which "
+            "lies above T_c by about a/L):",
+        ]
         for size, s in sorted(self.sizes.items()):
-            parts = [f"L = {size:<4d} latent-magnetization r = {s.correlation:.4f}"]
+            parts = [f"  L = {size:<4d} r(latent, m) = {s.correlation:.4f}"]
             for method, e in s.estimates.items():
                 parts.append(f"{method} {e.value:.4f} +/- {e.error:.4f} ({e.deviation:+.2%})")
-            lines.append("  ".join(parts))
+            lines.append("   ".join(parts))
+        if self.fits:
+            sizes = ", ".join(str(e.size) for e in next(iter(self.fits.values())).estimates)
+            lines.append(f"finite-size scaling, T(L) = T_c + a/L over L = {sizes}:")
         for method, fit in self.fits.items():
-            sizes = ", ".join(str(e.size) for e in fit.estimates)
-            lines.append(
-                f"finite-size scaling ({method}, L = {sizes}, T(L) = T_c + a/L): "
-                f"T_c = {fit.value:.4f} +/- {fit.error:.4f} ({fit.deviation:+.2%})"
-            )
+            own = ", ".join(str(e.size) for e in fit.estimates)
+            only = "" if own == sizes else f"  (L = {own} only)"
+            lines.append(f"  {method:<15} T_c = {fit.value:.4f} +/- {fit.error:.4f} "
+                         f"({fit.deviation:+.2%}){only}")  # fmt: skip
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

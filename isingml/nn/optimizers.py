@@ -85,6 +85,7 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self._m: dict[int, np.ndarray] = {}
         self._v: dict[int, np.ndarray] = {}
+        self._buffers: dict[np.dtype, np.ndarray] = {}
         self._t = 0
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
@@ -95,11 +96,27 @@ class Adam(Optimizer):
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             m = self._m.setdefault(i, np.zeros_like(p))
             v = self._v.setdefault(i, np.zeros_like(p))
+            # In place, through one scratch buffer: no temporaries of the parameters' size.
+            tmp = self._scratch(p)
             m *= self.beta1
-            m += (1.0 - self.beta1) * g
+            np.multiply(g, 1.0 - self.beta1, out=tmp)
+            m += tmp
             v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            p -= rate * (m / c1) / (np.sqrt(v / c2) + self.eps)
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - self.beta2
+            v += tmp
+            np.multiply(v, 1.0 / c2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= rate / c1
+            p -= tmp
+
+    def _scratch(self, p: np.ndarray) -> np.ndarray:
+        buffer = self._buffers.get(p.dtype)
+        if buffer is None or buffer.size < p.size:
+            buffer = self._buffers[p.dtype] = np.empty(p.size, dtype=p.dtype)
+        return buffer[: p.size].reshape(p.shape)
 
 
 def schedule(kind: str, **options: float) -> Callable[[int], float]:

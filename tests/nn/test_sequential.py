@@ -132,3 +132,24 @@ def test_the_primer_s_three_regimes_all_learn(digits, batch_size):
     model = Sequential([Dense(32), ReLU(), Dense(10)], "cross_entropy", SGD(rate), seed=0)
     history = model.fit(x, y, epochs=30 if batch_size == "all" else 5, batch_size=size)
     assert history["loss"][-1] < 0.5 * history["loss"][0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_follows_kingma_and_ba(dtype):
+    """Three in-place steps on two arrays against the textbook formulas."""
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(5, 3)).astype(dtype), rng.normal(size=4).astype(dtype)]
+    expected = [p.astype(np.float64) for p in params]
+    m = [np.zeros_like(p) for p in expected]
+    v = [np.zeros_like(p) for p in expected]
+    adam = Adam(0.01, beta1=0.8, beta2=0.95, eps=1e-6)
+    for t in range(1, 4):
+        grads = [rng.normal(size=p.shape).astype(dtype) for p in params]
+        for i, g in enumerate(grads):
+            m[i] = 0.8 * m[i] + 0.2 * g
+            v[i] = 0.95 * v[i] + 0.05 * g.astype(np.float64) ** 2
+            m_hat, v_hat = m[i] / (1 - 0.8**t), v[i] / (1 - 0.95**t)
+            expected[i] -= 0.01 * m_hat / (np.sqrt(v_hat) + 1e-6)
+        adam.step(params, grads)
+    for p, e in zip(params, expected, strict=True):
+        np.testing.assert_allclose(p, e, rtol=1e-5 if dtype == np.float32 else 1e-12)
