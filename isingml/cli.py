@@ -333,6 +333,10 @@ def _renamed(message: str) -> str:
         ("n_test must", "--test must"),
         ("alphas must", "--alphas must"),
         ("corruption must", "--corruption must"),
+        ("latent_dim must", "--latent must"),
+        ("beta must", "--beta must"),
+        ("quantile must", "--quantile must"),
+        ("normal_below (", "--normal-below ("),
     ):
         if message.startswith(name):
             return flag + message[len(name) :]

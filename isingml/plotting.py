@@ -469,7 +469,7 @@ def plot_roc(fpr: np.ndarray, tpr: np.ndarray, auc: float | None = None, ax: Axe
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     label = "ROC" if auc is None else f"ROC, AUC = {auc:.4f}"
-    ax.plot(fpr, tpr, drawstyle="steps-post", label=label)
+    ax.plot(fpr, tpr, label=label)  # straight segments: ties interpolate, as the AUC does
     ax.plot([0, 1], [0, 1], color="0.7", lw=0.8, ls="--")
     ax.set_xlabel("false-positive rate")
     ax.set_ylabel("true-positive rate")

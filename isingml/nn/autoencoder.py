@@ -439,9 +439,11 @@ class Autoencoder:
         """
         arr = np.asarray(x)
         out = self.reconstruct(arr)
+        if self.output_activation == "linear":
+            return out.reshape(arr.shape)
         if self.output_activation == "tanh":
             out = np.where(out >= 0, 1, -1)
-        elif self.output_activation == "sigmoid":
+        else:
             out = (out > 0.5).astype(np.int8)
         return out.reshape(arr.shape).astype(arr.dtype, copy=False)
 

@@ -175,6 +175,8 @@ def _train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ValueError(f"out: directory {out.parent} does not exist")
+    if args.beta != 1.0 and not args.variational:
+        raise ValueError(f"--beta {args.beta} weighs the KL term of --variational; add it")
     kind = VariationalAutoencoder if args.variational else Autoencoder
     extra = {"beta": args.beta} if args.variational else {}
     model = kind(args.encoder, args.latent, args.decoder, activation=args.activation,
@@ -185,8 +187,7 @@ def _train(args: argparse.Namespace) -> int:
         if args.stream:
             history = model.fit(ds, args.epochs, args.batch_size, size=args.size,
                                 temperatures=temps, progress=not args.quiet)  # fmt: skip
-            n = sum(ds.counts(args.size)[float(t)] for t in (temps if temps is not None
-                                                            else ds.temperatures))  # fmt: skip
+            n = len(ds._rows(args.size, temps))
         else:
             spins = ds.spins(args.size, temps, dtype=model.dtype)
             history = model.fit(spins, args.epochs, args.batch_size, progress=not args.quiet)
@@ -315,7 +316,7 @@ def _phase(args: argparse.Namespace) -> int:
     figure_output(args.figure)
     if args.scaling_figure:
         figure_output(args.scaling_figure)
-    models = {}
+    models, paths = {}, {}
     for path in args.model or []:
         model = Autoencoder.load(path)
         side = math.isqrt(model.n_features)
@@ -324,13 +325,13 @@ def _phase(args: argparse.Namespace) -> int:
                              "an L x L lattice")  # fmt: skip
         if side in models:
             raise ValueError(f"model: two models for L = {side}")
-        models[side] = model
+        models[side], paths[side] = model, path
     sizes = args.size
     if sizes is None and models:
         sizes = sorted(models)
     for side in models:
         if sizes is not None and side not in sizes:
-            raise ValueError(f"model: {args.model} is for L = {side}, which is not analysed "
+            raise ValueError(f"model: {paths[side]} is for L = {side}, which is not analysed "
                              f"(--size {sizes})")  # fmt: skip
     return _analyse(args, args.data, sizes, models)
 

@@ -116,8 +116,11 @@ class PhaseAnalysis:
         """Plain data for JSON."""
         from isingml.ising.exact import T_C
 
+        def finite(x: float) -> float | None:  # JSON has no NaN
+            return float(x) if np.isfinite(x) else None
+
         def est(e: CriticalTemperature) -> dict:
-            return {"value": e.value, "error": e.error, "deviation": e.deviation}
+            return {"value": e.value, "error": finite(e.error), "deviation": e.deviation}
 
         return {
             "onsager": T_C,
@@ -131,10 +134,10 @@ class PhaseAnalysis:
             "finite_size_scaling": {
                 m: {
                     "value": f.value,
-                    "error": f.error,
+                    "error": finite(f.error),
                     "deviation": f.deviation,
                     "slope": f.slope,
-                    "chi2": f.chi2,
+                    "chi2": finite(f.chi2),
                     "sizes": [e.size for e in f.estimates],
                 }
                 for m, f in self.fits.items()
@@ -238,7 +241,8 @@ def discover_transition(
             model = models.get(size)
             if model is None:
                 model = Autoencoder(**{**options, "seed": seed})
-                big = data.n_samples(size) * size * size * 4 > _IN_MEMORY_BYTES
+                itemsize = np.dtype(model.dtype).itemsize
+                big = data.n_samples(size) * size * size * itemsize > _IN_MEMORY_BYTES
                 if stream or (stream is None and big):
                     history = model.fit(data, epochs, batch_size, size=size, progress=progress)
                 else:

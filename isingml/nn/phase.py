@@ -281,7 +281,7 @@ def critical_temperature(
             replicas.append(_estimate(method, temps, moments, size))
         except ValueError:  # this replica located no transition
             continue
-    if len(replicas) < n_bootstrap // 2:
+    if len(replicas) < max(2, n_bootstrap // 2):
         raise ValueError(
             f"only {len(replicas)} of {n_bootstrap} bootstrap replicas located a transition: "
             "too few configurations per temperature"

@@ -26,11 +26,15 @@ def write_model_file(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]
     path = Path(path)
     if path.suffix.lower() in _HDF5_SUFFIXES:
         tmp = path.with_name(path.name + ".tmp")
-        with h5py.File(tmp, "w") as f:
-            f.attrs["meta"] = json.dumps(meta)
-            for name, value in arrays.items():
-                f.create_dataset(name, data=np.asarray(value))
-        tmp.replace(path)  # never a half-written model under the final name
+        try:
+            with h5py.File(tmp, "w") as f:
+                f.attrs["meta"] = json.dumps(meta)
+                for name, value in arrays.items():
+                    f.create_dataset(name, data=np.asarray(value))
+            tmp.replace(path)  # never a half-written model under the final name
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return path
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")

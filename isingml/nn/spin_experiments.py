@@ -111,6 +111,11 @@ def anomaly_experiment(
         threshold, half tests).
     seed : int
     """
+    if not normal_below <= anomalous_above:
+        raise ValueError(
+            f"normal_below ({normal_below}) must not exceed anomalous_above "
+            f"({anomalous_above}): the anomalous configurations would overlap the normal ones"
+        )
     ds, owned = _open(data)
     try:
         normal_t = _temperatures(ds, ds.temperatures < normal_below, "normal_below")

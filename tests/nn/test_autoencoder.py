@@ -105,6 +105,10 @@ def test_autoencoder_shapes_and_bad_input():
         VariationalAutoencoder(beta=0)
     with pytest.raises(ValueError, match="patience \\(early stopping\\) needs validation_data"):
         ae.fit(x, patience=2)
+    linear = Autoencoder((8,), 1, output_activation="linear")
+    linear.fit(x, epochs=1)
+    out = linear.denoise(x.astype(np.int8))
+    assert out.dtype.kind == "f" and not np.isin(out, (-1, 0, 1)).all()  # not truncated
     binary = Autoencoder((8,), output_activation="sigmoid", loss="binary_cross_entropy")
     history = binary.fit((x > 0).astype(float), epochs=3, batch_size=16)
     assert history["loss"][-1] < history["loss"][0]

@@ -28,6 +28,15 @@ def test_train_then_phase_with_the_saved_model(spin_dataset, tmp_path, capsys):
     assert list(p["sizes"]) == ["16"] and p["finite_size_scaling"] == {}
     assert abs(p["sizes"]["16"]["estimates"]["binder"]["value"] - T_C) < 0.1
     assert figure.stat().st_size > 0 and p["onsager"] == pytest.approx(T_C)
+    # Two sizes: the fit has no degree of freedom left, and the JSON stays strict.
+    both = tmp_path / "m32.h5"
+    run_json(capsys, ["autoencoder", "train", str(spin_dataset), "--size", "32", "--encoder",
+                      "", "--epochs", "2", "--out", str(both), "--json", "--quiet"])  # fmt: skip
+    assert main(["phase", str(spin_dataset), "--model", str(model), "--model", str(both),
+                 "--bootstrap", "20", "--figure", str(figure), "--scaling-figure",
+                 str(tmp_path / "fss.png"), "--json"]) == 0  # fmt: skip
+    strict = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)
+    assert strict["finite_size_scaling"]["binder"]["chi2"] is None
     # Human-readable output names Onsager's value.
     assert main(["phase", str(spin_dataset), "--model", str(model), "--bootstrap", "20",
                  "--figure", str(figure)]) == 0  # fmt: skip
@@ -35,12 +44,13 @@ def test_train_then_phase_with_the_saved_model(spin_dataset, tmp_path, capsys):
 
 
 def test_train_streaming_denoising_and_variational(spin_dataset, tmp_path, capsys):
-    for extra in (["--stream", "--corruption", "0.1"], ["--variational", "--beta", "4"]):
+    for extra in (["--stream", "--corruption", "0.1", "--temperatures", "1.0:3.5:11"],
+                  ["--variational", "--beta", "4"]):  # fmt: skip
         out = tmp_path / "m.npz"
         r = run_json(capsys, ["autoencoder", "train", str(spin_dataset), "-L", "16",
                               "--encoder", "32", "--epochs", "2", "--out", str(out),
                               "--json", "--quiet", *extra])  # fmt: skip
-        assert r["loss"][-1] < r["loss"][0] and out.exists()
+        assert r["loss"][-1] < r["loss"][0] and out.exists() and r["configurations"] == 2200
     assert type(Autoencoder.load(out)).__name__ == "VariationalAutoencoder"
 
 
@@ -71,13 +81,17 @@ def test_bad_input_is_one_line_and_status_2(spin_dataset, tmp_path, capsys):
         (["phase", str(spin_dataset), "--model", str(tmp_path / "absent.h5"), "--figure",
           figure], "cannot read an autoencoder"),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--latent", "0",
-          "--out", str(tmp_path / "x.h5")], "latent_dim must be an integer >= 1, got 0"),
+          "--out", str(tmp_path / "x.h5")], "--latent must be an integer >= 1, got 0"),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--encoder", "a,b",
           "--out", str(tmp_path / "x.h5")], "expected widths like 256,64"),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--out",
           str(tmp_path / "nowhere" / "x.h5")], "does not exist"),
         (["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below",
           "0.5"], "normal_below: no temperature"),
+        (["autoencoder", "train", str(spin_dataset), "--size", "16", "--beta", "4", "--out",
+          str(tmp_path / "x.h5")], "--beta 4.0 weighs the KL term of --variational"),
+        (["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below",
+          "3.0", "--anomalous-above", "2.0"], "--normal-below (3.0) must not exceed"),
         (["pipeline", "--out-dir", str(tmp_path / "p"), "--samples", "0"],
          "--samples must be an integer >= 1, got 0"),
     ]  # fmt: skip
