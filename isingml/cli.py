@@ -77,6 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--field", type=_finite_float, default=0.0, help="external field h")
     sim.add_argument("--coupling", type=_finite_float, default=1.0, help="coupling J")
     sim.add_argument("--threads", type=int, default=None, help="kernel threads")
+    sim.add_argument("--backend", default="cpu", help="cpu | cuda (the same bits)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -119,6 +120,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
     gen.add_argument("--workers", type=int, default=None, help="local Dask worker processes")
     gen.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
+    gen.add_argument("--backend", default="cpu", help="cpu | cuda (the same file)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
 
     info = sub.add_parser("info", help="summarize a dataset file")
@@ -169,6 +171,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
             seed=args.seed,
             threads=args.threads,
             progress=not (args.quiet or args.json),
+            backend=args.backend,
         )
     notes = sorted({str(w.message) for w in caught})
     exact = _exact_values(args.size, args.temperature, args.coupling) if args.field == 0 else {}
@@ -254,6 +257,7 @@ def _run_generate(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=not args.quiet,
+        backend=args.backend,
     )
     if not args.quiet:
         print(f"wrote {path}")
@@ -333,6 +337,7 @@ def _renamed(message: str) -> str:
         ("n_test must", "--test must"),
         ("alphas must", "--alphas must"),
         ("corruption must", "--corruption must"),
+        ("backend must", "--backend must"),
         ("latent_dim must", "--latent must"),
         ("beta must", "--beta must"),
         ("quantile must", "--quantile must"),

@@ -26,13 +26,14 @@ import shutil
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import h5py
 import numpy as np
 from tqdm.auto import tqdm
 
+from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_finite, check_int, check_lattice_size
 from isingml.data.chunks import ChunkedColumnWriter
 from isingml.data.schema import (
@@ -166,6 +167,8 @@ class GenerationPlan:
     J: float
     h: float
     compression: str
+    #: Where the sweeps run; not part of the plan's identity (the bits are the same).
+    backend: str = field(default="cpu", compare=False)
 
     def chain_samples(self, chain: int) -> int:
         """Samples of one chain: ``samples`` split as evenly as possible."""
@@ -183,7 +186,9 @@ class GenerationPlan:
 
     def to_json(self) -> str:
         """A canonical JSON text of the plan (used to refuse a mismatched resume)."""
-        return json.dumps(asdict(self), sort_keys=True)
+        fields = asdict(self)
+        del fields["backend"]  # the same bits on either backend: a resume may switch
+        return json.dumps(fields, sort_keys=True)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -264,7 +269,8 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
     model = IsingModel(
         task.L, task.temperature, J=plan.J, h=plan.h, seed=plan.seed, stream=task.index
     )
-    model.thermalize(plan.thermalize, plan.algorithm)
+    backend = plan.backend if plan.algorithm in ("metropolis", "heatbath") else "cpu"
+    model.thermalize(plan.thermalize, plan.algorithm, backend=backend)
     interval = plan.interval if plan.interval != "auto" else auto_interval(model, plan)
     per = updates_per_interval(model, plan.algorithm, interval)
     n = task.samples
@@ -279,7 +285,12 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
         for start in range(0, n, block):
             stop = min(n, start + block)
             e, m, spins = model.sample(
-                stop - start, per, plan.algorithm, return_spins=True, packed=True
+                stop - start,
+                per,
+                plan.algorithm,
+                return_spins=True,
+                packed=True,
+                backend=backend,
             )
             packed[start:stop] = spins
             energy[start:stop] = e
@@ -574,6 +585,7 @@ def generate(
     scheduler: str | None = None,
     client: object | None = None,
     progress: bool = True,
+    backend: str = "cpu",
 ) -> Path:
     """Generate a spin-configuration dataset (see the module docstring for the guarantees).
 
@@ -617,6 +629,9 @@ def generate(
         An existing client to run the tasks on.
     progress : bool
         Show a progress bar of samples.
+    backend : {"cpu", "cuda"}
+        Where the Metropolis and heat-bath sweeps run; the file is the same bit for bit
+        (so a resume may switch backends). With Dask, every worker needs the GPU.
 
     Returns
     -------
@@ -636,7 +651,15 @@ def generate(
         J=check_finite("J", J, nonzero=True),
         h=check_finite("h", h),
         compression=check_choice("compression", compression, ("gzip", "lzf")),
+        backend=check_backend(backend),
     )
+    if backend == "cuda":
+        if plan.algorithm not in ("metropolis", "heatbath"):
+            raise ValueError(
+                f"backend 'cuda' runs the metropolis and heatbath sweeps; algorithm "
+                f"{plan.algorithm!r} runs on the CPU (backend='cpu')"
+            )
+        require_cuda()
     if plan.chains > plan.samples:
         raise ValueError(f"chains must be <= samples ({plan.samples}), got {plan.chains}")
     if plan.algorithm in ("wolff", "swendsen-wang") and plan.h != 0.0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml._backend import check_backend, require_cuda
 from isingml._validation import (
     check_choice,
     check_finite,
@@ -251,7 +252,11 @@ class IsingModel:
 
     # -- updates ------------------------------------------------------------------------
     def update(
-        self, n: int = 1, algorithm: str = "metropolis", threads: int | None = None
+        self,
+        n: int = 1,
+        algorithm: str = "metropolis",
+        threads: int | None = None,
+        backend: str = "cpu",
     ) -> IsingModel:
         """Advance the chain by ``n`` updates of ``algorithm``.
 
@@ -267,6 +272,10 @@ class IsingModel:
         threads : int, optional
             Threads for the checkerboard kernels (default: all of Numba's threads for
             L >= 256, else 1). The result does not depend on it.
+        backend : {"cpu", "cuda"}
+            Where Metropolis and heat-bath sweeps run: the CUDA twin gives the same lattice
+            bit for bit (the lattice stays on the GPU during the call). Cluster updates
+            run on the CPU only.
 
         Returns
         -------
@@ -274,13 +283,17 @@ class IsingModel:
             ``self``, for chaining.
         """
         n = check_int("n", n, minimum=0)
-        threads = self._check_update(algorithm, threads)
+        threads = self._check_update(algorithm, threads, backend)
         if n:
-            self._run(n, algorithm, threads, None)
+            self._run(n, algorithm, threads, None, backend)
         return self
 
     def thermalize(
-        self, n_sweeps: int, algorithm: str = "metropolis", threads: int | None = None
+        self,
+        n_sweeps: int,
+        algorithm: str = "metropolis",
+        threads: int | None = None,
+        backend: str = "cpu",
     ) -> int:
         """Run ``n_sweeps`` sweeps, counting Wolff work in sweep-equivalents.
 
@@ -291,7 +304,7 @@ class IsingModel:
         ----------
         n_sweeps : int
             Sweeps (or sweep-equivalents) to run, >= 0.
-        algorithm, threads
+        algorithm, threads, backend
             As in :meth:`update`.
 
         Returns
@@ -300,15 +313,22 @@ class IsingModel:
             Updates done (cluster updates for Wolff, sweeps otherwise).
         """
         n_sweeps = check_int("n_sweeps", n_sweeps, minimum=0)
-        threads = self._check_update(algorithm, threads)
+        threads = self._check_update(algorithm, threads, backend)
         if n_sweeps == 0:
             return 0
         if algorithm == "wolff":
             return self._run(2**62, algorithm, threads, n_sweeps * self.n_spins)
-        return self._run(n_sweeps, algorithm, threads, None)
+        return self._run(n_sweeps, algorithm, threads, None, backend)
 
-    def _check_update(self, algorithm: str, threads: int | None) -> int:
+    def _check_update(self, algorithm: str, threads: int | None, backend: str = "cpu") -> int:
         check_choice("algorithm", algorithm, ALGORITHMS)
+        if check_backend(backend) == "cuda":
+            if algorithm not in ("metropolis", "heatbath"):
+                raise ValueError(
+                    f"backend 'cuda' runs the metropolis and heatbath sweeps; algorithm "
+                    f"{algorithm!r} runs on the CPU (backend='cpu')"
+                )
+            require_cuda()
         if algorithm in _CLUSTER and self._h != 0.0:
             raise ValueError(
                 f"algorithm {algorithm!r} needs h = 0 (cluster updates ignore the field), "
@@ -324,6 +344,7 @@ class IsingModel:
         threads: int | None = None,
         return_spins: bool = False,
         packed: bool = False,
+        backend: str = "cpu",
     ) -> tuple[np.ndarray, ...]:
         """Alternate updates and measurements inside the kernels (no Python per sample).
 
@@ -333,7 +354,7 @@ class IsingModel:
             Measurements to take (>= 0).
         updates_per_measurement : int
             Updates (as in :meth:`update`) before each measurement, >= 1.
-        algorithm, threads
+        algorithm, threads, backend
             As in :meth:`update`.
         return_spins : bool
             Also return the configuration at each measurement.
@@ -353,7 +374,7 @@ class IsingModel:
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
         if packed and not return_spins:
             raise ValueError("packed=True needs return_spins=True")
-        threads = self._check_update(algorithm, threads)
+        threads = self._check_update(algorithm, threads, backend)
         if n_meas == 0:  # nothing to measure: the chain does not move
             empty = np.empty(0)
             if return_spins:
@@ -362,7 +383,7 @@ class IsingModel:
                 return empty, empty.copy(), spins
             return empty, empty.copy()
         snaps = np.empty((n_meas if return_spins else 0, *self._cb.shape), dtype=np.int8)
-        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps)
+        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend)
         n = self.n_spins
         m = mags / n
         energy = -self._J * bonds / n - self._h * m
@@ -371,7 +392,9 @@ class IsingModel:
             return energy, m, spins
         return energy, m
 
-    def _run(self, n: int, algorithm: str, threads: int, min_flips: int | None) -> int:
+    def _run(
+        self, n: int, algorithm: str, threads: int, min_flips: int | None, backend: str = "cpu"
+    ) -> int:
         if algorithm == "wolff" and min_flips is not None:
             done, flipped = wolff_updates(
                 self._cb,
@@ -387,7 +410,7 @@ class IsingModel:
             self.flipped_by_clusters += flipped
             self.step += done
             return done
-        self._kernel(0, n, algorithm, threads)
+        self._kernel(0, n, algorithm, threads, None, backend)
         return n
 
     def _kernel(
@@ -397,11 +420,18 @@ class IsingModel:
         algorithm: str,
         threads: int,
         snapshots: np.ndarray | None = None,
+        backend: str = "cpu",
     ) -> tuple[np.ndarray, np.ndarray]:
         if snapshots is None:
             snapshots = np.empty((0, *self._cb.shape), dtype=np.int8)
         # n_meas blocks of `per` updates, measuring after each; n_meas = 0: `per` updates.
-        if algorithm in ("metropolis", "heatbath"):
+        if algorithm in ("metropolis", "heatbath") and backend == "cuda":
+            from isingml.ising.metropolis_cuda import metropolis_sample_cuda
+
+            table = acceptance_table(self._beta, self._J, self._h, algorithm)
+            out = metropolis_sample_cuda(self._cb, n_meas, per, self.step, table, self._seed,
+                                         self._stream, snapshots)  # fmt: skip
+        elif algorithm in ("metropolis", "heatbath"):
             t = self._tables.get(algorithm)
             if t is None:
                 t = thresholds32(acceptance_table(self._beta, self._J, self._h, algorithm))

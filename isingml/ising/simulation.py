@@ -154,6 +154,7 @@ def simulate(
     threads: int | None = None,
     initial: str | np.ndarray = "hot",
     progress: bool = True,
+    backend: str = "cpu",
 ) -> SimulationResult:
     """Simulate the 2D Ising model and measure its thermodynamics with honest errors.
 
@@ -179,6 +180,8 @@ def simulate(
         Philox key: the same key gives the same bits on any number of threads.
     threads : int, optional
         Kernel threads (see :meth:`IsingModel.update`).
+    backend : {"cpu", "cuda"}
+        Where the Metropolis and heat-bath sweeps run (the same bits either way).
     initial : {"hot", "cold"} or ndarray
         Initial state.
     progress : bool
@@ -202,7 +205,7 @@ def simulate(
     if sweeps < interval:
         raise ValueError(f"sweeps must be >= interval ({interval}), got {sweeps}")
     model = IsingModel(L, T, J=J, h=h, initial=initial, seed=seed, stream=stream)
-    model._check_update(algorithm, threads)  # validate before any kernel runs
+    model._check_update(algorithm, threads, backend)  # validate before any kernel runs
     n_meas = sweeps // interval
     n = model.n_spins
 
@@ -213,7 +216,7 @@ def simulate(
         desc=f"L={L} T={T:.4g} {algorithm}",
         leave=False,
     ) as bar:
-        model.thermalize(thermalize, algorithm, threads)
+        model.thermalize(thermalize, algorithm, threads, backend)
         bar.update(thermalize)
         per_meas = updates_per_interval(model, algorithm, interval)
         # Chunks of about 2e7 spin updates keep the progress bar moving without
@@ -227,7 +230,7 @@ def simulate(
             stop = min(n_meas, start + chunk)
             t0 = time.perf_counter()
             energy[start:stop], magnet[start:stop] = model.sample(
-                stop - start, per_meas, algorithm, threads
+                stop - start, per_meas, algorithm, threads, backend=backend
             )
             elapsed += time.perf_counter() - t0
             bar.update((stop - start) * interval)
