@@ -78,6 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--coupling", type=_finite_float, default=1.0, help="coupling J")
     sim.add_argument("--threads", type=int, default=None, help="kernel threads")
     sim.add_argument("--backend", default="cpu", help="cpu | cuda (the same bits)")
+    sim.add_argument("--kernel", default="auto", help="auto | byte | multispin (Metropolis)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -121,6 +122,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--workers", type=int, default=None, help="local Dask worker processes")
     gen.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
     gen.add_argument("--backend", default="cpu", help="cpu | cuda (the same file)")
+    gen.add_argument("--kernel", default="auto", help="auto | byte | multispin (Metropolis)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
 
     info = sub.add_parser("info", help="summarize a dataset file")
@@ -172,6 +174,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
             threads=args.threads,
             progress=not (args.quiet or args.json),
             backend=args.backend,
+            kernel=args.kernel,
         )
     notes = sorted({str(w.message) for w in caught})
     exact = _exact_values(args.size, args.temperature, args.coupling) if args.field == 0 else {}
@@ -258,6 +261,7 @@ def _run_generate(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=not args.quiet,
         backend=args.backend,
+        kernel=args.kernel,
     )
     if not args.quiet:
         print(f"wrote {path}")
@@ -338,6 +342,7 @@ def _renamed(message: str) -> str:
         ("alphas must", "--alphas must"),
         ("corruption must", "--corruption must"),
         ("backend must", "--backend must"),
+        ("kernel must", "--kernel must"),
         ("latent_dim must", "--latent must"),
         ("beta must", "--beta must"),
         ("quantile must", "--quantile must"),

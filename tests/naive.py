@@ -274,3 +274,58 @@ def storkey_naive(patterns):
                 new[i, j] += (xi[i] * xi[j] - xi[i] * h_ji - h_ij * xi[j]) / n
         w = new
     return w
+
+
+def multispin_sweep_naive(
+    spins: np.ndarray,
+    beta: float,
+    J: float,
+    h: float,
+    step: int,
+    seed: int,
+    stream: int,
+    rule: str = "metropolis",
+) -> np.ndarray:
+    """One multi-spin-coded sweep on the plain ``(L, L)`` lattice, site by site.
+
+    The random-number map documented in :mod:`isingml.ising.multispin`: site ``(i, j)`` of
+    colour ``c = (i + j) % 2`` is lane ``k % 64`` of word ``k // 64`` (``k = j // 2``, ``W =
+    ceil(L / 128)`` words per half-row); its uniform 32-bit ``u`` has bit ``31 - p`` equal to
+    that lane's bit of plane ``p``, the 64-bit word made of outputs 0 and 1 (even ``p``) or 2
+    and 3 (odd ``p``) of the Philox block with counter ``((i * W + k // 64) * 16 + p // 2,
+    step_lo, step_hi, 0x70 + c)``. All 32 bits are drawn here; the spin flips when ``u`` is
+    below ``floor(prob * 2**32)``.
+    """
+    s = spins.astype(np.int64).copy()
+    L = s.shape[0]
+    H = L // 2
+    W = (H + 63) // 64
+    for c in (0, 1):
+        planes = {}
+        for i in range(L):
+            for j in range(L):
+                if (i + j) % 2 != c:
+                    continue
+                k = j // 2
+                w, lane = divmod(k, 64)
+                if (i, w) not in planes:
+                    words = []
+                    for call in range(16):
+                        o = philox4x32_naive(
+                            ((i * W + w) * 16 + call, step % 2**32, step >> 32, 0x70 + c),
+                            (seed, stream),
+                        )
+                        words += [o[0] | (o[1] << 32), o[2] | (o[3] << 32)]
+                    planes[i, w] = words
+                u = 0
+                for p, word in enumerate(planes[i, w]):
+                    u |= ((word >> lane) & 1) << (31 - p)
+                n = s[(i - 1) % L, j] + s[(i + 1) % L, j] + s[i, (j - 1) % L] + s[i, (j + 1) % L]
+                dE = 2.0 * s[i, j] * (J * n + h)
+                if rule == "metropolis":
+                    prob = min(1.0, math.exp(-beta * dE))
+                else:
+                    prob = 1.0 / (1.0 + math.exp(beta * dE))
+                if u < math.floor(prob * 2**32):
+                    s[i, j] = -s[i, j]
+    return s.astype(np.int8)

@@ -45,6 +45,7 @@ from isingml.data.schema import (
     utc_now,
     versions,
 )
+from isingml.ising.kernels import resolve_kernel
 from isingml.ising.model import IsingModel
 from isingml.ising.simulation import updates_per_interval
 from isingml.random import validate_seed
@@ -167,6 +168,8 @@ class GenerationPlan:
     J: float
     h: float
     compression: str
+    #: The checkerboard kernel, resolved ("byte" or "multispin"): part of the bits.
+    kernel: str = "multispin"
     #: Where the sweeps run; not part of the plan's identity (the bits are the same).
     backend: str = field(default="cpu", compare=False)
 
@@ -239,7 +242,7 @@ def auto_interval(model: IsingModel, plan: GenerationPlan) -> int:
     per = updates_per_interval(model, plan.algorithm, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a short pilot still bounds tau
-        e, m = model.sample(pilot, per, plan.algorithm)
+        e, m = model.sample(pilot, per, plan.algorithm, kernel=plan.kernel)
         tau = max(
             integrated_autocorrelation_time(e)[0], integrated_autocorrelation_time(np.abs(m))[0]
         )
@@ -270,7 +273,7 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
         task.L, task.temperature, J=plan.J, h=plan.h, seed=plan.seed, stream=task.index
     )
     backend = plan.backend if plan.algorithm in ("metropolis", "heatbath") else "cpu"
-    model.thermalize(plan.thermalize, plan.algorithm, backend=backend)
+    model.thermalize(plan.thermalize, plan.algorithm, backend=backend, kernel=plan.kernel)
     interval = plan.interval if plan.interval != "auto" else auto_interval(model, plan)
     per = updates_per_interval(model, plan.algorithm, interval)
     n = task.samples
@@ -291,6 +294,7 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
                 return_spins=True,
                 packed=True,
                 backend=backend,
+                kernel=plan.kernel,
             )
             packed[start:stop] = spins
             energy[start:stop] = e
@@ -586,6 +590,7 @@ def generate(
     client: object | None = None,
     progress: bool = True,
     backend: str = "cpu",
+    kernel: str = "auto",
 ) -> Path:
     """Generate a spin-configuration dataset (see the module docstring for the guarantees).
 
@@ -632,6 +637,9 @@ def generate(
     backend : {"cpu", "cuda"}
         Where the Metropolis and heat-bath sweeps run; the file is the same bit for bit
         (so a resume may switch backends). With Dask, every worker needs the GPU.
+    kernel : {"auto", "byte", "multispin"}
+        The checkerboard kernel of Metropolis and heat bath (:mod:`isingml.ising.kernels`;
+        ``"auto"``: multi-spin). Part of the dataset's bits: recorded in its plan.
 
     Returns
     -------
@@ -652,6 +660,7 @@ def generate(
         h=check_finite("h", h),
         compression=check_choice("compression", compression, ("gzip", "lzf")),
         backend=check_backend(backend),
+        kernel=resolve_kernel(kernel, algorithm),
     )
     if backend == "cuda":
         if plan.algorithm not in ("metropolis", "heatbath"):

@@ -18,6 +18,7 @@ from isingml.ising.cluster import (
     wolff_sample,
     wolff_updates,
 )
+from isingml.ising.kernels import resolve_kernel
 from isingml.ising.lattice import (
     bond_sum,
     from_checkerboard,
@@ -26,6 +27,7 @@ from isingml.ising.lattice import (
     to_checkerboard,
 )
 from isingml.ising.metropolis import acceptance_table, metropolis_sample, thresholds32
+from isingml.ising.multispin import multispin_sample, pack_checkerboard, unpack_checkerboard
 from isingml.random import TAG_INITIAL_STATE, random_uint32, validate_seed
 
 __all__ = ["ALGORITHMS", "IsingModel"]
@@ -257,6 +259,7 @@ class IsingModel:
         algorithm: str = "metropolis",
         threads: int | None = None,
         backend: str = "cpu",
+        kernel: str = "byte",
     ) -> IsingModel:
         """Advance the chain by ``n`` updates of ``algorithm``.
 
@@ -283,9 +286,9 @@ class IsingModel:
             ``self``, for chaining.
         """
         n = check_int("n", n, minimum=0)
-        threads = self._check_update(algorithm, threads, backend)
+        threads = self._check_update(algorithm, threads, backend, kernel)
         if n:
-            self._run(n, algorithm, threads, None, backend)
+            self._run(n, algorithm, threads, None, backend, kernel)
         return self
 
     def thermalize(
@@ -294,6 +297,7 @@ class IsingModel:
         algorithm: str = "metropolis",
         threads: int | None = None,
         backend: str = "cpu",
+        kernel: str = "byte",
     ) -> int:
         """Run ``n_sweeps`` sweeps, counting Wolff work in sweep-equivalents.
 
@@ -304,7 +308,7 @@ class IsingModel:
         ----------
         n_sweeps : int
             Sweeps (or sweep-equivalents) to run, >= 0.
-        algorithm, threads, backend
+        algorithm, threads, backend, kernel
             As in :meth:`update`.
 
         Returns
@@ -313,15 +317,18 @@ class IsingModel:
             Updates done (cluster updates for Wolff, sweeps otherwise).
         """
         n_sweeps = check_int("n_sweeps", n_sweeps, minimum=0)
-        threads = self._check_update(algorithm, threads, backend)
+        threads = self._check_update(algorithm, threads, backend, kernel)
         if n_sweeps == 0:
             return 0
         if algorithm == "wolff":
             return self._run(2**62, algorithm, threads, n_sweeps * self.n_spins)
-        return self._run(n_sweeps, algorithm, threads, None, backend)
+        return self._run(n_sweeps, algorithm, threads, None, backend, kernel)
 
-    def _check_update(self, algorithm: str, threads: int | None, backend: str = "cpu") -> int:
+    def _check_update(
+        self, algorithm: str, threads: int | None, backend: str = "cpu", kernel: str = "byte"
+    ) -> int:
         check_choice("algorithm", algorithm, ALGORITHMS)
+        resolve_kernel(kernel, algorithm)
         if check_backend(backend) == "cuda":
             if algorithm not in ("metropolis", "heatbath"):
                 raise ValueError(
@@ -345,6 +352,7 @@ class IsingModel:
         return_spins: bool = False,
         packed: bool = False,
         backend: str = "cpu",
+        kernel: str = "byte",
     ) -> tuple[np.ndarray, ...]:
         """Alternate updates and measurements inside the kernels (no Python per sample).
 
@@ -354,7 +362,7 @@ class IsingModel:
             Measurements to take (>= 0).
         updates_per_measurement : int
             Updates (as in :meth:`update`) before each measurement, >= 1.
-        algorithm, threads, backend
+        algorithm, threads, backend, kernel
             As in :meth:`update`.
         return_spins : bool
             Also return the configuration at each measurement.
@@ -374,7 +382,7 @@ class IsingModel:
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
         if packed and not return_spins:
             raise ValueError("packed=True needs return_spins=True")
-        threads = self._check_update(algorithm, threads, backend)
+        threads = self._check_update(algorithm, threads, backend, kernel)
         if n_meas == 0:  # nothing to measure: the chain does not move
             empty = np.empty(0)
             if return_spins:
@@ -383,7 +391,7 @@ class IsingModel:
                 return empty, empty.copy(), spins
             return empty, empty.copy()
         snaps = np.empty((n_meas if return_spins else 0, *self._cb.shape), dtype=np.int8)
-        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend)
+        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend, kernel)
         n = self.n_spins
         m = mags / n
         energy = -self._J * bonds / n - self._h * m
@@ -393,7 +401,13 @@ class IsingModel:
         return energy, m
 
     def _run(
-        self, n: int, algorithm: str, threads: int, min_flips: int | None, backend: str = "cpu"
+        self,
+        n: int,
+        algorithm: str,
+        threads: int,
+        min_flips: int | None,
+        backend: str = "cpu",
+        kernel: str = "byte",
     ) -> int:
         if algorithm == "wolff" and min_flips is not None:
             done, flipped = wolff_updates(
@@ -410,7 +424,7 @@ class IsingModel:
             self.flipped_by_clusters += flipped
             self.step += done
             return done
-        self._kernel(0, n, algorithm, threads, None, backend)
+        self._kernel(0, n, algorithm, threads, None, backend, kernel)
         return n
 
     def _kernel(
@@ -421,16 +435,28 @@ class IsingModel:
         threads: int,
         snapshots: np.ndarray | None = None,
         backend: str = "cpu",
+        kernel: str = "byte",
     ) -> tuple[np.ndarray, np.ndarray]:
         if snapshots is None:
             snapshots = np.empty((0, *self._cb.shape), dtype=np.int8)
         # n_meas blocks of `per` updates, measuring after each; n_meas = 0: `per` updates.
-        if algorithm in ("metropolis", "heatbath") and backend == "cuda":
-            from isingml.ising.metropolis_cuda import metropolis_sample_cuda
-
+        kind = resolve_kernel(kernel, algorithm)
+        if algorithm in ("metropolis", "heatbath") and (kind == "multispin" or backend == "cuda"):
             table = acceptance_table(self._beta, self._J, self._h, algorithm)
-            out = metropolis_sample_cuda(self._cb, n_meas, per, self.step, table, self._seed,
-                                         self._stream, snapshots)  # fmt: skip
+            args = (n_meas, per, self.step, table, self._seed, self._stream)
+            if kind == "byte":  # on the GPU
+                from isingml.ising.metropolis_cuda import metropolis_sample_cuda
+
+                out = metropolis_sample_cuda(self._cb, *args, snapshots)
+            else:
+                words = pack_checkerboard(self._cb)
+                if backend == "cuda":
+                    from isingml.ising.multispin_cuda import multispin_sample_cuda
+
+                    out = multispin_sample_cuda(words, self._L // 2, *args, snapshots)
+                else:
+                    out = multispin_sample(words, self._L // 2, *args, threads, snapshots)
+                unpack_checkerboard(words, self._cb)
         elif algorithm in ("metropolis", "heatbath"):
             t = self._tables.get(algorithm)
             if t is None:

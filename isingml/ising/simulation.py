@@ -155,6 +155,7 @@ def simulate(
     initial: str | np.ndarray = "hot",
     progress: bool = True,
     backend: str = "cpu",
+    kernel: str = "auto",
 ) -> SimulationResult:
     """Simulate the 2D Ising model and measure its thermodynamics with honest errors.
 
@@ -182,6 +183,9 @@ def simulate(
         Kernel threads (see :meth:`IsingModel.update`).
     backend : {"cpu", "cuda"}
         Where the Metropolis and heat-bath sweeps run (the same bits either way).
+    kernel : {"auto", "byte", "multispin"}
+        The checkerboard kernel (:mod:`isingml.ising.kernels`); ``"auto"`` is the faster
+        multi-spin one.
     initial : {"hot", "cold"} or ndarray
         Initial state.
     progress : bool
@@ -205,7 +209,7 @@ def simulate(
     if sweeps < interval:
         raise ValueError(f"sweeps must be >= interval ({interval}), got {sweeps}")
     model = IsingModel(L, T, J=J, h=h, initial=initial, seed=seed, stream=stream)
-    model._check_update(algorithm, threads, backend)  # validate before any kernel runs
+    model._check_update(algorithm, threads, backend, kernel)  # validate before any kernel
     n_meas = sweeps // interval
     n = model.n_spins
 
@@ -216,7 +220,7 @@ def simulate(
         desc=f"L={L} T={T:.4g} {algorithm}",
         leave=False,
     ) as bar:
-        model.thermalize(thermalize, algorithm, threads, backend)
+        model.thermalize(thermalize, algorithm, threads, backend, kernel)
         bar.update(thermalize)
         per_meas = updates_per_interval(model, algorithm, interval)
         # Chunks of about 2e7 spin updates keep the progress bar moving without
@@ -230,7 +234,7 @@ def simulate(
             stop = min(n_meas, start + chunk)
             t0 = time.perf_counter()
             energy[start:stop], magnet[start:stop] = model.sample(
-                stop - start, per_meas, algorithm, threads, backend=backend
+                stop - start, per_meas, algorithm, threads, backend=backend, kernel=kernel
             )
             elapsed += time.perf_counter() - t0
             bar.update((stop - start) * interval)

@@ -98,3 +98,30 @@ def test_cli_backend_flag(tmp_path, capsys):
     capsys.readouterr()
     assert main(["simulate", "--backend", "gpu"]) == 2
     assert "--backend must be one of ('cpu', 'cuda'), got 'gpu'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("L", "h", "rule", "block"),
+    [
+        (8, 0.0, "metropolis", (2, 1)),
+        (6, 0.4, "heatbath", (4, 1)),  # ten thresholds, ten groups
+        (130, 0.0, "metropolis", (32, 1)),  # two words a row, the second with one lane
+    ],
+)
+def test_cuda_multispin_matches_the_cpu_bit_for_bit(L, h, rule, block):
+    from isingml.ising.metropolis import acceptance_table
+    from isingml.ising.multispin import multispin_sample, pack_checkerboard
+    from isingml.ising.multispin_cuda import multispin_sample_cuda
+
+    rng = np.random.default_rng(L)
+    cpu = pack_checkerboard(to_checkerboard(rng.choice(np.int8([-1, 1]), size=(L, L))))
+    gpu = cpu.copy()
+    table = acceptance_table(1 / 2.3, 1.0, h, rule)
+    snaps_cpu = np.empty((2, 2, L, L // 2), np.int8)
+    snaps_gpu = np.empty_like(snaps_cpu)
+    bonds, mags = multispin_sample(cpu, L // 2, 2, 2, 3, table, 5, 1, 1, snaps_cpu)
+    bonds_g, mags_g = multispin_sample_cuda(gpu, L // 2, 2, 2, 3, table, 5, 1, snaps_gpu, block)
+    np.testing.assert_array_equal(gpu, cpu)
+    np.testing.assert_array_equal(snaps_gpu, snaps_cpu)
+    np.testing.assert_array_equal(bonds_g, bonds)
+    np.testing.assert_array_equal(mags_g, mags)
