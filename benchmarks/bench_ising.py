@@ -33,9 +33,11 @@ THREADS = sorted({1, ALL})
 CHECKERBOARD = {64: (4000, 8), 256: (1600, 8), 1024: (128, 6), 4096: (8, 3)}
 
 
-def _warm_up(model: IsingModel, algorithm: str, threads: int | None = None) -> None:
+def _warm_up(
+    model: IsingModel, algorithm: str, threads: int | None = None, kernel: str = "byte"
+) -> None:
     """Compile (and run once) the kernel on a copy, so no timed round pays for the JIT."""
-    model.copy().update(1, algorithm, threads=threads)
+    model.copy().update(1, algorithm, threads=threads, kernel=kernel)
 
 
 def _rates(benchmark, n_spins: int, sweeps: float) -> None:
@@ -54,20 +56,26 @@ def _assert_critical_state(model: IsingModel, e0: float) -> None:
 
 
 # -- checkerboard kernels -------------------------------------------------------------------
+@pytest.mark.parametrize("kernel", ["byte", "multispin"])
 @pytest.mark.parametrize("threads", THREADS, ids=lambda t: f"threads={t}")
 @pytest.mark.parametrize("L", sorted(CHECKERBOARD), ids=lambda L: f"L={L}")
-def test_metropolis_tc(benchmark, L: int, threads: int) -> None:
-    """Metropolis sweeps at T_c from a hot start, 1 thread and all of Numba's threads."""
+def test_metropolis_tc(benchmark, L: int, threads: int, kernel: str) -> None:
+    """Metropolis sweeps at T_c from a hot start, 1 thread and all of Numba's threads, with
+    the byte-spin and the multi-spin kernel."""
     sweeps, rounds = CHECKERBOARD[L]
+    if kernel == "multispin":
+        sweeps *= 2  # about twice as fast: keep the rounds long enough to time
     benchmark.group = f"checkerboard L={L}"
     model = IsingModel(L, T_C, seed=1)
-    _warm_up(model, "metropolis", threads)
+    _warm_up(model, "metropolis", threads, kernel)
     e0 = model.energy()
     benchmark.pedantic(
-        model.update, args=(sweeps, "metropolis", threads), rounds=rounds, iterations=1
-    )
+        model.update, args=(sweeps, "metropolis", threads), kwargs={"kernel": kernel},
+        rounds=rounds, iterations=1,
+    )  # fmt: skip
     _rates(benchmark, model.n_spins, sweeps)
     benchmark.extra_info["threads"] = threads
+    benchmark.extra_info["kernel"] = kernel
     _assert_critical_state(model, e0)
 
 
