@@ -28,7 +28,7 @@ import numpy as np
 from isingml.ising.lattice import bond_sum, magnetization_sum
 from isingml.random import MASK32, TAG_METROPOLIS, philox4x32, threshold_uint32
 
-__all__ = ["acceptance_table", "metropolis_sample", "thresholds32"]
+__all__ = ["acceptance_table", "metropolis_sample", "run_on_threads", "thresholds32"]
 
 _S32 = np.uint64(32)
 
@@ -309,13 +309,19 @@ def metropolis_sample(
     new_spin = _new_spin_symmetric if len(thresholds) == 5 else _new_spin_general
     args = (cb, n_meas, interval, first_step, new_spin, thresholds, seed, stream)
     args += (bonds, mags, snapshots, _buffer_size(cb.shape[2]))
-    if threads <= 1:
-        _sample_serial(*args)
-    else:
-        previous = numba.get_num_threads()
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-        try:
-            _sample_parallel(*args, min(cb.shape[1], threads))
-        finally:
-            numba.set_num_threads(previous)
+    run_on_threads(threads, _sample_serial, _sample_parallel, args, cb.shape[1])
     return bonds, mags
+
+
+def run_on_threads(threads: int, serial, parallel, args: tuple, rows: int) -> None:
+    """``serial(*args)`` for one thread; else ``parallel(*args, chunks)`` with Numba's
+    thread count set to ``threads`` for the call (and ``min(rows, threads)`` row chunks)."""
+    if threads <= 1:
+        serial(*args)
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        parallel(*args, min(rows, threads))
+    finally:
+        numba.set_num_threads(previous)

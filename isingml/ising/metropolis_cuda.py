@@ -14,6 +14,8 @@ measurements (bond and spin sums, snapshots) and at the end. This module imports
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numba import cuda
 
@@ -21,7 +23,7 @@ from isingml._backend import require_cuda
 from isingml.ising.lattice import bond_sum, magnetization_sum
 from isingml.random import MASK32, TAG_METROPOLIS, philox4x32_source
 
-__all__ = ["BLOCK", "metropolis_sample_cuda"]
+__all__ = ["BLOCK", "device_sweeps", "metropolis_sample_cuda"]
 
 #: Threads per block (rows, Philox blocks of a row).
 BLOCK = (16, 8)
@@ -64,6 +66,27 @@ def _half_sweep(cb, c, s_lo, s_hi, k0, k1, table):  # pragma: no cover - compile
                 cb[c, i, k] = -s
 
 
+def device_sweeps(
+    n_meas: int,
+    interval: int,
+    first_step: int,
+    launch: Callable[[int, np.uint64, np.uint64], None],
+    measure: Callable[[int], None],
+) -> None:
+    """The host's loop of a GPU run: ``n_meas`` blocks of ``interval`` sweeps (one block and
+    no measurement when ``n_meas`` is 0), ``launch(colour, step_lo, step_hi)`` for each
+    half-sweep and ``measure(m)`` after each block."""
+    step = first_step
+    for m in range(max(n_meas, 1)):
+        for _ in range(interval):
+            s_lo, s_hi = np.uint64(step) & MASK32, np.uint64(step) >> np.uint64(32)
+            for c in range(2):
+                launch(c, s_lo, s_hi)
+            step += 1
+        if n_meas > 0:
+            measure(m)
+
+
 def metropolis_sample_cuda(
     cb: np.ndarray,
     n_meas: int,
@@ -104,19 +127,18 @@ def metropolis_sample_cuda(
     bonds = np.zeros(n_meas, dtype=np.int64)
     mags = np.zeros(n_meas, dtype=np.int64)
     host = np.empty_like(cb)
-    step = first_step
-    for m in range(max(n_meas, 1)):
-        for _ in range(interval):
-            s_lo, s_hi = np.uint64(step) & MASK32, np.uint64(step) >> np.uint64(32)
-            for c in range(2):
-                _half_sweep[grid, block](d_cb, c, s_lo, s_hi, k0, k1, d_table)
-            step += 1
-        if n_meas > 0:
-            d_cb.copy_to_host(host)
-            bonds[m] = bond_sum(host)
-            mags[m] = magnetization_sum(host)
-            if snapshots.shape[0] > 0:
-                snapshots[m] = host
+
+    def launch(c: int, s_lo: np.uint64, s_hi: np.uint64) -> None:
+        _half_sweep[grid, block](d_cb, c, s_lo, s_hi, k0, k1, d_table)
+
+    def measure(m: int) -> None:
+        d_cb.copy_to_host(host)
+        bonds[m] = bond_sum(host)
+        mags[m] = magnetization_sum(host)
+        if snapshots.shape[0] > 0:
+            snapshots[m] = host
+
+    device_sweeps(n_meas, interval, first_step, launch, measure)
     d_cb.copy_to_host(host)
     cb[...] = host
     return bonds, mags

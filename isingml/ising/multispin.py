@@ -39,6 +39,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml.ising.metropolis import run_on_threads
 from isingml.random import MASK32, TAG_MULTISPIN, philox4x32
 
 __all__ = [
@@ -93,6 +94,24 @@ def unpack_checkerboard(packed, cb):
                 for lane in range(min(64, H - 64 * w)):
                     bit = (word >> np.uint64(lane)) & _ONE
                     row[64 * w + lane] = np.int8(2 * np.int64(bit) - 1)
+
+
+def up_neighbour_masks_source(a, b, m, x):
+    """Lanes with ``q = 0 .. 4`` of their four neighbour bits set, from a bit-sliced adder
+    (``q = q0 + 2 q1 + 4 q2``). Plain Python over uint64 words, compiled for the CPU here
+    and for the GPU in :mod:`isingml.ising.multispin_cuda`."""
+    s1 = a ^ b
+    c1 = a & b
+    s2 = m ^ x
+    c2 = m & x
+    q0 = s1 ^ s2
+    c3 = s1 & s2
+    q1 = c1 ^ c2 ^ c3
+    q2 = c1 & c2
+    return ~(q0 | q1 | q2), q0 & ~q1 & ~q2, ~q0 & q1 & ~q2, q0 & q1, q2
+
+
+_up_neighbour_masks = numba.njit(inline="always")(up_neighbour_masks_source)
 
 
 @numba.njit(inline="always")
@@ -155,6 +174,16 @@ def packed_magnetization_sum(packed, H):
     return 2 * ones - 2 * packed.shape[1] * H
 
 
+@numba.njit(cache=True, nogil=True)
+def measure(packed, H, m, bonds, mags, snaps, scratch_cb):
+    """Measurement ``m``: bond and spin sums, and a snapshot when ``snaps`` has rows."""
+    bonds[m] = packed_bond_sum(packed, H)
+    mags[m] = packed_magnetization_sum(packed, H)
+    if snaps.shape[0] > 0:
+        unpack_checkerboard(packed, scratch_cb)
+        snaps[m] = scratch_cb
+
+
 # -- the update ------------------------------------------------------------------------
 
 #: Words updated together: rows are gathered into flat arrays of this many words so that
@@ -200,23 +229,7 @@ def _update_chunk(cur, oth, c, i0, i1, H, step, seed, stream, group, bits, n_gro
     # with each q (rows 9-13).
     E0, E1, E2, E3, E4 = work[9], work[10], work[11], work[12], work[13]
     for f in range(n):
-        a = U[f]
-        b = D[f]
-        m = M[f]
-        x = X[f]
-        s1 = a ^ b
-        c1 = a & b
-        s2 = m ^ x
-        c2 = m & x
-        q0 = s1 ^ s2
-        c3 = s1 & s2
-        q1 = c1 ^ c2 ^ c3
-        q2 = c1 & c2
-        E0[f] = ~(q0 | q1 | q2)
-        E1[f] = q0 & ~q1 & ~q2
-        E2[f] = ~q0 & q1 & ~q2
-        E3[f] = q0 & q1
-        E4[f] = q2
+        E0[f], E1[f], E2[f], E3[f], E4[f] = _up_neighbour_masks(U[f], D[f], M[f], X[f])
         flip[f] = 0
     for g in range(n_groups):
         Gg = work[14 + g]
@@ -349,11 +362,7 @@ def _sample_serial(packed, H, n_meas, interval, first_step, group, bits, seed, s
                             work, planes)  # fmt: skip
             step += 1
         if n_meas > 0:
-            bonds[m] = packed_bond_sum(packed, H)
-            mags[m] = packed_magnetization_sum(packed, H)
-            if snaps.shape[0] > 0:
-                unpack_checkerboard(packed, scratch_cb)
-                snaps[m] = scratch_cb
+            measure(packed, H, m, bonds, mags, snaps, scratch_cb)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -373,11 +382,7 @@ def _sample_parallel(packed, H, n_meas, interval, first_step, group, bits, seed,
                                 n_groups, work, planes)  # fmt: skip
             step += 1
         if n_meas > 0:
-            bonds[m] = packed_bond_sum(packed, H)
-            mags[m] = packed_magnetization_sum(packed, H)
-            if snaps.shape[0] > 0:
-                unpack_checkerboard(packed, scratch_cb)
-                snaps[m] = scratch_cb
+            measure(packed, H, m, bonds, mags, snaps, scratch_cb)
 
 
 def _classes(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -433,13 +438,5 @@ def multispin_sample(
     scratch = np.empty((2, L, H), dtype=np.int8)
     args = (packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds, mags,
             snapshots, scratch)  # fmt: skip
-    if threads <= 1:
-        _sample_serial(*args)
-    else:
-        previous = numba.get_num_threads()
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-        try:
-            _sample_parallel(*args, min(L, threads))
-        finally:
-            numba.set_num_threads(previous)
+    run_on_threads(threads, _sample_serial, _sample_parallel, args, L)
     return bonds, mags

@@ -14,13 +14,9 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
-from isingml.ising.multispin import (
-    _classes,
-    packed_bond_sum,
-    packed_magnetization_sum,
-    unpack_checkerboard,
-)
-from isingml.random import MASK32, TAG_MULTISPIN, philox4x32_source
+from isingml.ising.metropolis_cuda import device_sweeps
+from isingml.ising.multispin import _classes, measure, up_neighbour_masks_source
+from isingml.random import TAG_MULTISPIN, philox4x32_source
 
 __all__ = ["BLOCK", "multispin_sample_cuda"]
 
@@ -32,6 +28,7 @@ _S32 = np.uint64(32)
 _S63 = np.uint64(63)
 
 _philox = cuda.jit(device=True)(philox4x32_source)
+_up_neighbour_masks = cuda.jit(device=True)(up_neighbour_masks_source)
 
 
 @cuda.jit
@@ -60,20 +57,8 @@ def _half_sweep(words, c, H, s_lo, s_hi, k0, k1, group, bits):  # pragma: no cov
         else:
             x |= (words[other, i, 0] & _ONE) << last
     valid = _ALL if w < W - 1 else _ALL >> (_S63 - last)
-    s1 = a ^ b
-    c1 = a & b
-    s2 = m ^ x
-    c2 = m & x
-    q0 = s1 ^ s2
-    c3 = s1 & s2
-    q1 = c1 ^ c2 ^ c3
-    q2 = c1 & c2
     e = cuda.local.array(5, np.uint64)
-    e[0] = ~(q0 | q1 | q2)
-    e[1] = q0 & ~q1 & ~q2
-    e[2] = ~q0 & q1 & ~q2
-    e[3] = q0 & q1
-    e[4] = q2
+    e[0], e[1], e[2], e[3], e[4] = _up_neighbour_masks(a, b, m, x)
     n_groups = bits.shape[0]
     groups = cuda.local.array(10, np.uint64)  # at most one group per class
     for g in range(10):
@@ -148,20 +133,15 @@ def multispin_sample_cuda(
     mags = np.zeros(n_meas, dtype=np.int64)
     host = np.empty_like(words)
     scratch = np.empty((2, L, H), dtype=np.int8)
-    step = first_step
-    for m in range(max(n_meas, 1)):
-        for _ in range(interval):
-            s_lo, s_hi = np.uint64(step) & MASK32, np.uint64(step) >> _S32
-            for c in range(2):
-                _half_sweep[grid, block](d_words, c, H, s_lo, s_hi, k0, k1, d_group, d_bits)
-            step += 1
-        if n_meas > 0:
-            d_words.copy_to_host(host)
-            bonds[m] = packed_bond_sum(host, H)
-            mags[m] = packed_magnetization_sum(host, H)
-            if snapshots.shape[0] > 0:
-                unpack_checkerboard(host, scratch)
-                snapshots[m] = scratch
+
+    def launch(c: int, s_lo: np.uint64, s_hi: np.uint64) -> None:
+        _half_sweep[grid, block](d_words, c, H, s_lo, s_hi, k0, k1, d_group, d_bits)
+
+    def take(m: int) -> None:
+        d_words.copy_to_host(host)
+        measure(host, H, m, bonds, mags, snapshots, scratch)
+
+    device_sweeps(n_meas, interval, first_step, launch, take)
     d_words.copy_to_host(host)
     words[...] = host
     return bonds, mags

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from isingml._validation import check_int
 from isingml.nn.layers import Dense, Flatten, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from isingml.nn.losses import BinaryCrossEntropy, MeanSquaredError
-from isingml.nn.model import LossDiverged, Sequential
+from isingml.nn.model import EarlyStopping, LossDiverged, Sequential
 from isingml.nn.optimizers import Adam, Optimizer
 from isingml.nn.serialization import read_model_file, write_model_file
 from isingml.random import validate_seed
@@ -353,7 +353,7 @@ class Autoencoder:
     def _train(self, data, epochs, batch_size, size, temperatures, val, patience, progress):
         rng = np.random.default_rng([self.seed, 0xAE, self._epochs_done])
         self.history = {"loss": []}
-        best, best_params, waited = np.inf, None, 0
+        stopping = EarlyStopping(patience)
         for epoch in tqdm(range(epochs), disable=not progress, unit="epoch"):
             self.optimizer.epoch = self._epochs_done
             sums: dict[str, float] = {}
@@ -373,17 +373,9 @@ class Autoencoder:
                 self.history.setdefault(key, []).append(value / count)
             if val is not None:
                 self.history.setdefault("val_loss", []).append(self.evaluate(val))
-                if patience is not None:
-                    if self.history["val_loss"][-1] < best:
-                        best, waited = self.history["val_loss"][-1], 0
-                        best_params = [p.copy() for p in self.parameters()]
-                    else:
-                        waited += 1
-                        if waited >= patience:
-                            break
-        if best_params is not None:
-            for p, saved in zip(self.parameters(), best_params, strict=True):
-                p[...] = saved
+                if stopping.stop(self.history["val_loss"][-1], self.parameters()):
+                    break
+        stopping.restore(self.parameters())
         return self.history
 
     def evaluate(self, x: np.ndarray) -> float:

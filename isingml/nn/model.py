@@ -15,7 +15,7 @@ from isingml.nn.optimizers import SGD, Optimizer
 from isingml.nn.serialization import read_model_file, write_model_file
 from isingml.random import validate_seed
 
-__all__ = ["LossDiverged", "Sequential"]
+__all__ = ["EarlyStopping", "LossDiverged", "Sequential"]
 
 _LOSSES = {
     "mse": MeanSquaredError,
@@ -40,6 +40,39 @@ class LossDiverged(RuntimeError):
         self.loss = loss
         at = f" at {where}" if where else ""
         super().__init__(f"the loss diverged (loss={loss}){at}; lower the learning rate")
+
+
+class EarlyStopping:
+    """Keeps the parameters of the best validation loss and says when to stop.
+
+    Parameters
+    ----------
+    patience : int or None
+        Epochs without a new best loss before stopping; None never stops or restores.
+    """
+
+    def __init__(self, patience: int | None) -> None:
+        self.patience = patience
+        self.best = np.inf
+        self.waited = 0
+        self.saved: list[np.ndarray] | None = None
+
+    def stop(self, loss: float, params: list[np.ndarray]) -> bool:
+        """Record this epoch's validation ``loss``; True when training should stop."""
+        if self.patience is None:
+            return False
+        if loss < self.best:
+            self.best, self.waited = loss, 0
+            self.saved = [p.copy() for p in params]
+            return False
+        self.waited += 1
+        return self.waited >= self.patience
+
+    def restore(self, params: list[np.ndarray]) -> None:
+        """Put the best parameters back (in place), if any were kept."""
+        if self.saved is not None:
+            for p, saved in zip(params, self.saved, strict=True):
+                p[...] = saved
 
 
 class Sequential:
@@ -258,7 +291,7 @@ class Sequential:
         rng = np.random.default_rng([self.seed, 0x88])
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data else [])
         self.history = {k: [] for k in keys}
-        best, best_params, waited = np.inf, None, 0
+        stopping = EarlyStopping(patience)
         for epoch in tqdm(range(epochs), disable=not progress, unit="epoch"):
             self.optimizer.epoch = epoch
             order = rng.permutation(len(xs)) if shuffle else np.arange(len(xs))
@@ -284,17 +317,9 @@ class Sequential:
                 val = self.evaluate(*validation_data)
                 self.history["val_loss"].append(val["loss"])
                 self.history["val_accuracy"].append(val.get("accuracy", np.nan))
-                if patience is not None:
-                    if val["loss"] < best:
-                        best, waited = val["loss"], 0
-                        best_params = [p.copy() for p in self.parameters()]
-                    else:
-                        waited += 1
-                        if waited >= patience:
-                            break
-        if best_params is not None:
-            for p, saved in zip(self.parameters(), best_params, strict=True):
-                p[...] = saved
+                if stopping.stop(val["loss"], self.parameters()):
+                    break
+        stopping.restore(self.parameters())
         return self.history
 
     # -- persistence -----------------------------------------------------------------
