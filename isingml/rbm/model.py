@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_int
 from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, validate_seed
 from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
@@ -277,32 +278,45 @@ class RBM:
         )
         return means, samples
 
-    def gibbs(self, v: np.ndarray, steps: int = 1, seed: int = 0) -> np.ndarray:
+    def gibbs(
+        self, v: np.ndarray, steps: int = 1, seed: int = 0, backend: str = "cpu"
+    ) -> np.ndarray:
         """Run ``steps`` block-Gibbs steps from each row of ``v`` and return the visible state.
 
         Reproducible for a seed (Philox stream of its own, independent of training).
+        ``backend="cuda"`` keeps the chains on the GPU (:mod:`isingml.rbm.kernels_cuda`):
+        the same random numbers; its matrix products round differently from BLAS's, so a
+        unit may differ where its uniform falls within rounding of its probability.
         """
         self._check_fitted()
         x = self._check_data(v, "v")
         steps = check_int("steps", steps, minimum=0)
+        if check_backend(backend) == "cuda":
+            require_cuda()
         if steps == 0:
             return x.copy()  # never the caller's own array
+        if backend == "cuda":
+            from isingml.rbm.kernels_cuda import gibbs_cuda
+
+            return gibbs_cuda(self.components_, self.intercept_visible_,
+                              self.intercept_hidden_, x, steps, validate_seed(seed),
+                              _STREAM_SAMPLE, self._spin)  # fmt: skip
         W = self.components_
         for s in range(steps):
             _, h = self._sample_user(x @ W.T + self.intercept_hidden_, seed, s, TAG_RBM_HIDDEN)
             _, x = self._sample_user(h @ W + self.intercept_visible_, seed, s, TAG_RBM_VISIBLE)
         return x
 
-    def sample(self, n: int, steps: int = 1000, seed: int = 0) -> np.ndarray:
+    def sample(self, n: int, steps: int = 1000, seed: int = 0, backend: str = "cpu") -> np.ndarray:
         """``n`` visible samples from independent chains after ``steps`` Gibbs steps.
 
-        Chains start from uniformly random visible states.
+        Chains start from uniformly random visible states; ``backend`` as in :meth:`gibbs`.
         """
         self._check_fitted()
         n = check_int("n", n, minimum=1)
         rng = np.random.default_rng([validate_seed(seed), 0x22])
         start = rng.integers(0, 2, size=(n, self.n_features_in_)).astype(self.dtype)
-        return self.gibbs(start * (1.0 - self._low) + self._low, steps, seed)
+        return self.gibbs(start * (1.0 - self._low) + self._low, steps, seed, backend)
 
     def impute(
         self, X: np.ndarray, steps: int = 200, burn_in: int = 50, seed: int = 0
