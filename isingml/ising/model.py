@@ -390,12 +390,19 @@ class IsingModel:
                 spins = packed_from_checkerboard(snaps) if packed else from_checkerboard(snaps)
                 return empty, empty.copy(), spins
             return empty, empty.copy()
-        snaps = np.empty((n_meas if return_spins else 0, *self._cb.shape), dtype=np.int8)
-        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend, kernel)
+        # The multi-spin kernel writes dataset bytes straight from its words.
+        direct = (packed and backend == "cpu" and self._L % 8 == 0
+                  and resolve_kernel(kernel, algorithm) == "multispin")  # fmt: skip
+        rows = n_meas if return_spins and not direct else 0
+        snaps = np.empty((rows, *self._cb.shape), dtype=np.int8)
+        words = np.empty((n_meas, self._L * self._L // 8), np.uint8) if direct else None
+        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend, kernel, words)
         n = self.n_spins
         m = mags / n
         energy = -self._J * bonds / n - self._h * m
         if return_spins:
+            if direct:
+                return energy, m, words
             spins = packed_from_checkerboard(snaps) if packed else from_checkerboard(snaps)
             return energy, m, spins
         return energy, m
@@ -436,6 +443,7 @@ class IsingModel:
         snapshots: np.ndarray | None = None,
         backend: str = "cpu",
         kernel: str = "byte",
+        packed_snapshots: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         if snapshots is None:
             snapshots = np.empty((0, *self._cb.shape), dtype=np.int8)
@@ -455,7 +463,8 @@ class IsingModel:
 
                     out = multispin_sample_cuda(words, self._L // 2, *args, snapshots)
                 else:
-                    out = multispin_sample(words, self._L // 2, *args, threads, snapshots)
+                    out = multispin_sample(words, self._L // 2, *args, threads, snapshots,
+                                           packed_snapshots)  # fmt: skip
                 unpack_checkerboard(words, self._cb)
         elif algorithm in ("metropolis", "heatbath"):
             t = self._tables.get(algorithm)

@@ -174,14 +174,50 @@ def packed_magnetization_sum(packed, H):
     return 2 * ones - 2 * packed.shape[1] * H
 
 
+def _spread_table(first: bool) -> np.ndarray:
+    # Bit t of a nibble to bit 7 - 2 t (the even columns of a byte) or 6 - 2 t (odd ones).
+    table = np.zeros(16, dtype=np.uint8)
+    for nibble in range(16):
+        for t in range(4):
+            if nibble >> t & 1:
+                table[nibble] |= 1 << (7 - 2 * t - (0 if first else 1))
+    return table
+
+
+_EVEN_COLUMNS = _spread_table(True)
+_ODD_COLUMNS = _spread_table(False)
+
+
 @numba.njit(cache=True, nogil=True)
-def measure(packed, H, m, bonds, mags, snaps, scratch_cb):
-    """Measurement ``m``: bond and spin sums, and a snapshot when ``snaps`` has rows."""
+def words_to_packbits(packed, out):
+    """The lattice as datasets store it (``np.packbits`` of ``s > 0``, row-major, big-endian
+    bits) straight from the words; ``L % 8 == 0``. Byte ``b`` of row ``i`` holds columns
+    ``8 b .. 8 b + 7``: four lanes ``4 b .. 4 b + 3`` of colour ``i % 2`` (the even columns)
+    interleaved with the same lanes of the other colour."""
+    L = packed.shape[1]
+    per_row = L // 8
+    for i in range(L):
+        first = packed[i % 2, i]
+        second = packed[1 - i % 2, i]
+        for b in range(per_row):
+            shift = np.uint64((4 * b) & 63)
+            w = (4 * b) >> 6
+            a = (first[w] >> shift) & np.uint64(15)
+            c = (second[w] >> shift) & np.uint64(15)
+            out[i * per_row + b] = _EVEN_COLUMNS[a] | _ODD_COLUMNS[c]
+
+
+@numba.njit(cache=True, nogil=True)
+def measure(packed, H, m, bonds, mags, snaps, scratch_cb, packed_snaps):
+    """Measurement ``m``: bond and spin sums, and a snapshot when ``snaps`` (int8
+    checkerboard layout) or ``packed_snaps`` (dataset bytes, ``L % 8 == 0``) has rows."""
     bonds[m] = packed_bond_sum(packed, H)
     mags[m] = packed_magnetization_sum(packed, H)
     if snaps.shape[0] > 0:
         unpack_checkerboard(packed, scratch_cb)
         snaps[m] = scratch_cb
+    if packed_snaps.shape[0] > 0:
+        words_to_packbits(packed, packed_snaps[m])
 
 
 # -- the update ------------------------------------------------------------------------
@@ -350,7 +386,7 @@ def _scratch(W, n_groups):
 
 @numba.njit(cache=True, nogil=True)
 def _sample_serial(packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds,
-                   mags, snaps, scratch_cb):  # fmt: skip
+                   mags, snaps, scratch_cb, packed_snaps):  # fmt: skip
     L, W = packed.shape[1], packed.shape[2]
     n_groups = bits.shape[0]
     work, planes = _scratch(W, n_groups)
@@ -362,12 +398,12 @@ def _sample_serial(packed, H, n_meas, interval, first_step, group, bits, seed, s
                             work, planes)  # fmt: skip
             step += 1
         if n_meas > 0:
-            measure(packed, H, m, bonds, mags, snaps, scratch_cb)
+            measure(packed, H, m, bonds, mags, snaps, scratch_cb, packed_snaps)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _sample_parallel(packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds,
-                     mags, snaps, scratch_cb, n_chunks):  # fmt: skip
+                     mags, snaps, scratch_cb, packed_snaps, n_chunks):  # fmt: skip
     L, W = packed.shape[1], packed.shape[2]
     n_groups = bits.shape[0]
     step = first_step
@@ -382,7 +418,7 @@ def _sample_parallel(packed, H, n_meas, interval, first_step, group, bits, seed,
                                 n_groups, work, planes)  # fmt: skip
             step += 1
         if n_meas > 0:
-            measure(packed, H, m, bonds, mags, snaps, scratch_cb)
+            measure(packed, H, m, bonds, mags, snaps, scratch_cb, packed_snaps)
 
 
 def _classes(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -412,6 +448,7 @@ def multispin_sample(
     stream: int,
     threads: int,
     snapshots: np.ndarray,
+    packed_snapshots: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sweep and measure on the words, as :func:`isingml.ising.metropolis.metropolis_sample`.
 
@@ -423,6 +460,8 @@ def multispin_sample(
         Sites per row of one colour, ``L // 2``.
     n_meas, interval, first_step, seed, stream, threads, snapshots
         As for the byte-spin kernel (snapshots in the int8 checkerboard layout).
+    packed_snapshots : ndarray of uint8, shape (n_meas, L * L // 8), optional
+        Snapshots as datasets store them, written straight from the words (``L % 8 == 0``).
     table : ndarray of int64, shape (2, 5)
         From :func:`isingml.ising.metropolis.acceptance_table`.
 
@@ -436,7 +475,9 @@ def multispin_sample(
     mags = np.zeros(n_meas, dtype=np.int64)
     L = packed.shape[1]
     scratch = np.empty((2, L, H), dtype=np.int8)
+    if packed_snapshots is None:
+        packed_snapshots = np.empty((0, 0), dtype=np.uint8)
     args = (packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds, mags,
-            snapshots, scratch)  # fmt: skip
+            snapshots, scratch, packed_snapshots)  # fmt: skip
     run_on_threads(threads, _sample_serial, _sample_parallel, args, L)
     return bonds, mags

@@ -139,7 +139,7 @@ def multispin_sample_cuda(
 
     def take(m: int) -> None:
         d_words.copy_to_host(host)
-        measure(host, H, m, bonds, mags, snapshots, scratch)
+        measure(host, H, m, bonds, mags, snapshots, scratch, np.empty((0, 0), np.uint8))
 
     device_sweeps(n_meas, interval, first_step, launch, take)
     d_words.copy_to_host(host)

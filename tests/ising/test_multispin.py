@@ -99,3 +99,13 @@ def test_kernel_choice_errors_and_auto():
     np.testing.assert_array_equal(auto.energy, multi.energy)
     # Cluster algorithms ignore the choice.
     IsingModel(8, T=2.0).update(1, "wolff", kernel="multispin")
+
+
+@pytest.mark.parametrize("L", [8, 32, 136, 6, 10])
+def test_packed_samples_straight_from_the_words_are_the_dataset_bytes(L):
+    """L % 8 == 0 takes the direct path from words to bytes; other sizes the general one."""
+    a, b = IsingModel(L, 2.3, seed=2), IsingModel(L, 2.3, seed=2)
+    e1, _, packed = a.sample(4, 3, return_spins=True, packed=True, kernel="multispin")
+    e2, _, spins = b.sample(4, 3, return_spins=True, kernel="multispin")
+    np.testing.assert_array_equal(packed, np.packbits(spins.reshape(4, -1) > 0, axis=1))
+    np.testing.assert_array_equal(e1, e2)
