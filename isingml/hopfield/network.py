@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_int
 from isingml.hopfield.dynamics import async_dynamics, sync_step, tie_tolerances
 from isingml.hopfield.learning import hebbian_weights, projection_weights, storkey_weights
@@ -259,6 +260,7 @@ class HopfieldNetwork:
         threads: int | None = None,
         record: str = "sweeps",
         keep_states: bool = False,
+        backend: str = "cpu",
     ) -> RecallResult:
         """Run the dynamics from each probe until a fixed point or ``max_sweeps``.
 
@@ -283,6 +285,9 @@ class HopfieldNetwork:
             Glauber only; memory ``k * max_sweeps * n`` doubles).
         keep_states : bool
             Also keep the state after every sweep.
+        backend : {"cpu", "cuda"}
+            ``"cuda"`` runs synchronous dynamics on the GPU
+            (:mod:`isingml.hopfield.dynamics_cuda`): the same states, energies to rounding.
 
         Returns
         -------
@@ -302,6 +307,12 @@ class HopfieldNetwork:
         seed = validate_seed(seed)
         if record == "updates" and dynamics == "sync":
             raise ValueError("record='updates' needs dynamics 'async' or 'glauber'")
+        if check_backend(backend) == "cuda":
+            if dynamics != "sync":
+                raise ValueError(
+                    f"backend 'cuda' runs dynamics 'sync'; {dynamics!r} runs on the CPU"
+                )
+            require_cuda()
         k, n = s.shape
         energies = np.full((k, max_sweeps + 1), np.nan)
         history = np.zeros((k, max_sweeps + 1 if keep_states else 0, n), dtype=np.int8)
@@ -313,7 +324,12 @@ class HopfieldNetwork:
         b = self._thresholds
         tol = tie_tolerances(w, b)
         with _threads(threads):
-            if dynamics == "sync":
+            if dynamics == "sync" and backend == "cuda":
+                from isingml.hopfield.dynamics_cuda import run_sync_cuda
+
+                run_sync_cuda(w, b, tol, s, max_sweeps, energies, history, sweeps, converged,
+                              cycled)  # fmt: skip
+            elif dynamics == "sync":
                 _run_sync(w, b, tol, s, max_sweeps, energies, history, sweeps, converged, cycled)
             else:
                 wt = w if self._symmetric else np.ascontiguousarray(w.T)
