@@ -28,6 +28,13 @@ __all__ = [
 _THREADS = 128
 
 
+@cuda.jit(device=True)
+def _unflatten(t, d1, d2, d3):  # pragma: no cover - compiled for the GPU
+    """Thread index ``t`` as 4-D indices of a C-ordered array whose last three sides are
+    ``d1, d2, d3``."""
+    return t // (d3 * d2 * d1), (t // (d3 * d2)) % d1, (t // d3) % d2, t % d3
+
+
 def _launch(kernel, n, *args):
     kernel[max(1, math.ceil(n / _THREADS)), _THREADS](*args)
 
@@ -38,10 +45,7 @@ def _conv_forward(x, w, b, sh, sw, ph, pw, y):  # pragma: no cover - compiled fo
     _, n_f, ho, wo = y.shape
     if t >= y.size:
         return
-    j = t % wo
-    i = (t // wo) % ho
-    f = (t // (wo * ho)) % n_f
-    n = t // (wo * ho * n_f)
+    n, f, i, j = _unflatten(t, n_f, ho, wo)
     n_c, h, wd = x.shape[1], x.shape[2], x.shape[3]
     acc = b[f]
     for c in range(n_c):
@@ -62,10 +66,7 @@ def _conv_dx(w, g, sh, sw, ph, pw, dx):  # pragma: no cover - compiled for the G
     _, n_c, h, wd = dx.shape
     if t >= dx.size:
         return
-    col = t % wd
-    r = (t // wd) % h
-    c = (t // (wd * h)) % n_c
-    n = t // (wd * h * n_c)
+    n, c, r, col = _unflatten(t, n_c, h, wd)
     ho, wo = g.shape[2], g.shape[3]
     acc = np.float64(0.0)
     for f in range(w.shape[0]):
@@ -88,10 +89,7 @@ def _conv_dw(x, g, sh, sw, ph, pw, dw):  # pragma: no cover - compiled for the G
     _, n_c, kh, kw = dw.shape
     if t >= dw.size:
         return
-    v = t % kw
-    u = (t // kw) % kh
-    c = (t // (kw * kh)) % n_c
-    f = t // (kw * kh * n_c)
+    f, c, u, v = _unflatten(t, n_c, kh, kw)
     h, wd = x.shape[2], x.shape[3]
     acc = np.float64(0.0)
     for n in range(x.shape[0]):
@@ -152,10 +150,7 @@ def _pool_forward(x, ph, pw, sh, sw, use_max, y, arg):  # pragma: no cover - GPU
     _, n_c, ho, wo = y.shape
     if t >= y.size:
         return
-    j = t % wo
-    i = (t // wo) % ho
-    c = (t // (wo * ho)) % n_c
-    n = t // (wo * ho * n_c)
+    n, c, i, j = _unflatten(t, n_c, ho, wo)
     wd = x.shape[3]
     if use_max:
         best = -np.inf
@@ -182,10 +177,7 @@ def _pool_dx(g, arg, ph, pw, sh, sw, use_max, dx):  # pragma: no cover - GPU
     _, n_c, h, wd = dx.shape
     if t >= dx.size:
         return
-    col = t % wd
-    r = (t // wd) % h
-    c = (t // (wd * h)) % n_c
-    n = t // (wd * h * n_c)
+    n, c, r, col = _unflatten(t, n_c, h, wd)
     ho, wo = g.shape[2], g.shape[3]
     # The outputs whose window holds (r, col), added in the CPU's order of (i, j) and,
     # like the CPU, rounded to dx's type after each addition.
