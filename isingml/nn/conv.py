@@ -221,6 +221,31 @@ class Conv2D(Layer):
         )
 
 
+def pool_window_source(x, n, c, i, j, ph, pw, sh, sw, use_max):
+    """Output ``(i, j)`` of channel ``c`` of sample ``n``: the window's maximum and the flat
+    index of its first maximum, or its mean (summed in double) and 0. Plain Python,
+    compiled for the CPU here and for the GPU in :mod:`isingml.nn.conv_cuda`."""
+    wd = x.shape[3]
+    if use_max:
+        best = -np.inf
+        where = 0
+        for u in range(ph):
+            for v in range(pw):
+                val = x[n, c, i * sh + u, j * sw + v]
+                if val > best:
+                    best = val
+                    where = (i * sh + u) * wd + j * sw + v
+        return best, where
+    acc = np.float64(0.0)
+    for u in range(ph):
+        for v in range(pw):
+            acc += x[n, c, i * sh + u, j * sw + v]
+    return acc / (ph * pw), 0
+
+
+_pool_window = numba.njit(inline="always")(pool_window_source)
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _pool_forward(x, ph, pw, sh, sw, use_max):
     n_b, n_c, h, w = x.shape
@@ -232,23 +257,8 @@ def _pool_forward(x, ph, pw, sh, sw, use_max):
         for c in range(n_c):
             for i in range(ho):
                 for j in range(wo):
-                    if use_max:
-                        best = -np.inf
-                        where = 0
-                        for u in range(ph):
-                            for v in range(pw):
-                                val = x[n, c, i * sh + u, j * sw + v]
-                                if val > best:
-                                    best = val
-                                    where = (i * sh + u) * w + j * sw + v
-                        y[n, c, i, j] = best
-                        arg[n, c, i, j] = where
-                    else:
-                        acc = 0.0
-                        for u in range(ph):
-                            for v in range(pw):
-                                acc += x[n, c, i * sh + u, j * sw + v]
-                        y[n, c, i, j] = acc / (ph * pw)
+                    y[n, c, i, j], arg[n, c, i, j] = _pool_window(x, n, c, i, j, ph, pw, sh, sw,
+                                                                  use_max)  # fmt: skip
     return y, arg
 
 

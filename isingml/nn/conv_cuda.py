@@ -17,6 +17,7 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
+from isingml.nn.conv import pool_window_source
 
 __all__ = [
     "conv2d_backward_cuda",
@@ -33,6 +34,9 @@ def _unflatten(t, d1, d2, d3):  # pragma: no cover - compiled for the GPU
     """Thread index ``t`` as 4-D indices of a C-ordered array whose last three sides are
     ``d1, d2, d3``."""
     return t // (d3 * d2 * d1), (t // (d3 * d2)) % d1, (t // d3) % d2, t % d3
+
+
+_pool_window = cuda.jit(device=True)(pool_window_source)
 
 
 def _launch(kernel, n, *args):
@@ -151,24 +155,10 @@ def _pool_forward(x, ph, pw, sh, sw, use_max, y, arg):  # pragma: no cover - GPU
     if t >= y.size:
         return
     n, c, i, j = _unflatten(t, n_c, ho, wo)
-    wd = x.shape[3]
+    value, where = _pool_window(x, n, c, i, j, ph, pw, sh, sw, use_max)
+    y[n, c, i, j] = value
     if use_max:
-        best = -np.inf
-        where = 0
-        for u in range(ph):
-            for v in range(pw):
-                val = x[n, c, i * sh + u, j * sw + v]
-                if val > best:
-                    best = val
-                    where = (i * sh + u) * wd + j * sw + v
-        y[n, c, i, j] = best
         arg[n, c, i, j] = where
-    else:
-        acc = np.float64(0.0)  # as the CPU kernel: a double sum of the window
-        for u in range(ph):
-            for v in range(pw):
-                acc += x[n, c, i * sh + u, j * sw + v]
-        y[n, c, i, j] = acc / (ph * pw)
 
 
 @cuda.jit
