@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-__all__ = ["BACKENDS", "check_backend", "require_cuda"]
+__all__ = ["BACKENDS", "check_backend", "require_cuda", "simulated"]
 
 BACKENDS = ("cpu", "cuda")
 
@@ -20,6 +20,14 @@ def check_backend(backend: object) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     return str(backend)
+
+
+def simulated() -> bool:
+    """Whether CUDA kernels run under Numba's simulator, where every GPU thread is a Python
+    thread: launch shapes (never results) are then chosen small."""
+    import numba
+
+    return bool(numba.config.ENABLE_CUDASIM)
 
 
 def require_cuda() -> ModuleType:

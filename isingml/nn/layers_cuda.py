@@ -8,26 +8,13 @@ backend is asked for.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
+from isingml.cuda_arrays import column_sums
 from isingml.cuda_linalg import add_row, matmul
 
 __all__ = ["dense_backward_cuda", "dense_forward_cuda"]
-
-_THREADS = 128
-
-
-@cuda.jit
-def _column_sums(g, out):  # pragma: no cover - compiled for the GPU
-    j = cuda.grid(1)
-    if j >= out.size:
-        return
-    acc = np.float64(0.0)
-    for i in range(g.shape[0]):
-        acc += g[i, j]
-    out[j] = acc
 
 
 def dense_forward_cuda(x, weights, bias=None):
@@ -47,6 +34,6 @@ def dense_backward_cuda(x, weights, g, use_bias: bool = True, input_grad: bool =
     db = None
     if use_bias:
         db = cuda.device_array(g.shape[1], dtype=g.dtype)
-        _column_sums[max(1, -(-g.shape[1] // _THREADS)), _THREADS](g, db)
+        column_sums(g, db)
     dx = matmul(g, weights, trans_b=True) if input_grad else None
     return dw, db, dx

@@ -43,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising.add_argument("--out", default="rbm_ising.png", help="figure file to write")
     ising.add_argument("--json", action="store_true", help="print one JSON object")
     ising.add_argument("--quiet", action="store_true", help="no progress bar")
+    ising.add_argument("--backend", default="cpu", help="cpu | cuda (training and sampling)")
     ratings = add_action(
         "ratings",
         _ratings,
@@ -70,6 +71,7 @@ def _ising(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not (args.quiet or args.json),
         n_epochs=args.epochs,
+        backend=args.backend,
     )
     axes = plot_ising_rbm(result)
     save_figure(axes[0].figure, args.out)

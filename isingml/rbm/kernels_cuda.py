@@ -15,13 +15,14 @@ import math
 import numpy as np
 from numba import cuda
 
-from isingml._backend import require_cuda
+from isingml._backend import require_cuda, simulated
+from isingml.cuda_arrays import launch_2d
 from isingml.cuda_linalg import add_row, matmul
 from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, philox4x32_source
 
-__all__ = ["gibbs_cuda", "sample_layer_cuda"]
+__all__ = ["gibbs_cuda", "layer_means_cuda", "sample_layer_cuda"]
 
-_BLOCK = (16, 8)
+_BLOCK = (4, 2) if simulated() else (16, 8)
 _philox = cuda.jit(device=True)(philox4x32_source)
 
 
@@ -55,6 +56,21 @@ def sample_layer_cuda(pre, spin, seed, stream, draw, tag, means, samples) -> Non
     _layer[grid, _BLOCK](pre, 2.0 if spin else 1.0, -1.0 if spin else 0.0, bool(spin),
                          np.uint64(seed), np.uint64(stream), np.uint64(draw), np.uint64(tag),
                          means, samples)  # fmt: skip
+
+
+@cuda.jit
+def _means(pre, spin, factor, out):  # pragma: no cover - compiled for the GPU
+    r, j = cuda.grid(2)
+    if r >= pre.shape[0] or j >= pre.shape[1]:
+        return
+    a = np.float64(pre[r, j])
+    out[r, j] = factor * (math.tanh(a) if spin else 1.0 / (1.0 + math.exp(-a)))
+
+
+def layer_means_cuda(pre, spin: bool, out, factor: float = 1.0) -> None:
+    """``out = factor * E[unit | a]`` (``tanh a`` for spins, ``sigma(a)`` for binary units)
+    for the device array of inputs ``pre``, without drawing samples."""
+    _means[launch_2d(pre.shape)](pre, bool(spin), float(factor), out)
 
 
 def gibbs_cuda(

@@ -102,6 +102,12 @@ class RBM:
         Philox seed of initialization and sampling.
     progress : bool
         Show a progress bar over epochs.
+    backend : {"cpu", "cuda"}
+        Where training runs. ``"cuda"`` (methods "cd" and "pcd") keeps the parameters,
+        chains and data on the GPU for the whole of ``fit``
+        (:mod:`isingml.rbm.training_cuda`) and copies them back once per epoch for the
+        history and at the end: the same random draws as the CPU, parameters equal to
+        rounding. It is also the default backend of :meth:`gibbs` and :meth:`sample`.
     """
 
     def __init__(
@@ -123,6 +129,7 @@ class RBM:
         dtype: type = np.float32,
         seed: int = 0,
         progress: bool = False,
+        backend: str = "cpu",
     ) -> None:
         self.n_hidden = n_hidden
         self.units = units
@@ -141,6 +148,7 @@ class RBM:
         self.dtype = dtype
         self.seed = seed
         self.progress = progress
+        self.backend = backend
 
     # -- validation --------------------------------------------------------------------
 
@@ -171,6 +179,10 @@ class RBM:
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
         validate_seed(self.seed)
+        if check_backend(self.backend) == "cuda":
+            if self.method == "exact":
+                raise ValueError("backend 'cuda' trains with method 'cd' or 'pcd', not 'exact'")
+            require_cuda()
 
     @property
     def _spin(self) -> bool:
@@ -279,7 +291,7 @@ class RBM:
         return means, samples
 
     def gibbs(
-        self, v: np.ndarray, steps: int = 1, seed: int = 0, backend: str = "cpu"
+        self, v: np.ndarray, steps: int = 1, seed: int = 0, backend: str | None = None
     ) -> np.ndarray:
         """Run ``steps`` block-Gibbs steps from each row of ``v`` and return the visible state.
 
@@ -287,10 +299,12 @@ class RBM:
         ``backend="cuda"`` keeps the chains on the GPU (:mod:`isingml.rbm.kernels_cuda`):
         the same random numbers; its matrix products round differently from BLAS's, so a
         unit may differ where its uniform falls within rounding of its probability.
+        ``backend=None`` takes the model's ``backend``.
         """
         self._check_fitted()
         x = self._check_data(v, "v")
         steps = check_int("steps", steps, minimum=0)
+        backend = self.backend if backend is None else backend
         if check_backend(backend) == "cuda":
             require_cuda()
         if steps == 0:
@@ -307,7 +321,9 @@ class RBM:
             _, x = self._sample_user(h @ W + self.intercept_visible_, seed, s, TAG_RBM_VISIBLE)
         return x
 
-    def sample(self, n: int, steps: int = 1000, seed: int = 0, backend: str = "cpu") -> np.ndarray:
+    def sample(
+        self, n: int, steps: int = 1000, seed: int = 0, backend: str | None = None
+    ) -> np.ndarray:
         """``n`` visible samples from independent chains after ``steps`` Gibbs steps.
 
         Chains start from uniformly random visible states; ``backend`` as in :meth:`gibbs`.
@@ -645,7 +661,14 @@ class RBM:
         v = self._check_data(X)
         if not hasattr(self, "components_"):
             self._initialize(v)
-        self._update(v, 1.0)
+        if self.backend == "cuda":
+            from isingml.rbm.training_cuda import DeviceTrainer
+
+            trainer = DeviceTrainer(self, _STREAM_TRAIN)
+            trainer.update(v, 1.0)
+            trainer.to_host()
+        else:
+            self._update(v, 1.0)
         return self
 
     def fit(self, X: np.ndarray) -> RBM:
@@ -661,11 +684,23 @@ class RBM:
         self._initialize(v)
         tracked = self._tracked(v.shape[1])
         rng = np.random.default_rng([validate_seed(self.seed), 0x33])
+        trainer = None
+        if self.backend == "cuda":
+            from isingml.rbm.training_cuda import DeviceTrainer
+
+            trainer = DeviceTrainer(self, _STREAM_TRAIN)
+            trainer.load_data(v)
         for epoch in tqdm(range(self.n_epochs), disable=not self.progress, unit="epoch"):
             order = rng.permutation(len(v))
             factor = self._factor(epoch)
             for start in range(0, len(v), self.batch_size):
-                self._update(v[order[start : start + self.batch_size]], factor)
+                rows = order[start : start + self.batch_size]
+                if trainer is None:
+                    self._update(v[rows], factor)
+                else:
+                    trainer.update_rows(rows, factor)
+            if trainer is not None:
+                trainer.to_host()  # the history is measured on the host
             self._record(epoch, v, tracked)
         return self
 

@@ -57,3 +57,60 @@ def test_gibbs_chains_on_the_gpu_follow_the_cpu(units):
                                   rbm.sample(3, steps=1, seed=2))  # fmt: skip
     with pytest.raises(ValueError, match="backend must be one of"):
         rbm.gibbs(X[:2], backend="tpu")
+
+
+@pytest.mark.parametrize(
+    ("units", "method", "k"), [("binary", "cd", 2), ("spin", "pcd", 2), ("binary", "pcd", 1)]
+)
+def test_training_on_the_gpu_follows_the_cpu(units, method, k):
+    # float64, so that no uniform falls within rounding of its probability: the same draws,
+    # and parameters equal to the rounding of the tiled products.
+    rng = np.random.default_rng(5)
+    X = (rng.random((20, 9)) < 0.4).astype(np.float64)
+    if units == "spin":
+        X = 2 * X - 1
+    options = dict(n_hidden=5, units=units, method=method, k=k, n_epochs=2, batch_size=8,
+                   momentum=0.5, weight_decay=1e-3, n_chains=6 if method == "pcd" else None,
+                   dtype=np.float64, seed=3)  # fmt: skip
+    cpu = RBM(**options).fit(X)
+    gpu = RBM(**options, backend="cuda").fit(X)
+    for name in ("components_", "intercept_hidden_", "intercept_visible_"):
+        np.testing.assert_allclose(getattr(gpu, name), getattr(cpu, name), rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(gpu.chains_, cpu.chains_)
+    assert gpu.n_updates_ == cpu.n_updates_ == 6
+    np.testing.assert_allclose(gpu.history_["mse"], cpu.history_["mse"], rtol=1e-12)
+    # partial_fit copies the state over and back for its one update
+    cpu.partial_fit(X[:8])
+    gpu.partial_fit(X[:8])
+    np.testing.assert_allclose(gpu.components_, cpu.components_, rtol=0, atol=1e-13)
+    assert gpu.gibbs(X[:2], steps=1).shape == (2, 9)  # the model's backend by default
+
+
+def test_gpu_training_refuses_what_it_cannot_do():
+    X = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="'cd' or 'pcd', not 'exact'"):
+        RBM(n_hidden=2, method="exact", backend="cuda").fit(X)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        RBM(n_hidden=2, backend="gpu").fit(X)
+
+
+@pytest.mark.filterwarnings("ignore:series of:RuntimeWarning", "ignore:jackknife:RuntimeWarning")
+def test_rbm_ising_command_on_the_gpu(tmp_path, capsys):
+    import json
+
+    from isingml.cli import main
+    from isingml.data import generate
+
+    data = generate(tmp_path / "d.h5", "4", "2.5", 40, thermalize=20, interval=1, seed=1,
+                    progress=False)  # fmt: skip
+    reports = []
+    for backend in ("cpu", "cuda"):
+        args = ["rbm", "ising", "--data", str(data), "--size", "4", "--epochs", "1", "--hidden",
+                "4", "--samples", "12", "--steps", "2", "--out", str(tmp_path / "f.png"),
+                "--json", "--backend", backend]  # fmt: skip
+        assert main(args) == 0
+        reports.append(json.loads(capsys.readouterr().out))
+    np.testing.assert_allclose(reports[1]["rbm"]["energy_per_spin"],
+                               reports[0]["rbm"]["energy_per_spin"], rtol=1e-6)  # fmt: skip
+    assert main([*args[:-1], "tpu"]) == 2
+    assert "--backend must be one of" in capsys.readouterr().err
