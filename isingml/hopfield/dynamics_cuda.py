@@ -1,13 +1,29 @@
-"""The CUDA twin of synchronous Hopfield dynamics (:func:`isingml.hopfield.dynamics.sync_step`).
+"""The CUDA twins of Hopfield dynamics (:mod:`isingml.hopfield.dynamics`).
 
-The fields of the whole batch, one thread per (probe, unit), summed in float64 in the
-units' order; the decisions, one thread per probe, with the CPU kernel's rule (``+1`` when
-``h - b >= -tol``, the tie band of :func:`~isingml.hopfield.dynamics.tie_tolerances`) and
-its fixed-point and 2-cycle tests. The fields differ from BLAS's only by rounding, far
-inside the tie band, so the states are the CPU's; the energies agree to rounding. States
-and fields stay on the device; only the probes' activity (and, when asked for, the states)
-comes back after each step. This module imports ``numba.cuda``; the package imports it only
-when ``backend="cuda"`` is asked for.
+Synchronous dynamics (:func:`run_sync_cuda`, twin of
+:func:`~isingml.hopfield.dynamics.sync_step`): the fields of the whole batch, one thread per
+(probe, unit), summed in float64 in the units' order; the decisions, one thread per probe,
+with the CPU kernel's rule (``+1`` when ``h - b >= -tol``, the tie band of
+:func:`~isingml.hopfield.dynamics.tie_tolerances`) and its fixed-point and 2-cycle tests.
+The fields differ from BLAS's only by rounding, far inside the tie band, so the states are
+the CPU's; the energies agree to rounding. States and fields stay on the device; only the
+probes' activity (and, when asked for, the states) comes back after each step.
+
+Asynchronous (T = 0) and Glauber (T > 0) dynamics (:func:`run_async_cuda`, twin of
+:func:`~isingml.hopfield.dynamics.async_dynamics`) run as parallel probes: one thread per
+probe runs the CPU's algorithm, compiled with ``cuda.jit(device=True)`` from the very
+source the CPU kernel compiles with ``numba.njit``
+(:func:`~isingml.hopfield.dynamics.make_async_probe`): the same Philox-shuffled unit order
+per sweep (key ``(seed, probe)``), the same field updates per flip and full re-sum every
+``n`` flips, the same tie band, the same Glauber draws. The same float64 operations run in
+the same order, so states, sweeps, convergence, history and energies are the CPU's (the
+only operation that may round differently is the device's ``exp`` in Glauber acceptance,
+and a decision changes only if a 32-bit draw falls between the two roundings). Each
+thread's scratch (unit order, random words) is a row of a ``(k, n)`` device array; the
+whole run stays on the device and comes back at the end.
+
+This module imports ``numba.cuda``; the package imports it only when ``backend="cuda"`` is
+asked for.
 """
 
 from __future__ import annotations
@@ -16,11 +32,16 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
+from isingml.hopfield.dynamics import make_async_probe
 
-__all__ = ["run_sync_cuda"]
+__all__ = ["ASYNC_THREADS", "run_async_cuda", "run_sync_cuda"]
 
 _BLOCK = (8, 32)
 _THREADS = 64
+#: Threads (probes) per block of the asynchronous kernel when ``block`` is not given.
+ASYNC_THREADS = 64
+
+_async_probe = make_async_probe(cuda.jit(device=True))
 
 
 @cuda.jit
@@ -108,3 +129,106 @@ def run_sync_cuda(w, b, tol, s, max_sweeps, energies, history, sweeps, converged
     sweeps[...] = d_sweeps.copy_to_host()
     converged[...] = d_conv.copy_to_host()
     cycled[...] = d_cyc.copy_to_host()
+
+
+@cuda.jit
+def _async(w, wt, b, tol, order, rnd, acc, states, fields, max_sweeps, T, seed, energies,
+           per_update, history, sweeps, converged):  # fmt: skip  # pragma: no cover - GPU
+    p = cuda.grid(1)
+    if p >= states.shape[0]:
+        return
+    sw, conv = _async_probe(w, wt, b, tol, order[p], rnd[p], acc[p], states[p], fields[p],
+                            max_sweeps, T, seed, p, energies[p], per_update[p],
+                            history[p])  # fmt: skip
+    sweeps[p] = sw
+    converged[p] = conv
+
+
+def run_async_cuda(
+    w: np.ndarray,
+    wt: np.ndarray,
+    b: np.ndarray,
+    tol: np.ndarray,
+    states: np.ndarray,
+    fields: np.ndarray,
+    max_sweeps: int,
+    T: float,
+    seed: int,
+    energies: np.ndarray,
+    per_update: np.ndarray,
+    history: np.ndarray,
+    sweeps: np.ndarray,
+    converged: np.ndarray,
+    block: int | None = None,
+) -> None:
+    """Asynchronous (T = 0) or Glauber (T > 0) dynamics of every probe on the GPU, in place.
+
+    One thread per probe runs the algorithm of
+    :func:`~isingml.hopfield.dynamics.async_dynamics`, compiled from the same source; for
+    the same seed the results are the CPU's.
+
+    Parameters
+    ----------
+    w : ndarray of float64, shape (n, n)
+        Weights; ``h = w @ s``.
+    wt : ndarray of float64, shape (n, n)
+        ``w.T`` (``w`` itself when symmetric).
+    b, tol : ndarray of float64, shape (n,)
+        Thresholds and tie bands.
+    states : ndarray of int8, shape (k, n)
+        Probes in, final states out.
+    fields : ndarray of float64, shape (k, n)
+        ``states @ w.T`` in, the fields of the final states out.
+    max_sweeps : int
+        Sweep limit (T > 0: the number of sweeps run).
+    T : float
+        Temperature; 0 for deterministic updates.
+    seed : int
+        Philox seed; probe ``p`` uses stream ``p``.
+    energies : ndarray of float64, shape (k, max_sweeps + 1)
+        Energy before the first sweep and after each sweep (entries past the last sweep
+        are left as they were).
+    per_update : ndarray of float64, shape (k, max_sweeps * n + 1) or (k, 0)
+        Energy after every unit update, or nothing.
+    history : ndarray of int8, shape (k, max_sweeps + 1, n) or (k, 0, n)
+        The state after every sweep, or nothing.
+    sweeps : ndarray of int64, shape (k,)
+        Sweeps run.
+    converged : ndarray of bool, shape (k,)
+        Whether a sweep changed nothing (T = 0 only).
+    block : int, optional
+        Threads per block (default :data:`ASYNC_THREADS`).
+    """
+    require_cuda()
+    k, n = states.shape
+    threads = ASYNC_THREADS if block is None else int(block)
+    if threads < 1:
+        raise ValueError(f"block must be a positive number of threads, got {block!r}")
+    if k == 0:
+        return
+    width = 4 * ((n + 3) // 4)
+    d_w = cuda.to_device(np.ascontiguousarray(w, dtype=np.float64))
+    d_wt = d_w if wt is w else cuda.to_device(np.ascontiguousarray(wt, dtype=np.float64))
+    d_b = cuda.to_device(np.ascontiguousarray(b, dtype=np.float64))
+    d_tol = cuda.to_device(np.ascontiguousarray(tol, dtype=np.float64))
+    d_order = cuda.device_array((k, n), dtype=np.int64)
+    d_rnd = cuda.device_array((k, width), dtype=np.uint32)
+    d_acc = cuda.device_array((k, width), dtype=np.uint32)
+    d_s = cuda.to_device(states)
+    d_h = cuda.to_device(fields)
+    d_e = cuda.to_device(energies)
+    d_per = cuda.to_device(per_update)
+    d_hist = cuda.to_device(history)
+    d_sweeps = cuda.to_device(sweeps)
+    d_conv = cuda.to_device(converged)
+    _async[-(-k // threads), threads](
+        d_w, d_wt, d_b, d_tol, d_order, d_rnd, d_acc, d_s, d_h, int(max_sweeps), float(T),
+        int(seed), d_e, d_per, d_hist, d_sweeps, d_conv,
+    )  # fmt: skip
+    d_s.copy_to_host(states)
+    d_h.copy_to_host(fields)
+    d_e.copy_to_host(energies)
+    d_per.copy_to_host(per_update)
+    d_hist.copy_to_host(history)
+    d_sweeps.copy_to_host(sweeps)
+    d_conv.copy_to_host(converged)

@@ -286,8 +286,12 @@ class HopfieldNetwork:
         keep_states : bool
             Also keep the state after every sweep.
         backend : {"cpu", "cuda"}
-            ``"cuda"`` runs synchronous dynamics on the GPU
-            (:mod:`isingml.hopfield.dynamics_cuda`): the same states, energies to rounding.
+            ``"cuda"`` runs the dynamics on the GPU (:mod:`isingml.hopfield.dynamics_cuda`).
+            Synchronous: the same states, energies to rounding. Asynchronous and Glauber:
+            one GPU thread per probe runs the CPU's algorithm (compiled from the same
+            source, with the same Philox streams), so for the same seed the states, sweeps,
+            convergence, history and energies are the CPU's. ``threads`` applies to the
+            CPU only.
 
         Returns
         -------
@@ -308,10 +312,6 @@ class HopfieldNetwork:
         if record == "updates" and dynamics == "sync":
             raise ValueError("record='updates' needs dynamics 'async' or 'glauber'")
         if check_backend(backend) == "cuda":
-            if dynamics != "sync":
-                raise ValueError(
-                    f"backend 'cuda' runs dynamics 'sync'; {dynamics!r} runs on the CPU"
-                )
             require_cuda()
         k, n = s.shape
         energies = np.full((k, max_sweeps + 1), np.nan)
@@ -335,10 +335,18 @@ class HopfieldNetwork:
                 wt = w if self._symmetric else np.ascontiguousarray(w.T)
                 temperature = float(T) if dynamics == "glauber" else 0.0
                 fields = s.astype(np.float64) @ w.T
-                async_dynamics(
-                    w, wt, b, tol, s, fields, max_sweeps, temperature, seed, energies,
-                    per_update, history, sweeps, converged,
-                )  # fmt: skip
+                if backend == "cuda":
+                    from isingml.hopfield.dynamics_cuda import run_async_cuda
+
+                    run_async_cuda(
+                        w, wt, b, tol, s, fields, max_sweeps, temperature, seed, energies,
+                        per_update, history, sweeps, converged,
+                    )  # fmt: skip
+                else:
+                    async_dynamics(
+                        w, wt, b, tol, s, fields, max_sweeps, temperature, seed, energies,
+                        per_update, history, sweeps, converged,
+                    )  # fmt: skip
         result = RecallResult(
             states=s,
             sweeps=sweeps,

@@ -24,5 +24,3 @@ def test_sync_dynamics_match_the_cpu(rule):
     np.testing.assert_array_equal(gpu.converged, cpu.converged)
     np.testing.assert_array_equal(gpu.cycled, cpu.cycled)
     np.testing.assert_allclose(gpu.energies, cpu.energies, rtol=1e-12, equal_nan=True)
-    with pytest.raises(ValueError, match="backend 'cuda' runs dynamics 'sync'"):
-        net.run(probes, backend="cuda")
