@@ -135,9 +135,9 @@ def momentum_ascent(p, g, vel, momentum: float) -> None:
 
 
 @cuda.jit
-def _sgd(p, g, vel, rate, momentum):  # pragma: no cover - compiled for the GPU
+def _sgd(p, g, vel, rate, momentum, halt):  # pragma: no cover - compiled for the GPU
     i = cuda.grid(1)
-    if i >= p.size:
+    if i >= p.size or halt[0] != 0:
         return
     if momentum != 0.0:
         vel[i] = momentum * np.float64(vel[i]) - rate * np.float64(g[i])
@@ -146,17 +146,18 @@ def _sgd(p, g, vel, rate, momentum):  # pragma: no cover - compiled for the GPU
         p[i] -= rate * np.float64(g[i])
 
 
-def sgd_step(p, g, vel, rate: float, momentum: float) -> None:
+def sgd_step(p, g, vel, rate: float, momentum: float, halt) -> None:
     """:class:`isingml.nn.SGD`'s step: ``vel = mu vel - rate g; p += vel`` (``p -= rate g``
-    without momentum; ``vel`` is then unused)."""
+    without momentum; ``vel`` is then unused). Nothing happens while the device flag
+    ``halt[0]`` is set."""
     f = flat(p)
-    _sgd[launch_1d(f.size)](f, flat(g), flat(vel), float(rate), float(momentum))
+    _sgd[launch_1d(f.size)](f, flat(g), flat(vel), float(rate), float(momentum), halt)
 
 
 @cuda.jit
-def _adam(p, g, m, v, step, beta1, beta2, c2, eps):  # pragma: no cover - GPU
+def _adam(p, g, m, v, step, beta1, beta2, c2, eps, halt):  # pragma: no cover - GPU
     i = cuda.grid(1)
-    if i >= p.size:
+    if i >= p.size or halt[0] != 0:
         return
     gi = np.float64(g[i])
     m[i] = beta1 * np.float64(m[i]) + (1.0 - beta1) * gi
@@ -164,10 +165,13 @@ def _adam(p, g, m, v, step, beta1, beta2, c2, eps):  # pragma: no cover - GPU
     p[i] -= step * m[i] / (math.sqrt(v[i] / c2) + eps)
 
 
-def adam_step(p, g, m, v, rate: float, beta1: float, beta2: float, t: int, eps: float) -> None:
-    """:class:`isingml.nn.Adam`'s bias-corrected step number ``t`` (from 1), in place."""
+def adam_step(
+    p, g, m, v, rate: float, beta1: float, beta2: float, t: int, eps: float, halt
+) -> None:
+    """:class:`isingml.nn.Adam`'s bias-corrected step number ``t`` (from 1), in place;
+    nothing happens while the device flag ``halt[0]`` is set."""
     c1 = 1.0 - beta1**t
     c2 = 1.0 - beta2**t
     f = flat(p)
     _adam[launch_1d(f.size)](f, flat(g), flat(m), flat(v), float(rate / c1), float(beta1),
-                             float(beta2), float(c2), float(eps))  # fmt: skip
+                             float(beta2), float(c2), float(eps), halt)  # fmt: skip

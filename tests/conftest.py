@@ -9,6 +9,9 @@ GPU, ``NUMBA_ENABLE_CUDASIM=0 pytest -m gpu`` runs the same tests on the hardwar
 The simulator runs each GPU thread as a Python thread and polls them from the main thread,
 so kernels that synchronize (``cuda.syncthreads``) spend most of their time waiting for the
 interpreter to switch threads: a short switch interval makes them several times faster.
+The simulator's ``cuda.shared.array`` looks an allocation up and creates it without a lock,
+so two threads of a block can each create their own "shared" array (more likely the more
+often threads switch); the look-up is serialized here.
 """
 
 import os
@@ -17,9 +20,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
-if os.environ["NUMBA_ENABLE_CUDASIM"] == "1":
-    sys.setswitchinterval(5e-5)
-
 if (os.cpu_count() or 1) < 2:
     os.environ.setdefault("NUMBA_NUM_THREADS", "2")  # pragma: no cover
+
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+if os.environ["NUMBA_ENABLE_CUDASIM"] == "1":
+    import threading
+
+    import numba
+    import numpy as np
+    from numba.cuda.simulator import kernelapi
+
+    sys.setswitchinterval(5e-5)
+    _shared_lock = threading.Lock()
+
+    def _locked_shared_array(self, shape, dtype):
+        # The simulator's own method, keyed like it by the calling line, under a lock.
+        if shape == 0:
+            return _simulator_shared_array(self, shape, dtype)
+        caller = sys._getframe(1)
+        key = (caller.f_code.co_filename, caller.f_lineno)
+        with _shared_lock:
+            found = self._allocations.get(key)
+            if found is None:
+                if isinstance(dtype, numba.types.Type):
+                    dtype = numba.np.numpy_support.as_dtype(dtype)
+                found = self._allocations[key] = np.empty(shape, dtype)
+        return found
+
+    _simulator_shared_array = kernelapi.FakeCUDAShared.array
+    kernelapi.FakeCUDAShared.array = _locked_shared_array

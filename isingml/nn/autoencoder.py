@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_int
 from isingml.nn.layers import Dense, Flatten, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from isingml.nn.losses import BinaryCrossEntropy, MeanSquaredError
@@ -279,6 +280,7 @@ class Autoencoder:
         validation_data: np.ndarray | None = None,
         patience: int | None = None,
         progress: bool = False,
+        backend: str = "cpu",
     ) -> dict[str, list[float]]:
         """Train to reproduce the data (a further call continues the training).
 
@@ -299,6 +301,13 @@ class Autoencoder:
             Early stopping on ``val_loss``; the best weights are restored.
         progress : bool
             A progress bar over epochs.
+        backend : {"cpu", "cuda"}
+            ``"cuda"`` trains on the GPU (:func:`isingml.nn.training_cuda.train_autoencoder_cuda`;
+            not for the variational autoencoder): an array is copied over once and its
+            minibatches gathered there, a dataset file streamed batch by batch; parameters
+            and optimizer state stay on the device until the end of each epoch's
+            measurement. The same batches and corruption as the CPU, results equal to
+            rounding.
 
         Returns
         -------
@@ -317,6 +326,11 @@ class Autoencoder:
             patience = check_int("patience", patience, minimum=1)
             if validation_data is None:
                 raise ValueError("patience (early stopping) needs validation_data")
+        if check_backend(backend) == "cuda":
+            if isinstance(self, VariationalAutoencoder):
+                raise ValueError("backend 'cuda' trains Autoencoder; a VariationalAutoencoder "
+                                 "trains on the CPU (backend='cpu')")  # fmt: skip
+            require_cuda()
         from isingml.data.reader import Dataset, open_dataset
 
         owned = None
@@ -345,12 +359,19 @@ class Autoencoder:
             if validation_data is not None:
                 val = self._flat("validation_data", validation_data)
             return self._train(data, epochs, batch_size, size, temperatures, val, patience,
-                               progress)  # fmt: skip
+                               backend, progress)  # fmt: skip
         finally:
             if owned is not None:
                 owned.close()
 
-    def _train(self, data, epochs, batch_size, size, temperatures, val, patience, progress):
+    def _train(
+        self, data, epochs, batch_size, size, temperatures, val, patience, backend, progress
+    ):
+        if backend == "cuda":
+            from isingml.nn.training_cuda import train_autoencoder_cuda
+
+            return train_autoencoder_cuda(self, data, epochs, batch_size, size, temperatures,
+                                          val, EarlyStopping(patience), progress)  # fmt: skip
         rng = np.random.default_rng([self.seed, 0xAE, self._epochs_done])
         self.history = {"loss": []}
         stopping = EarlyStopping(patience)

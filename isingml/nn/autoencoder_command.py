@@ -74,6 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _training_arguments(train, epochs=10)
     train.add_argument("--stream", action="store_true",
                        help="stream minibatches from the file instead of loading it")  # fmt: skip
+    train.add_argument("--backend", default="cpu", help="cpu | cuda (training)")
     train.add_argument("--out", required=True, help="model file to write (.h5 or .npz)")
     train.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -186,11 +187,14 @@ def _train(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         if args.stream:
             history = model.fit(ds, args.epochs, args.batch_size, size=args.size,
-                                temperatures=temps, progress=not args.quiet)  # fmt: skip
+                                temperatures=temps, progress=not args.quiet,
+                                backend=args.backend)  # fmt: skip
             n = len(ds._rows(args.size, temps))
         else:
             spins = ds.spins(args.size, temps, dtype=model.dtype)
-            history = model.fit(spins, args.epochs, args.batch_size, progress=not args.quiet)
+            history = model.fit(
+                spins, args.epochs, args.batch_size, progress=not args.quiet, backend=args.backend
+            )
             n = len(spins)
             del spins
         seconds = time.perf_counter() - start

@@ -27,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising.add_argument("--hidden", type=int, default=64, help="hidden units")
     ising.add_argument("--epochs", type=int, default=15, help="training epochs")
     ising.add_argument("--seed", type=int, default=0, help="seed")
+    ising.add_argument("--backend", default="cpu", help="cpu | cuda (training)")
     ising.add_argument("--out", default="phase_classifier.png", help="figure file to write")
     ising.add_argument("--json", action="store_true", help="print one JSON object")
     mnist = add_action(
@@ -85,7 +86,7 @@ def _ising(args: argparse.Namespace) -> int:
 
     figure_output(args.out)
     result = phase_classifier(args.data, args.size, hidden=args.hidden, epochs=args.epochs,
-                              seed=args.seed)  # fmt: skip
+                              seed=args.seed, backend=args.backend)  # fmt: skip
     ax = plot_phase_classifier(result)
     save_figure(ax.figure, args.out)
     report = {

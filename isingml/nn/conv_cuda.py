@@ -11,12 +11,11 @@ module imports ``numba.cuda``; the package imports it only when a CUDA backend i
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
+from isingml.cuda_arrays import launch_1d
 from isingml.nn.conv import pool_window_source
 
 __all__ = [
@@ -25,8 +24,6 @@ __all__ = [
     "pool2d_backward_cuda",
     "pool2d_forward_cuda",
 ]
-
-_THREADS = 128
 
 
 @cuda.jit(device=True)
@@ -40,7 +37,7 @@ _pool_window = cuda.jit(device=True)(pool_window_source)
 
 
 def _launch(kernel, n, *args):
-    kernel[max(1, math.ceil(n / _THREADS)), _THREADS](*args)
+    kernel[launch_1d(n)](*args)
 
 
 @cuda.jit

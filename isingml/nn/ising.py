@@ -58,6 +58,7 @@ def phase_classifier(
     batch_size: int = 64,
     test_fraction: float = 0.25,
     seed: int = 0,
+    backend: str = "cpu",
 ) -> PhaseClassifierResult:
     """Train an MLP (L*L - hidden - 2) to tell ordered from disordered configurations.
 
@@ -77,6 +78,8 @@ def phase_classifier(
         Configurations held out per temperature for the crossing.
     seed : int
         Seed of the split, the flips and the weights.
+    backend : {"cpu", "cuda"}
+        Where the network trains (:meth:`~isingml.nn.Sequential.fit`).
 
     Returns
     -------
@@ -106,7 +109,7 @@ def phase_classifier(
         [Flatten(), Dense(hidden), ReLU(), Dense(2)], "cross_entropy", Adam(1e-3), seed=seed
     )
     model.fit(np.concatenate(train_x), np.concatenate(train_y), epochs=epochs,
-              batch_size=batch_size)  # fmt: skip
+              batch_size=batch_size, backend=backend)  # fmt: skip
     ordered, errors, hits, total = [], [], 0, 0
     for t, x in zip(temps, tests, strict=True):
         p = model.predict(x)[:, 1]

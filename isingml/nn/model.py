@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from isingml._backend import check_backend
 from isingml._validation import check_int
 from isingml.nn import layers as layer_module
 from isingml.nn.layers import Layer
@@ -240,6 +241,7 @@ class Sequential:
         patience: int | None = None,
         shuffle: bool = True,
         progress: bool = False,
+        backend: str = "cpu",
     ) -> dict[str, list[float]]:
         """Train by minibatch gradient descent with the model's optimizer.
 
@@ -260,6 +262,12 @@ class Sequential:
             Shuffle the samples every epoch (seeded).
         progress : bool
             Show a progress bar over epochs.
+        backend : {"cpu", "cuda"}
+            ``"cuda"`` trains on the GPU (:mod:`isingml.nn.training_cuda`): the data is
+            copied over once, minibatches (in the same shuffled order) are gathered there,
+            parameters and optimizer state stay there; the loss comes back once per epoch,
+            the parameters at the end (and per epoch with ``validation_data``, scored on
+            the CPU). Results equal the CPU's to rounding.
 
         Returns
         -------
@@ -288,6 +296,11 @@ class Sequential:
             if validation_data is None:
                 raise ValueError("patience (early stopping) needs validation_data")
         self._ensure_built(xs)
+        if check_backend(backend) == "cuda":
+            from isingml.nn.training_cuda import train_sequential_cuda
+
+            return train_sequential_cuda(self, xs, ys, epochs, batch_size, validation_data,
+                                         EarlyStopping(patience), shuffle, progress)  # fmt: skip
         rng = np.random.default_rng([self.seed, 0x88])
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data else [])
         self.history = {k: [] for k in keys}
