@@ -10,6 +10,15 @@ canonical order and while later tasks still run, into ``OUT.tmp``, which is rena
 Philox keyed by ``(seed, task index)``, the result is bit for bit that of an uninterrupted
 run, whatever the number of workers or the order in which tasks ran.
 
+With ``backend="cuda"`` (and no Dask) the tasks of one lattice size and one sample count
+run together, up to :data:`BATCH_TASKS` tasks or :data:`BATCH_SPINS` spins at a time
+(:func:`batches`, :func:`run_tasks_together`): their thermalization, their pilot runs for
+``interval="auto"`` and their sampling share the GPU launches of the batched kernels, so
+many small lattices fill the GPU. Each task still writes its own shard, with the bits it
+gets alone (the chains share launches, never random numbers); the shards of a batch appear
+when the whole batch is done, so a kill loses at most the batch under way. With Dask each
+worker runs one task at a time.
+
 A lock file ``OUT.lock`` (holding the writer's process id) stops two runs writing the same
 output; a lock left by a process that no longer runs is taken over.
 """
@@ -46,7 +55,7 @@ from isingml.data.schema import (
     versions,
 )
 from isingml.ising.kernels import resolve_kernel
-from isingml.ising.model import IsingModel
+from isingml.ising.model import IsingModel, sample_many, update_many
 from isingml.ising.simulation import updates_per_interval
 from isingml.random import validate_seed
 from isingml.stats import integrated_autocorrelation_time
@@ -238,15 +247,57 @@ def auto_interval(model: IsingModel, plan: GenerationPlan) -> int:
     int
         Between 1 and :data:`AUTO_MAX_INTERVAL`.
     """
+    return _auto_intervals([model], plan, "cpu")[0]
+
+
+def _auto_intervals(models: list[IsingModel], plan: GenerationPlan, backend: str) -> list[int]:
+    # auto_interval for each model; with backend "cuda" the pilots share GPU launches (the
+    # pilot series, hence the intervals, are bit for bit those of the CPU).
     pilot = max(AUTO_PILOT_SWEEPS, plan.thermalize)
-    per = updates_per_interval(model, plan.algorithm, 1)
+    per = [updates_per_interval(model, plan.algorithm, 1) for model in models]
+    series = sample_many(models, pilot, per, plan.algorithm, backend=backend, kernel=plan.kernel)
+    intervals = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a short pilot still bounds tau
-        e, m = model.sample(pilot, per, plan.algorithm, kernel=plan.kernel)
-        tau = max(
-            integrated_autocorrelation_time(e)[0], integrated_autocorrelation_time(np.abs(m))[0]
-        )
-    return int(min(AUTO_MAX_INTERVAL, max(1, math.ceil(2.0 * tau))))
+        for e, m in series:
+            tau = max(
+                integrated_autocorrelation_time(e)[0],
+                integrated_autocorrelation_time(np.abs(m))[0],
+            )
+            intervals.append(int(min(AUTO_MAX_INTERVAL, max(1, math.ceil(2.0 * tau)))))
+    return intervals
+
+
+def _task_model(task: Task, plan: GenerationPlan) -> IsingModel:
+    return IsingModel(
+        task.L, task.temperature, J=plan.J, h=plan.h, seed=plan.seed, stream=task.index
+    )
+
+
+def _tmp_part(final: Path) -> Path:
+    return final.with_name(final.name + f".tmp{os.getpid()}")
+
+
+def _create_part(f: h5py.File, task: Task, interval: int) -> tuple[tuple, int]:
+    """The columns of a task's shard, and the samples a task holds in memory at once."""
+    n = task.samples
+    n_bytes = (task.L * task.L + 7) // 8
+    block = max(1, min(n, _BLOCK_BYTES // n_bytes))
+    packed = f.create_dataset("spins", (n, n_bytes), np.uint8, chunks=(block, n_bytes))
+    energy = f.create_dataset("energy", (n,), np.float64)
+    magnet = f.create_dataset("magnetization", (n,), np.float64)
+    f.create_dataset("sweep", data=interval * np.arange(1, n + 1, dtype=np.int64))
+    return (packed, energy, magnet), block
+
+
+def _write_rows(
+    columns: tuple, start: int, e: np.ndarray, m: np.ndarray, spins: np.ndarray
+) -> None:
+    packed, energy, magnet = columns
+    stop = start + e.shape[0]
+    packed[start:stop] = spins
+    energy[start:stop] = e
+    magnet[start:stop] = m
 
 
 def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
@@ -269,26 +320,18 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
     final = Path(parts_dir) / task.filename
     if final.exists():
         return str(final)
-    model = IsingModel(
-        task.L, task.temperature, J=plan.J, h=plan.h, seed=plan.seed, stream=task.index
-    )
+    model = _task_model(task, plan)
     backend = plan.backend if plan.algorithm in ("metropolis", "heatbath") else "cpu"
     model.thermalize(plan.thermalize, plan.algorithm, backend=backend, kernel=plan.kernel)
     interval = plan.interval if plan.interval != "auto" else auto_interval(model, plan)
     per = updates_per_interval(model, plan.algorithm, interval)
     n = task.samples
-    n_bytes = (task.L * task.L + 7) // 8
-    block = max(1, min(n, _BLOCK_BYTES // n_bytes))  # samples held in memory at once
-    tmp = final.with_name(final.name + f".tmp{os.getpid()}")
+    tmp = _tmp_part(final)
     with h5py.File(tmp, "w") as f:
-        packed = f.create_dataset("spins", (n, n_bytes), np.uint8, chunks=(block, n_bytes))
-        energy = f.create_dataset("energy", (n,), np.float64)
-        magnet = f.create_dataset("magnetization", (n,), np.float64)
-        f.create_dataset("sweep", data=interval * np.arange(1, n + 1, dtype=np.int64))
+        columns, block = _create_part(f, task, interval)
         for start in range(0, n, block):
-            stop = min(n, start + block)
             e, m, spins = model.sample(
-                stop - start,
+                min(n, start + block) - start,
                 per,
                 plan.algorithm,
                 return_spins=True,
@@ -296,11 +339,100 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
                 backend=backend,
                 kernel=plan.kernel,
             )
-            packed[start:stop] = spins
-            energy[start:stop] = e
-            magnet[start:stop] = m
+            _write_rows(columns, start, e, m, spins)
     _durable_replace(tmp, final)
     return str(final)
+
+
+#: Most tasks run together in one batch of GPU launches (each holds an open shard).
+BATCH_TASKS = 256
+#: Most spins of one batch (lattices on the device); one lattice runs alone if larger.
+BATCH_SPINS = 1 << 24
+#: Bytes of int8 snapshots a batch brings to the host at once.
+_BATCH_SNAPSHOT_BYTES = 1 << 26
+
+
+def batches(tasks: list[Task]) -> list[list[Task]]:
+    """Tasks grouped for :func:`run_tasks_together`: of one size and one sample count, at
+    most :data:`BATCH_TASKS` tasks and :data:`BATCH_SPINS` spins a group (at least one task),
+    in the order of their first task."""
+    groups: dict[tuple[int, int], list[list[Task]]] = {}
+    for task in tasks:
+        runs = groups.setdefault((task.L, task.samples), [[]])
+        if len(runs[-1]) >= max(1, min(BATCH_TASKS, BATCH_SPINS // (task.L * task.L))):
+            runs.append([])
+        runs[-1].append(task)
+    out = [group for runs in groups.values() for group in runs]
+    return sorted(out, key=lambda group: group[0].index)
+
+
+def run_tasks_together(tasks: list[Task], plan: GenerationPlan, parts_dir: str) -> list[str]:
+    """Simulate tasks of one size and sample count in shared GPU launches; write each shard.
+
+    Every task gets exactly the shard :func:`run_task` would write for it (the same
+    thermalization, pilot run for ``interval="auto"``, samples and bits): the lattices only
+    share the kernel launches (:func:`isingml.ising.model.sample_many`). Each shard is
+    written under a temporary name and renamed when the whole batch is done; shards that
+    exist already are skipped.
+
+    Parameters
+    ----------
+    tasks : list of Task
+        Tasks of one lattice size and one sample count.
+    plan : GenerationPlan
+        The dataset's parameters, with ``backend="cuda"`` and a checkerboard algorithm.
+    parts_dir : str
+        Directory of the shards.
+
+    Returns
+    -------
+    list of str
+        Paths of the complete shards, in the order of ``tasks``.
+    """
+    if plan.backend != "cuda" or plan.algorithm not in ("metropolis", "heatbath"):
+        raise ValueError(
+            "run_tasks_together runs metropolis and heatbath sweeps on backend 'cuda', got "
+            f"algorithm {plan.algorithm!r} on {plan.backend!r}"
+        )
+    if len({(task.L, task.samples) for task in tasks}) > 1:
+        raise ValueError("run_tasks_together needs tasks of one size and one sample count")
+    finals = [Path(parts_dir) / task.filename for task in tasks]
+    todo = [(t, final) for t, final in zip(tasks, finals, strict=True) if not final.exists()]
+    if todo:
+        models = [_task_model(task, plan) for task, _ in todo]
+        update_many(models, plan.thermalize, plan.algorithm, "cuda", plan.kernel)
+        if plan.interval == "auto":
+            intervals = _auto_intervals(models, plan, "cuda")
+        else:
+            intervals = [plan.interval] * len(models)
+        per = [
+            updates_per_interval(model, plan.algorithm, interval)
+            for model, interval in zip(models, intervals, strict=True)
+        ]
+        L, n = todo[0][0].L, todo[0][0].samples
+        rows = max(1, min(n, _BATCH_SNAPSHOT_BYTES // (L * L * len(models))))
+        tmps = [_tmp_part(final) for _, final in todo]
+        with contextlib.ExitStack() as stack:
+            columns = []
+            for (task, _), tmp, interval in zip(todo, tmps, intervals, strict=True):
+                f = stack.enter_context(h5py.File(tmp, "w"))
+                columns.append(_create_part(f, task, interval)[0])
+            for start in range(0, n, rows):
+                results = sample_many(
+                    models,
+                    min(n, start + rows) - start,
+                    per,
+                    plan.algorithm,
+                    return_spins=True,
+                    packed=True,
+                    backend="cuda",
+                    kernel=plan.kernel,
+                )
+                for cols, (e, m, spins) in zip(columns, results, strict=True):
+                    _write_rows(cols, start, e, m, spins)
+        for tmp, (_, final) in zip(tmps, todo, strict=True):
+            _durable_replace(tmp, final)
+    return [str(final) for final in finals]
 
 
 @contextlib.contextmanager
@@ -358,6 +490,12 @@ def _alive(pid: int) -> bool:
 def _run_serial(
     tasks: list[Task], plan: GenerationPlan, parts: str, done: Callable[[Task], None]
 ) -> None:
+    if plan.backend == "cuda":  # tasks of one size share GPU launches
+        for group in batches(tasks):
+            run_tasks_together(group, plan, parts)
+            for task in group:
+                done(task)
+        return
     for task in tasks:
         run_task(task, plan, parts)
         done(task)
@@ -636,7 +774,9 @@ def generate(
         Show a progress bar of samples.
     backend : {"cpu", "cuda"}
         Where the Metropolis and heat-bath sweeps run; the file is the same bit for bit
-        (so a resume may switch backends). With Dask, every worker needs the GPU.
+        (so a resume may switch backends). On ``"cuda"`` the tasks of one size run in
+        shared launches (see the module docstring). With Dask, every worker needs the GPU
+        and runs its tasks one by one.
     kernel : {"auto", "byte", "multispin"}
         The checkerboard kernel of Metropolis and heat bath (:mod:`isingml.ising.kernels`;
         ``"auto"``: multi-spin). Part of the dataset's bits: recorded in its plan.

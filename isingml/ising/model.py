@@ -1,4 +1,13 @@
-"""The 2D Ising model on an L x L periodic square lattice: state, parameters and updates."""
+"""The 2D Ising model on an L x L periodic square lattice: state, parameters and updates.
+
+:class:`IsingModel` holds one lattice. :func:`update_many` and :func:`sample_many` advance
+several models of one size together: with ``backend="cuda"`` their Metropolis or heat-bath
+sweeps share the kernel launches of the batched twins
+(:func:`isingml.ising.metropolis_cuda.metropolis_sample_cuda_batch`,
+:func:`isingml.ising.multispin_cuda.multispin_sample_cuda_batch`), so that many small
+lattices (many temperatures or chains) fill the GPU; each model still gets bit for bit the
+chain it follows alone.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +39,7 @@ from isingml.ising.metropolis import acceptance_table, metropolis_sample, thresh
 from isingml.ising.multispin import multispin_sample, pack_checkerboard, unpack_checkerboard
 from isingml.random import TAG_INITIAL_STATE, random_uint32, validate_seed
 
-__all__ = ["ALGORITHMS", "IsingModel"]
+__all__ = ["ALGORITHMS", "IsingModel", "sample_many", "update_many"]
 
 #: Update algorithms accepted by :meth:`IsingModel.update` and the simulation driver.
 ALGORITHMS = ("metropolis", "heatbath", "wolff", "swendsen-wang")
@@ -397,15 +406,19 @@ class IsingModel:
         snaps = np.empty((rows, *self._cb.shape), dtype=np.int8)
         words = np.empty((n_meas, self._L * self._L // 8), np.uint8) if direct else None
         bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend, kernel, words)
-        n = self.n_spins
-        m = mags / n
-        energy = -self._J * bonds / n - self._h * m
+        energy, m = self._per_spin(bonds, mags)
         if return_spins:
             if direct:
                 return energy, m, words
             spins = packed_from_checkerboard(snaps) if packed else from_checkerboard(snaps)
             return energy, m, spins
         return energy, m
+
+    def _per_spin(self, bonds: np.ndarray, mags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Energy and magnetization per spin from the kernels' integer sums.
+        n = self.n_spins
+        m = mags / n
+        return -self._J * bonds / n - self._h * m, m
 
     def _run(
         self,
@@ -536,3 +549,171 @@ class IsingModel:
             f"IsingModel(L={self._L}, T={self.T:.6g}, J={self._J:g}, h={self._h:g}, "
             f"seed={self._seed}, stream={self._stream}, step={self.step})"
         )
+
+
+# -- many models at once ----------------------------------------------------------------
+
+
+def _check_models(models: object, algorithm: str, backend: str, kernel: str) -> list[IsingModel]:
+    if isinstance(models, IsingModel) or not isinstance(models, (list, tuple)):
+        raise TypeError(f"models must be a list of IsingModel, got {type(models).__name__}")
+    for i, model in enumerate(models):
+        if not isinstance(model, IsingModel):
+            raise TypeError(f"models[{i}] must be an IsingModel, got {type(model).__name__}")
+    if len({id(model) for model in models}) != len(models):
+        raise ValueError("models must be distinct objects; a model is listed twice")
+    if check_backend(backend) == "cuda" and len({model.L for model in models}) > 1:
+        raise ValueError(
+            "backend 'cuda' runs models of one lattice size together, got sizes "
+            f"{sorted({model.L for model in models})}"
+        )
+    for model in models:
+        model._check_update(algorithm, None, backend, kernel)
+    return list(models)
+
+
+def _per_model(name: str, value: object, n: int, minimum: int) -> list[int]:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        counts = [check_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value)]
+        if len(counts) != n:
+            raise ValueError(
+                f"{name} must be an int or {n} ints (one per model), got {len(counts)}"
+            )
+        return counts
+    return [check_int(name, value, minimum)] * n
+
+
+def _kernel_many(
+    models: list[IsingModel],
+    n_meas: int,
+    per: list[int],
+    algorithm: str,
+    kernel: str,
+    snapshots: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    # IsingModel._kernel for a batch of models of one size on the GPU: n_meas blocks of
+    # per[b] updates for model b, measuring after each; n_meas = 0: per[b] updates.
+    L = models[0].L
+    if snapshots is None:
+        snapshots = np.empty((len(models), 0, 2, L, L // 2), dtype=np.int8)
+    tables = np.stack([acceptance_table(m._beta, m._J, m._h, algorithm) for m in models])
+    chains = ([m.step for m in models], tables, [m._seed for m in models],
+              [m._stream for m in models])  # fmt: skip
+    if resolve_kernel(kernel, algorithm) == "byte":
+        from isingml.ising.metropolis_cuda import metropolis_sample_cuda_batch
+
+        cbs = np.stack([m._cb for m in models])
+        out = metropolis_sample_cuda_batch(cbs, n_meas, per, *chains, snapshots)
+        for model, cb in zip(models, cbs, strict=True):
+            model._cb[...] = cb
+    else:
+        from isingml.ising.multispin_cuda import multispin_sample_cuda_batch
+
+        words = np.stack([pack_checkerboard(m._cb) for m in models])
+        out = multispin_sample_cuda_batch(words, L // 2, n_meas, per, *chains, snapshots)
+        for model, w in zip(models, words, strict=True):
+            unpack_checkerboard(w, model._cb)
+    for model, p in zip(models, per, strict=True):
+        model.step += max(n_meas, 1) * p
+    return out
+
+
+def update_many(
+    models: list[IsingModel],
+    n: int | list[int] = 1,
+    algorithm: str = "metropolis",
+    backend: str = "cpu",
+    kernel: str = "byte",
+) -> list[IsingModel]:
+    """Advance several models, as :meth:`IsingModel.update` on each, in shared GPU launches.
+
+    With ``backend="cuda"`` the Metropolis or heat-bath sweeps of all the models run in the
+    same kernel launches (a batch: one lattice per slice of the grid), so that many small
+    lattices fill the GPU together; each model still follows its own chain (its own
+    temperature, field, coupling, seed, stream and :attr:`IsingModel.step`), bit for bit the
+    chain :meth:`IsingModel.update` gives it alone, on either backend. With ``"cpu"`` the
+    models are updated one after the other.
+
+    Parameters
+    ----------
+    models : list of IsingModel
+        Distinct models; of one lattice size with ``backend="cuda"``.
+    n : int or list of int
+        Updates to run (>= 0), for all models or one count per model.
+    algorithm, backend, kernel
+        As in :meth:`IsingModel.update` (the GPU runs ``"metropolis"`` and ``"heatbath"``).
+
+    Returns
+    -------
+    list of IsingModel
+        The models, advanced in place.
+    """
+    models = _check_models(models, algorithm, backend, kernel)
+    counts = _per_model("n", n, len(models), 0)
+    if backend == "cpu":
+        for model, count in zip(models, counts, strict=True):
+            model.update(count, algorithm, kernel=kernel)
+        return models
+    moving = [(model, count) for model, count in zip(models, counts, strict=True) if count]
+    if moving:
+        _kernel_many([m for m, _ in moving], 0, [c for _, c in moving], algorithm, kernel)
+    return models
+
+
+def sample_many(
+    models: list[IsingModel],
+    n_measurements: int,
+    updates_per_measurement: int | list[int] = 1,
+    algorithm: str = "metropolis",
+    return_spins: bool = False,
+    packed: bool = False,
+    backend: str = "cpu",
+    kernel: str = "byte",
+) -> list[tuple[np.ndarray, ...]]:
+    """:meth:`IsingModel.sample` for several models, in shared GPU launches.
+
+    With ``backend="cuda"`` all the models sweep in the same kernel launches (see
+    :func:`update_many`) and every model's measurements, configurations and final state are
+    bit for bit those :meth:`IsingModel.sample` gives it alone. With ``"cpu"`` the models
+    are sampled one after the other.
+
+    Parameters
+    ----------
+    models : list of IsingModel
+        Distinct models; of one lattice size with ``backend="cuda"``.
+    n_measurements : int
+        Measurements per model (>= 0).
+    updates_per_measurement : int or list of int
+        Updates before each measurement (>= 1), for all models or one count per model.
+    algorithm, return_spins, packed, backend, kernel
+        As in :meth:`IsingModel.sample`.
+
+    Returns
+    -------
+    list of tuple
+        One ``(energy, magnetization)`` or ``(energy, magnetization, spins)`` per model, as
+        :meth:`IsingModel.sample` returns them.
+    """
+    models = _check_models(models, algorithm, backend, kernel)
+    n_meas = check_int("n_measurements", n_measurements, minimum=0)
+    per = _per_model("updates_per_measurement", updates_per_measurement, len(models), 1)
+    if packed and not return_spins:
+        raise ValueError("packed=True needs return_spins=True")
+    if backend == "cpu" or n_meas == 0 or not models:
+        options = {"return_spins": return_spins, "packed": packed, "backend": backend}
+        return [
+            model.sample(n_meas, p, algorithm, kernel=kernel, **options)
+            for model, p in zip(models, per, strict=True)
+        ]
+    L = models[0].L
+    snaps = np.empty((len(models), n_meas if return_spins else 0, 2, L, L // 2), np.int8)
+    bonds, mags = _kernel_many(models, n_meas, per, algorithm, kernel, snaps)
+    out: list[tuple[np.ndarray, ...]] = []
+    for b, model in enumerate(models):
+        energy, m = model._per_spin(bonds[b], mags[b])
+        if return_spins:
+            spins = packed_from_checkerboard(snaps[b]) if packed else from_checkerboard(snaps[b])
+            out.append((energy, m, spins))
+        else:
+            out.append((energy, m))
+    return out
