@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo tour test lint bench compare clean
+.PHONY: demo tour test lint bench bench-gpu compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,11 @@ lint: $(STAMP)
 
 ## bench: the pytest-benchmark suites
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks --benchmark-only -q
+	$(BIN)/python -m pytest benchmarks --benchmark-only -q --ignore=benchmarks/bench_gpu.py
+
+## bench-gpu: the GPU kernels against the CPU and PyTorch on the GPU (needs a GPU)
+bench-gpu: $(STAMP)
+	$(BIN)/python benchmarks/bench_gpu.py
 
 ## compare: side by side with the peers (installs the optional peer packages first)
 compare: $(STAMP)
