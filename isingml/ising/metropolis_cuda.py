@@ -39,6 +39,7 @@ from isingml.random import MASK32, TAG_METROPOLIS, philox4x32_source
 __all__ = [
     "BLOCK",
     "batch_block",
+    "batch_outputs",
     "device_sweeps",
     "metropolis_sample_cuda",
     "metropolis_sample_cuda_batch",
@@ -179,6 +180,18 @@ def _measure_all(cbs, m, bonds, mags, snapshots):
             snapshots[b, m] = cbs[b]
 
 
+def batch_outputs(n: int, n_meas: int, interval, tables: np.ndarray, snapshots: np.ndarray):
+    """Check a batch's per-lattice arguments; its intervals (``(n,)`` int64) and zeroed
+    ``(n, n_meas)`` bond and magnetization sums."""
+    if tables.shape != (n, 2, 5):
+        raise ValueError(f"tables must have shape ({n}, 2, 5), got {tables.shape}")
+    if snapshots.shape[:2] not in ((n, n_meas), (n, 0)):
+        raise ValueError(f"snapshots must have shape ({n}, {n_meas} or 0, ...), "
+                         f"got {snapshots.shape}")  # fmt: skip
+    intervals = _per_lattice_intervals(interval, n)
+    return intervals, np.zeros((n, n_meas), dtype=np.int64), np.zeros((n, n_meas), np.int64)
+
+
 def metropolis_sample_cuda_batch(
     cbs: np.ndarray,
     n_meas: int,
@@ -224,14 +237,7 @@ def metropolis_sample_cuda_batch(
     """
     require_cuda()
     n, L, H = cbs.shape[0], cbs.shape[2], cbs.shape[3]
-    if tables.shape != (n, 2, 5):
-        raise ValueError(f"tables must have shape ({n}, 2, 5), got {tables.shape}")
-    if snapshots.shape[:2] not in ((n, n_meas), (n, 0)):
-        raise ValueError(f"snapshots must have shape ({n}, {n_meas} or 0, ...), "
-                         f"got {snapshots.shape}")  # fmt: skip
-    intervals = _per_lattice_intervals(interval, n)
-    bonds = np.zeros((n, n_meas), dtype=np.int64)
-    mags = np.zeros((n, n_meas), dtype=np.int64)
+    intervals, bonds, mags = batch_outputs(n, n_meas, interval, tables, snapshots)
     if n == 0:
         return bonds, mags
     cols = (H + 3) // 4

@@ -31,8 +31,8 @@ from isingml._backend import require_cuda
 from isingml.ising.metropolis_cuda import (
     _batch_keys,
     _grid,
-    _per_lattice_intervals,
     batch_block,
+    batch_outputs,
     device_sweeps,
 )
 from isingml.ising.multispin import _classes, measure, up_neighbour_masks_source
@@ -195,14 +195,7 @@ def multispin_sample_cuda_batch(
     """
     require_cuda()
     n, L, W = words.shape[0], words.shape[2], words.shape[3]
-    if tables.shape != (n, 2, 5):
-        raise ValueError(f"tables must have shape ({n}, 2, 5), got {tables.shape}")
-    if snapshots.shape[:2] not in ((n, n_meas), (n, 0)):
-        raise ValueError(f"snapshots must have shape ({n}, {n_meas} or 0, ...), "
-                         f"got {snapshots.shape}")  # fmt: skip
-    intervals = _per_lattice_intervals(interval, n)
-    bonds = np.zeros((n, n_meas), dtype=np.int64)
-    mags = np.zeros((n, n_meas), dtype=np.int64)
+    intervals, bonds, mags = batch_outputs(n, n_meas, interval, tables, snapshots)
     if n == 0:
         return bonds, mags
     group, bits, counts = _batch_classes(tables)

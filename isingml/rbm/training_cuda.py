@@ -19,7 +19,6 @@ from isingml._backend import require_cuda
 from isingml.cuda_arrays import (
     column_mean_difference,
     gather_rows,
-    launch_1d,
     launch_2d,
     momentum_ascent,
     scale,
@@ -136,17 +135,18 @@ class DeviceTrainer:
             self.chains.copy_to_device(v_neg)
         rbm._draw += k + 1
         rate = rbm.learning_rate * factor
+        grad_v = self._buffer("grad_v", (v_both.shape[1],))
+        grad_h = self._buffer("grad_h", (n_h,))
+        column_mean_difference(v_both, b, rate, grad_v)
+        column_mean_difference(h_both, b, rate, grad_h)
+        # Both phases in one product: [h_pos; -(b / c) h_neg]^T [v_pos; v_neg] is b times
+        # the weight gradient.
         scale(h_both[b:], -b / c)
         grad_w = self._buffer("grad_w", (n_h, v_both.shape[1]))
         matmul(h_both, v_both, trans_a=True, out=grad_w)
         if rbm.weight_decay:
             _decay(grad_w, self.W, rbm.weight_decay * b)
         scale(grad_w, rate / b)
-        grad_v = self._buffer("grad_v", (v_both.shape[1],))
-        grad_h = self._buffer("grad_h", (n_h,))
-        column_mean_difference(v_both, b, rate, grad_v)
-        # h_both[b:] now holds -(b / c) h_neg: its column mean times -(c / b) is h_neg's.
-        _hidden_bias_step(h_both, b, rate, grad_h)
         for p, vel, g in zip((self.W, self.b_v, self.b_h), self.velocity,
                              (grad_w, grad_v, grad_h), strict=True):  # fmt: skip
             momentum_ascent(p, g, vel, rbm.momentum)
@@ -173,23 +173,3 @@ def _decay_kernel(g, w, amount):  # pragma: no cover - compiled for the GPU
 
 def _decay(grad_w, W, amount: float) -> None:
     _decay_kernel[launch_2d(grad_w.shape)](grad_w, W, float(amount))
-
-
-@cuda.jit
-def _hidden_bias_kernel(h_both, b, rate, out):  # pragma: no cover - compiled for the GPU
-    j = cuda.grid(1)
-    if j >= out.size:
-        return
-    pos = np.float64(0.0)
-    neg = np.float64(0.0)
-    for i in range(b):
-        pos += h_both[i, j]
-    for i in range(b, h_both.shape[0]):
-        neg += h_both[i, j]
-    # The negative rows were scaled by -b / c: their sum is -(b / c) sum h_neg, and
-    # mean(h_neg) = sum h_neg / c = -(that sum) / b.
-    out[j] = rate * (pos / b + neg / b)
-
-
-def _hidden_bias_step(h_both, b: int, rate: float, out) -> None:
-    _hidden_bias_kernel[launch_1d(out.size)](h_both, b, float(rate), out)
