@@ -8,7 +8,8 @@ GPU, ``NUMBA_ENABLE_CUDASIM=0 pytest -m gpu`` runs the same tests on the hardwar
 
 The simulator runs each GPU thread as a Python thread and polls them from the main thread,
 so kernels that synchronize (``cuda.syncthreads``) spend most of their time waiting for the
-interpreter to switch threads: a short switch interval makes them several times faster.
+interpreter to switch threads: a short switch interval while a kernel runs makes them
+several times faster.
 The simulator's ``cuda.shared.array`` looks an allocation up and creates it without a lock,
 so two threads of a block can each create their own "shared" array (more likely the more
 often threads switch); the look-up is serialized here.
@@ -29,9 +30,20 @@ if os.environ["NUMBA_ENABLE_CUDASIM"] == "1":
 
     import numba
     import numpy as np
-    from numba.cuda.simulator import kernelapi
+    from numba.cuda.simulator import kernel, kernelapi
 
-    sys.setswitchinterval(5e-5)
+    _launch = kernel.FakeCUDAKernel.__call__
+
+    def _launch_switching_often(self, *args):
+        # Only while a simulated kernel runs: elsewhere (Dask, threads) the default stands.
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(5e-5)
+        try:
+            return _launch(self, *args)
+        finally:
+            sys.setswitchinterval(previous)
+
+    kernel.FakeCUDAKernel.__call__ = _launch_switching_often
     _shared_lock = threading.Lock()
 
     def _locked_shared_array(self, shape, dtype):
