@@ -91,7 +91,8 @@ def test_field_and_small_lattice_against_enumeration(h):
         assert abs(got.mean - exact[key]) < 4 * got.error, (name, got, exact[key])
 
 
-def test_kernel_choice_errors_and_auto():
+@pytest.mark.filterwarnings("ignore:series of:RuntimeWarning", "ignore:jackknife:RuntimeWarning")
+def test_kernel_choice_errors_and_auto():  # short runs: only the bits matter here
     with pytest.raises(ValueError, match="kernel must be one of 'auto', 'byte', 'multispin'"):
         IsingModel(8, T=2.0).update(1, kernel="simd")
     auto = simulate(16, 2.5, 100, thermalize=10, seed=1, progress=False)
