@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo tour test lint bench bench-gpu compare clean
+.PHONY: demo tour test lint notebooks bench bench-gpu compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## notebooks: run the analysis notebooks with full parameters; executed copies and HTML
+##            pages in build/notebooks (the test suite runs them with small ones)
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	$(BIN)/python notebooks/execute.py --out build/notebooks
 
 ## bench: the pytest-benchmark suites
 bench: $(STAMP)

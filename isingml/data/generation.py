@@ -40,7 +40,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_finite, check_int, check_lattice_size

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import cuda
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from isingml._backend import require_cuda
 from isingml.cuda_arrays import adam_step, gather_rows, sgd_step

@@ -8,6 +8,8 @@ plot_latent``).
 
 from isingml.plotting.autoencoder import *  # noqa: F403
 from isingml.plotting.autoencoder import __all__ as _autoencoder
+from isingml.plotting.data import *  # noqa: F403
+from isingml.plotting.data import __all__ as _data
 from isingml.plotting.hopfield import *  # noqa: F403
 from isingml.plotting.hopfield import __all__ as _hopfield
 from isingml.plotting.ising import *  # noqa: F403
@@ -17,4 +19,4 @@ from isingml.plotting.nn import __all__ as _nn
 from isingml.plotting.rbm import *  # noqa: F403
 from isingml.plotting.rbm import __all__ as _rbm
 
-__all__ = sorted([*_autoencoder, *_hopfield, *_ising, *_nn, *_rbm])
+__all__ = sorted([*_autoencoder, *_data, *_hopfield, *_ising, *_nn, *_rbm])

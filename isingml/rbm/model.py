@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_int
