@@ -63,8 +63,9 @@ def convolve_example(
     """
     from isingml.nn.conv import conv2d_forward
 
-    img = np.asarray(image, dtype=np.float64)
-    k = np.asarray(kernel, dtype=np.float64)
+    # C-contiguous float64 always: one compiled kernel, whatever layout the caller has.
+    img = np.ascontiguousarray(image, dtype=np.float64)
+    k = np.ascontiguousarray(kernel, dtype=np.float64)
     if img.ndim != 2 or k.ndim != 2:
         raise ValueError(f"image and kernel must be 2-D, got {img.shape} and {k.shape}")
     out = conv2d_forward(img[None, None], k[None, None], np.zeros(1), stride, stride,
