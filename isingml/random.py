@@ -44,6 +44,7 @@ __all__ = [
     "TAG_SWENDSEN_WANG",
     "TAG_WOLFF",
     "TAG_WOLFF_SEED",
+    "output_of_block_source",
     "philox4x32",
     "philox4x32_source",
     "philox_block",
@@ -122,6 +123,18 @@ def philox4x32_source(c0, c1, c2, c3, k0, k1):
 
 
 philox4x32 = numba.njit(inline="always")(philox4x32_source)
+
+
+def output_of_block_source(r0, r1, r2, r3, q):
+    """Output ``q`` (0-3) of a Philox block, for kernels where one thread consumes a block's
+    four outputs in turn (plain Python, compiled for the GPU by the CUDA twins)."""
+    if q == 0:
+        return r0
+    if q == 1:
+        return r1
+    if q == 2:
+        return r2
+    return r3
 
 
 @numba.njit(inline="always")

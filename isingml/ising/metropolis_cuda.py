@@ -34,7 +34,7 @@ from numba import cuda
 
 from isingml._backend import require_cuda
 from isingml.ising.lattice import bond_sum, magnetization_sum
-from isingml.random import MASK32, TAG_METROPOLIS, philox4x32_source
+from isingml.random import MASK32, TAG_METROPOLIS, output_of_block_source, philox4x32_source
 
 __all__ = [
     "BLOCK",
@@ -54,6 +54,7 @@ _S32 = np.uint64(32)
 
 
 _philox = cuda.jit(device=True)(philox4x32_source)
+_output = cuda.jit(device=True)(output_of_block_source)
 
 
 @cuda.jit
@@ -81,13 +82,7 @@ def _half_sweep(cbs, c, meas, sweep, first_steps, intervals, keys, tables):  # p
     for o in range(4):
         k = 4 * j + o
         if k < H:
-            r = r0
-            if o == 1:
-                r = r1
-            elif o == 2:
-                r = r2
-            elif o == 3:
-                r = r3
+            r = _output(r0, r1, r2, r3, o)
             side = cb[other, i, (k - 1 + H) % H] if parity == 0 else cb[other, i, (k + 1) % H]
             n = (np.int32(cb[other, up, k]) + np.int32(cb[other, dn, k])
                  + np.int32(cb[other, i, k]) + np.int32(side))  # fmt: skip

@@ -18,12 +18,18 @@ from numba import cuda
 from isingml._backend import require_cuda, simulated
 from isingml.cuda_arrays import launch_2d
 from isingml.cuda_linalg import add_row, matmul
-from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, philox4x32_source
+from isingml.random import (
+    TAG_RBM_HIDDEN,
+    TAG_RBM_VISIBLE,
+    output_of_block_source,
+    philox4x32_source,
+)
 
 __all__ = ["gibbs_cuda", "layer_means_cuda", "sample_layer_cuda"]
 
 _BLOCK = (4, 2) if simulated() else (16, 8)
 _philox = cuda.jit(device=True)(philox4x32_source)
+_output = cuda.jit(device=True)(output_of_block_source)
 
 
 @cuda.jit
@@ -36,13 +42,7 @@ def _layer(pre, scale, low, spin, k0, k1, c2, c3, means, samples):  # pragma: no
     for q in range(4):
         j = 4 * b + q
         if j < m:
-            o = o0
-            if q == 1:
-                o = o1
-            elif q == 2:
-                o = o2
-            elif q == 3:
-                o = o3
+            o = _output(o0, o1, o2, o3, q)
             u = np.float32(o >> np.uint64(8)) * np.float32(2.0**-24)
             p = 1.0 / (1.0 + math.exp(-scale * pre[r, j]))
             samples[r, j] = 1.0 if u < p else low
