@@ -39,16 +39,22 @@ __all__ = [
     "TAG_HOPFIELD_ORDER",
     "TAG_METROPOLIS",
     "TAG_MULTISPIN",
+    "TAG_RANDOM_NETWORK",
     "TAG_RBM_HIDDEN",
     "TAG_RBM_VISIBLE",
+    "TAG_SPIN_GLASS",
+    "TAG_SPIN_GLASS_DISORDER",
+    "TAG_SPIN_GLASS_EXCHANGE",
     "TAG_SWENDSEN_WANG",
     "TAG_WOLFF",
     "TAG_WOLFF_SEED",
+    "normal_pair",
     "output_of_block_source",
     "philox4x32",
     "philox4x32_source",
     "philox_block",
     "philox_fill",
+    "random_normal",
     "random_uint32",
     "random_uniform",
     "threshold_uint32",
@@ -80,6 +86,11 @@ TAG_HOPFIELD_GLAUBER = 0x51
 TAG_RBM_HIDDEN = 0x60
 TAG_RBM_VISIBLE = 0x61
 TAG_MULTISPIN = 0x70
+TAG_RANDOM_NETWORK = 0x80
+TAG_SPIN_GLASS = 0x90
+TAG_SPIN_GLASS_EXCHANGE = 0x91
+TAG_SPIN_GLASS_DISORDER = 0x92
+_TWO_PI = 2.0 * np.pi
 
 
 def philox4x32_source(c0, c1, c2, c3, k0, k1):
@@ -147,6 +158,19 @@ def uint32_to_float64(r):
 def uint32_to_float32(r):
     """Map a 32-bit output to a float32 in [0, 1) from its top 24 bits."""
     return np.float32(r >> _S8) * _TWO_M24
+
+
+@numba.njit(inline="always")
+def normal_pair(r0, r1):
+    """Two independent standard normal doubles from two 32-bit outputs (Box-Muller).
+
+    ``u1 = (r0 + 1) * 2**-32`` lies in (0, 1] so that its logarithm is finite, and
+    ``u2 = r1 * 2**-32``; the pair is ``sqrt(-2 ln u1) * (cos 2 pi u2, sin 2 pi u2)``.
+    The tails reach ``sqrt(2 * 32 ln 2) = 6.66`` standard deviations.
+    """
+    radius = np.sqrt(-2.0 * np.log((np.float64(r0) + 1.0) * _TWO_M32))
+    angle = _TWO_PI * (np.float64(r1) * _TWO_M32)
+    return radius * np.cos(angle), radius * np.sin(angle)
 
 
 @numba.njit(inline="always")
@@ -294,6 +318,34 @@ def random_uniform(n: int, seed: int, stream: int = 0, step: int = 0, tag: int =
     ndarray of float64, shape (n,)
     """
     return random_uint32(n, seed, stream, step, tag).astype(np.float64) * _TWO_M32
+
+
+def random_normal(n: int, seed: int, stream: int = 0, step: int = 0, tag: int = 0) -> np.ndarray:
+    """``n`` standard normal doubles from Philox4x32-10 by :func:`normal_pair`.
+
+    Output ``2k`` and ``2k + 1`` come from the 32-bit outputs ``2k`` and ``2k + 1`` of
+    :func:`random_uint32` with the same arguments, so a kernel that draws normals from
+    consecutive counters reproduces this array.
+
+    Parameters
+    ----------
+    n, seed, stream, step, tag : int
+        As in :func:`random_uint32`.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    bits = random_uint32(2 * ((int(n) + 1) // 2), seed, stream, step, tag)
+    u1 = (bits[0::2].astype(np.float64) + 1.0) * _TWO_M32
+    u2 = bits[1::2].astype(np.float64) * _TWO_M32
+    radius = np.sqrt(-2.0 * np.log(u1))
+    out = np.empty(2 * radius.size)
+    out[0::2] = radius * np.cos(_TWO_PI * u2)
+    out[1::2] = radius * np.sin(_TWO_PI * u2)
+    return out[: int(n)]
 
 
 def threshold_uint32(p: np.ndarray | float) -> np.ndarray:
