@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from isingml._backend import check_backend, require_cuda
+from isingml._numba import numba_threads
 from isingml._validation import check_choice, check_int
 from isingml.hopfield.dynamics import async_dynamics, sync_step, tie_tolerances
 from isingml.hopfield.learning import hebbian_weights, projection_weights, storkey_weights
@@ -323,7 +323,7 @@ class HopfieldNetwork:
         w = self._weights
         b = self._thresholds
         tol = tie_tolerances(w, b)
-        with _threads(threads):
+        with numba_threads(threads):
             if dynamics == "sync" and backend == "cuda":
                 from isingml.hopfield.dynamics_cuda import run_sync_cuda
 
@@ -387,20 +387,3 @@ def _run_sync(w, b, tol, s, max_sweeps, energies, history, sweeps, converged, cy
         energies[running, step + 1] = np.einsum("ki,ki->k", s[running], b - 0.5 * fields[running])
         if history.shape[1]:
             history[running, step + 1] = s[running]
-
-
-class _threads:
-    """Set Numba's thread count for a block (``None``: all threads)."""
-
-    def __init__(self, threads: int | None) -> None:
-        if threads is not None:
-            threads = check_int("threads", threads, minimum=1)
-        self.threads = threads
-
-    def __enter__(self) -> None:
-        self.previous = numba.get_num_threads()
-        if self.threads is not None:
-            numba.set_num_threads(min(self.threads, numba.config.NUMBA_NUM_THREADS))
-
-    def __exit__(self, *exc: object) -> None:
-        numba.set_num_threads(self.previous)
