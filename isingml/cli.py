@@ -18,6 +18,7 @@ from isingml.hopfield import command as hopfield_command
 from isingml.nn import autoencoder_command
 from isingml.nn import command as nn_command
 from isingml.rbm import command as rbm_command
+from isingml.spinglass import command as spinglass_command
 
 __all__ = ["main"]
 
@@ -136,6 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rbm_command.add_parser(sub)
     nn_command.add_parser(sub)
     autoencoder_command.add_parser(sub)
+    spinglass_command.add_parser(sub)
     return parser
 
 

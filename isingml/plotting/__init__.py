@@ -18,5 +18,7 @@ from isingml.plotting.nn import *  # noqa: F403
 from isingml.plotting.nn import __all__ as _nn
 from isingml.plotting.rbm import *  # noqa: F403
 from isingml.plotting.rbm import __all__ as _rbm
+from isingml.plotting.spinglass import *  # noqa: F403
+from isingml.plotting.spinglass import __all__ as _spinglass
 
-__all__ = sorted([*_autoencoder, *_data, *_hopfield, *_ising, *_nn, *_rbm])
+__all__ = sorted([*_autoencoder, *_data, *_hopfield, *_ising, *_nn, *_rbm, *_spinglass])
