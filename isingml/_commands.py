@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+import numpy as np
+
 
 def action_group(
     sub: argparse._SubParsersAction, name: str, help: str
@@ -35,3 +37,16 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data FILE`` (required) and ``--size/-L`` (required) of a dataset command."""
     parser.add_argument("--data", required=True, help="isingml dataset (isingml generate)")
     parser.add_argument("--size", "-L", type=int, required=True, help="lattice side L")
+
+
+def float_values(text: str) -> np.ndarray:
+    """An argparse type: ``start:stop:count`` (inclusive, evenly spaced) or ``a,b,c``."""
+    try:
+        if ":" in text:
+            start, stop, count = text.split(":")
+            return np.linspace(float(start), float(stop), int(count))
+        return np.array([float(a) for a in text.split(",") if a.strip()])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected start:stop:count or a,b,c, got {text!r}"
+        ) from None

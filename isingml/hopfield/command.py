@@ -7,22 +7,10 @@ import json
 
 import numpy as np
 
-from isingml._commands import action_group
+from isingml._commands import action_group, float_values
 from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
-
-
-def _alphas(text: str) -> np.ndarray:
-    try:
-        if ":" in text:
-            start, stop, count = text.split(":")
-            return np.linspace(float(start), float(stop), int(count))
-        return np.array([float(a) for a in text.split(",") if a.strip()])
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected start:stop:count or a,b,c, got {text!r}"
-        ) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +37,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--units", type=int, default=1000, help="network size n")
     cap.add_argument("--trials", type=int, default=10, help="pattern sets per load")
     cap.add_argument(
-        "--alphas", type=_alphas, default="0.02:0.24:12", help="loads: start:stop:count or a,b"
+        "--alphas",
+        type=float_values,
+        default="0.02:0.24:12",
+        help="loads: start:stop:count or a,b",
     )
     cap.add_argument(
         "--corruption", type=float, default=0.0, help="fraction of units flipped in probes"

@@ -6,9 +6,7 @@ import argparse
 import json
 import math
 
-import numpy as np
-
-from isingml._commands import action_group
+from isingml._commands import action_group, float_values
 from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
@@ -21,18 +19,6 @@ def _ints(text: str) -> tuple[int, ...]:
         return tuple(int(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected integers a,b,c, got {text!r}") from None
-
-
-def _floats(text: str) -> np.ndarray:
-    try:
-        if ":" in text:
-            start, stop, count = text.split(":")
-            return np.linspace(float(start), float(stop), int(count))
-        return np.array([float(a) for a in text.split(",") if a.strip()])
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected start:stop:count or a,b,c, got {text!r}"
-        ) from None
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -109,7 +95,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "states as retrieval, mixture or glassy.",
     )
     hop.add_argument("--units", type=int, default=1000, help="network size n")
-    hop.add_argument("--alphas", type=_floats, default="0.02:0.3:8", help="loads")
+    hop.add_argument("--alphas", type=float_values, default="0.02:0.3:8", help="loads")
     hop.add_argument("--trials", type=int, default=4, help="pattern sets per load")
     hop.add_argument("--probes", type=int, default=10, help="probes of each kind per trial")
     hop.add_argument("--seed", type=int, default=0, help="seed")

@@ -306,6 +306,39 @@ def _after_sweep(
                     acc[5] += q2 * q2
 
 
+# The three helpers below take the state as tuples of arrays. They are plain njit
+# functions (LLVM still inlines them): Numba's IR-level inline="always" of tuple-unpacking
+# helpers inside these parallel loops gave wrong energies (seen against enumeration).
+@numba.njit
+def _unit_refresh(state, model, s, u):
+    # Walker u = r K + w of sample s: exact energy (and local fields).
+    spins, fields, energy = state[0], state[1], state[2]
+    K = spins.shape[2]
+    _refresh(spins[s], fields[s], energy[s], model[0][s], model[1], model[2][s], model[3],
+             u // K, u % K)  # fmt: skip
+
+
+@numba.njit
+def _unit_sweep(state, model, s, u, t):
+    # The walker at slot k of replica r (u = r K + k) of sample s: one sweep.
+    spins, fields, energy, walker_at = state[0], state[1], state[2], state[3]
+    J, nbr, bonds, dense, betas, seed, samples = model
+    K = spins.shape[2]
+    _sweep_slot(spins[s], fields[s], energy[s], walker_at[s], J[s], nbr, bonds[s], dense,
+                betas, u // K, u % K, t, seed, samples[s])  # fmt: skip
+
+
+@numba.njit
+def _sample_after_sweep(state, model, stats, schedule, s, t):
+    spins, _, energy, walker_at, slot_of, label, cold_time = state
+    betas, seed, samples = model[4], model[5], model[6]
+    accumulators, histograms, exchanges, trips, flux, best_energy, best_spins = stats
+    _after_sweep(spins[s], energy[s], walker_at[s], slot_of[s], label[s], cold_time[s], betas,
+                 t, seed, samples[s], schedule[0], schedule[1], schedule[2], accumulators[s],
+                 histograms[s], exchanges[s], trips[s], flux[s], best_energy[s : s + 1],
+                 best_spins[s])  # fmt: skip
+
+
 @numba.njit(parallel=True, cache=True)
 def run_tempering(
     spins,
@@ -382,108 +415,26 @@ def run_tempering(
         over samples for the whole run (many samples). The bits are the same.
     """
     S, R, K, _ = spins.shape
+    state = (spins, fields, energy, walker_at, slot_of, label, cold_time)
+    model = (J, nbr, bonds, dense, betas, seed, samples)
+    stats = (accumulators, histograms, exchanges, trips, flux, best_energy, best_spins)
+    schedule = (measure_from, n_measure, interval)
     if not per_sweep:
         for s in numba.prange(S):
             for t in range(first_step, first_step + n_steps):
                 if t % REFRESH == 0:
                     for u in range(R * K):
-                        _refresh(
-                            spins[s],
-                            fields[s],
-                            energy[s],
-                            J[s],
-                            nbr,
-                            bonds[s],
-                            dense,
-                            u // K,
-                            u % K,
-                        )
+                        _unit_refresh(state, model, s, u)
                 for u in range(R * K):
-                    _sweep_slot(
-                        spins[s],
-                        fields[s],
-                        energy[s],
-                        walker_at[s],
-                        J[s],
-                        nbr,
-                        bonds[s],
-                        dense,
-                        betas,
-                        u // K,
-                        u % K,
-                        t,
-                        seed,
-                        samples[s],
-                    )
-                _after_sweep(
-                    spins[s],
-                    energy[s],
-                    walker_at[s],
-                    slot_of[s],
-                    label[s],
-                    cold_time[s],
-                    betas,
-                    t,
-                    seed,
-                    samples[s],
-                    measure_from,
-                    n_measure,
-                    interval,
-                    accumulators[s],
-                    histograms[s],
-                    exchanges[s],
-                    trips[s],
-                    flux[s],
-                    best_energy[s : s + 1],
-                    best_spins[s],
-                )
+                    _unit_sweep(state, model, s, u, t)
+                _sample_after_sweep(state, model, stats, schedule, s, t)
         return
     units = S * R * K
     for t in range(first_step, first_step + n_steps):
         if t % REFRESH == 0:
             for u in numba.prange(units):
-                s = u // (R * K)
-                _refresh(
-                    spins[s], fields[s], energy[s], J[s], nbr, bonds[s], dense, (u // K) % R, u % K
-                )
+                _unit_refresh(state, model, u // (R * K), u % (R * K))
         for u in numba.prange(units):
-            s = u // (R * K)
-            _sweep_slot(
-                spins[s],
-                fields[s],
-                energy[s],
-                walker_at[s],
-                J[s],
-                nbr,
-                bonds[s],
-                dense,
-                betas,
-                (u // K) % R,
-                u % K,
-                t,
-                seed,
-                samples[s],
-            )
+            _unit_sweep(state, model, u // (R * K), u % (R * K), t)
         for s in numba.prange(S):
-            _after_sweep(
-                spins[s],
-                energy[s],
-                walker_at[s],
-                slot_of[s],
-                label[s],
-                cold_time[s],
-                betas,
-                t,
-                seed,
-                samples[s],
-                measure_from,
-                n_measure,
-                interval,
-                accumulators[s],
-                histograms[s],
-                exchanges[s],
-                trips[s],
-                flux[s],
-                best_energy[s : s + 1],
-                best_spins[s],
-            )
+            _sample_after_sweep(state, model, stats, schedule, s, t)
