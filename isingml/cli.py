@@ -19,6 +19,7 @@ from isingml.nn import autoencoder_command
 from isingml.nn import command as nn_command
 from isingml.rbm import command as rbm_command
 from isingml.spinglass import command as spinglass_command
+from isingml.theory import command as theory_command
 
 __all__ = ["main"]
 
@@ -138,6 +139,7 @@ def _build_parser() -> argparse.ArgumentParser:
     nn_command.add_parser(sub)
     autoencoder_command.add_parser(sub)
     spinglass_command.add_parser(sub)
+    theory_command.add_parser(sub)
     return parser
 
 

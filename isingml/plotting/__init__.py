@@ -20,5 +20,21 @@ from isingml.plotting.rbm import *  # noqa: F403
 from isingml.plotting.rbm import __all__ as _rbm
 from isingml.plotting.spinglass import *  # noqa: F403
 from isingml.plotting.spinglass import __all__ as _spinglass
+from isingml.plotting.theory import *  # noqa: F403
+from isingml.plotting.theory import __all__ as _theory
+from isingml.plotting.trainability import *  # noqa: F403
+from isingml.plotting.trainability import __all__ as _trainability
 
-__all__ = sorted([*_autoencoder, *_data, *_hopfield, *_ising, *_nn, *_rbm, *_spinglass])
+__all__ = sorted(
+    [
+        *_autoencoder,
+        *_data,
+        *_hopfield,
+        *_ising,
+        *_nn,
+        *_rbm,
+        *_spinglass,
+        *_theory,
+        *_trainability,
+    ]
+)
