@@ -50,3 +50,11 @@ def float_values(text: str) -> np.ndarray:
         raise argparse.ArgumentTypeError(
             f"expected start:stop:count or a,b,c, got {text!r}"
         ) from None
+
+
+def int_values(text: str) -> tuple[int, ...]:
+    """An argparse type: integers ``a,b,c``."""
+    try:
+        return tuple(int(a) for a in text.split(",") if a.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers a,b,c, got {text!r}") from None

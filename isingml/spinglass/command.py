@@ -6,19 +6,12 @@ import argparse
 import json
 import math
 
-from isingml._commands import action_group, float_values
+from isingml._commands import action_group, float_values, int_values
 from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
 
 _MODELS = ("sk", "ea2d", "ea3d", "hopfield")
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers a,b,c, got {text!r}") from None
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,8 +69,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Parallel tempering of the SK model down to --t-min for several sizes; "
         "the lowest energy found per sample, disorder-averaged, fitted against n^(-2/3).",
     )
-    sk.add_argument("--sizes", type=_ints, default=(32, 64, 128, 256, 512), help="n values")
-    sk.add_argument("--samples", type=_ints, default=(32, 16, 8, 4, 4), help="per size")
+    sk.add_argument("--sizes", type=int_values, default=(32, 64, 128, 256, 512), help="n values")
+    sk.add_argument("--samples", type=int_values, default=(32, 16, 8, 4, 4), help="per size")
     sk.add_argument("--sweeps", type=int, default=4000, help="production sweeps")
     sk.add_argument("--t-min", type=float, default=0.2, help="lowest temperature")
     sk.add_argument("--couplings", default="gaussian", help="gaussian | pm")

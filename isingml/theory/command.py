@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from isingml._commands import action_group
+from isingml._commands import action_group, float_values, int_values
 from isingml._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
@@ -39,26 +39,6 @@ _FLAGS = (
 )
 
 
-def _grid(text: str) -> np.ndarray:
-    """``start:stop:count`` (inclusive) or ``a,b,c``."""
-    try:
-        if ":" in text:
-            start, stop, count = text.split(":")
-            return np.linspace(float(start), float(stop), int(count))
-        return np.array([float(a) for a in text.split(",") if a.strip()])
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected start:stop:count or a,b,c, got {text!r}"
-        ) from None
-
-
-def _depths(text: str) -> list[int]:
-    try:
-        return [int(a) for a in text.split(",") if a.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers a,b,c, got {text!r}") from None
-
-
 def _with_flags(exc: Exception) -> Exception:
     """The library's error with argument names turned into command-line flags."""
     message = str(exc)
@@ -86,8 +66,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     diagram.add_argument(
         "--activation", default="tanh", help="tanh | relu | sigmoid | linear | erf"
     )
-    diagram.add_argument("--sigma-w2", type=_grid, default="0.1:4:60", help="sigma_w^2 grid")
-    diagram.add_argument("--sigma-b2", type=_grid, default="0:0.3:31", help="sigma_b^2 grid")
+    diagram.add_argument(
+        "--sigma-w2", type=float_values, default="0.1:4:60", help="sigma_w^2 grid"
+    )
+    diagram.add_argument(
+        "--sigma-b2", type=float_values, default="0:0.3:31", help="sigma_b^2 grid"
+    )
     diagram.add_argument("--quantity", choices=("xi_c", "chi_1"), default="xi_c", help="colour")
     diagram.add_argument("--out", default="signal_phase_diagram.png", help="figure file")
     diagram.add_argument("--json", action="store_true", help="print one JSON object")
@@ -123,8 +107,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "xi_c (Schoenholz et al. 2017).",
     )
     train.add_argument("--activation", default="tanh", help="tanh | relu | sigmoid")
-    train.add_argument("--sigma-w2s", type=_grid, default="0.5:4:12", help="sigma_w^2 grid")
-    train.add_argument("--depths", type=_depths, default="4,8,12,16,24,32,48,64", help="depths")
+    train.add_argument(
+        "--sigma-w2s", type=float_values, default="0.5:4:12", help="sigma_w^2 values"
+    )
+    train.add_argument("--depths", type=int_values, default="4,8,12,16,24,32,48,64", help="depths")
     train.add_argument("--sigma-b2", type=float, default=0.05, help="bias variance")
     train.add_argument("--width", type=int, default=64, help="units per hidden layer")
     train.add_argument("--epochs", type=int, default=4, help="SGD epochs")
