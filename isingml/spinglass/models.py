@@ -13,6 +13,7 @@ bonds: Edwards-Anderson on a periodic square or cubic lattice).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,10 +85,11 @@ def energy(spins: np.ndarray, disorder: Disorder) -> np.ndarray:
     return -0.5 * (s * field).sum(axis=-1)
 
 
-class SpinGlassModel:
+class SpinGlassModel(ABC):
     """Base class: a disorder ensemble of ``n`` Ising spins.
 
-    Subclasses set ``n`` and ``name`` and implement :meth:`disorder`.
+    Subclasses set ``n``, ``name`` and ``dense`` and implement :meth:`disorder` and
+    :meth:`to_dict`.
     """
 
     n: int
@@ -95,13 +97,13 @@ class SpinGlassModel:
     #: Whether the couplings are a dense matrix (else a neighbour table).
     dense: bool
 
+    @abstractmethod
     def disorder(self, sample: int, seed: int = 0) -> Disorder:
         """The couplings of disorder sample ``sample`` under ``seed``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def to_dict(self) -> dict:
         """The model's parameters as a JSON-ready dictionary."""
-        raise NotImplementedError
 
     def _key(self, sample: int, seed: int) -> tuple[int, int]:
         return validate_seed(seed), validate_seed(sample, "sample")

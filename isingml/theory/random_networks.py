@@ -52,12 +52,8 @@ from isingml.random import (
     random_normal,
     validate_seed,
 )
-from isingml.theory.signal import (
-    DEFAULT_QUADRATURE_POINTS,
-    ActivationLike,
-    MeanField,
-    as_activation,
-)
+from isingml.theory.activations import DEFAULT_QUADRATURE_POINTS, ActivationLike, as_activation
+from isingml.theory.signal import MeanField
 
 __all__ = [
     "NetworkSimulation",
