@@ -19,7 +19,8 @@ Wolff and Metropolis at T_c and L = 64, in sweeps (sweep-equivalents for Wolff),
 times Hopfield recall against NumPy and the Hopfield packages on PyPI
 (``compare_hopfield.py``), RBM training against scikit-learn (``compare_rbm.py``), and the
 hand-written networks against PyTorch and scikit-learn (``compare_nn.py``), and the
-autoencoder against PyTorch and itself streamed from HDF5 (``compare_autoencoder.py``).
+autoencoder against PyTorch and itself streamed from HDF5 (``compare_autoencoder.py``), and
+the deep-random-network simulation against NumPy and PyTorch (``compare_signal.py``).
 """
 
 from __future__ import annotations
@@ -459,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network comparison")
     p.add_argument("--no-autoencoder", action="store_true",
                    help="skip the autoencoder comparison")  # fmt: skip
+    p.add_argument("--no-signal", action="store_true", help="skip the random-network comparison")
     args = p.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 7)
     target = args.target or (0.1 if args.quick else 0.25)
@@ -570,6 +572,14 @@ def main(argv: list[str] | None = None) -> int:
         autoencoder = autoencoder_comparison(args.quick)
         print_nn(autoencoder)
 
+    signal = None
+    if not args.no_signal:
+        from compare_signal import print_signal, signal_comparison
+
+        print("\nDeep random networks (weights drawn and used per second) vs NumPy and PyTorch:")
+        signal = signal_comparison(args.quick)
+        print_signal(signal)
+
     if args.json:
         payload = {
             "machine": info,
@@ -581,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
             "rbm": rbm,
             "nn": nn,
             "autoencoder": autoencoder,
+            "signal": signal,
         }
         with open(args.json, "w") as f:
             json.dump(_json_safe(payload), f, indent=2)
