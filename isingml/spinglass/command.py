@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
 from isingml._commands import action_group, float_values, int_values
 from isingml._figures import figure_output, save_figure
@@ -151,10 +150,10 @@ def _tempering(args: argparse.Namespace) -> int:
           f"{r.sweeps} sweeps after {r.thermalize}, seed {r.seed}, {r.seconds:.1f} s")  # fmt: skip
     print(f"{'T':>7} {'energy/spin':>20} {'C':>16} {'[<q^2>]':>18} {'Binder g':>16} "
           f"{'accept':>7}")  # fmt: skip
-    acc = [*r.acceptance.tolist(), math.nan]
+    acc = [f"{a:7.3f}" for a in r.acceptance] + [""]
     for k, T in enumerate(r.temperatures):
         print(f"{T:7.4f} {r.energy[k]!s:>20} {r.specific_heat[k]!s:>16} {r.q2[k]!s:>18} "
-              f"{r.binder[k]!s:>16} {acc[k]:7.3f}")  # fmt: skip
+              f"{r.binder[k]!s:>16} {acc[k]:>7}")  # fmt: skip
     print(f"round trips: {r.round_trips}, mean {r.round_trip_time:.0f} sweeps; lowest energy "
           f"per spin found {r.ground_state_energy}")  # fmt: skip
     print(f"figure: {args.out}")
@@ -168,9 +167,9 @@ def _ladder(args: argparse.Namespace) -> int:
         print(json.dumps(tuned.to_dict() | {"model": model.to_dict()}))
         return 0
     print(f"{model!r}: {ladder.size} temperatures, target acceptance {args.target:g}")
-    acc = [*tuned.acceptance.tolist(), math.nan]
-    for T, a in zip(ladder, acc, strict=True):
-        print(f"T = {T:.5f}   acceptance to the next {a:.3f}")
+    for k, T in enumerate(ladder):
+        nxt = f"   acceptance to the next {tuned.acceptance[k]:.3f}" if k < ladder.size - 1 else ""
+        print(f"T = {T:.5f}{nxt}")
     return 0
 
 
