@@ -49,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pt.add_argument("--sweeps", type=int, default=4000, help="production sweeps")
     pt.add_argument("--thermalize", type=int, default=None, help="sweeps before (default: =)")
     pt.add_argument("--out", default="spinglass_pq.png", help="P(q) figure to write")
+    pt.add_argument("--save", default=None, help="also write the result (.npz) to this file")
     lad = add_action(
         "ladder",
         _ladder,
@@ -143,8 +144,10 @@ def _tempering(args: argparse.Namespace) -> int:
                            progress=not (args.quiet or args.json))  # fmt: skip
     ax = plot_overlap_distribution(r)
     save_figure(ax.figure, args.out)
+    if args.save:
+        r.save(args.save)
     if args.json:
-        print(json.dumps(r.to_dict() | {"figure": args.out}))
+        print(json.dumps(r.to_dict() | {"figure": args.out, "saved": args.save}))
         return 0
     print(f"{model!r}: {r.samples.size} samples x 2 replicas x {ladder.size} temperatures, "
           f"{r.sweeps} sweeps after {r.thermalize}, seed {r.seed}, {r.seconds:.1f} s")  # fmt: skip
@@ -156,7 +159,7 @@ def _tempering(args: argparse.Namespace) -> int:
               f"{r.binder[k]!s:>16} {acc[k]:>7}")  # fmt: skip
     print(f"round trips: {r.round_trips}, mean {r.round_trip_time:.0f} sweeps; lowest energy "
           f"per spin found {r.ground_state_energy}")  # fmt: skip
-    print(f"figure: {args.out}")
+    print(f"figure: {args.out}" + (f"; result: {args.save}" if args.save else ""))
     return 0
 
 

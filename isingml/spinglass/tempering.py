@@ -11,8 +11,11 @@ round-trip times and the lowest energies found.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -274,6 +277,81 @@ class TemperingResult:
         e = self.best_energy
         err = float(e.std(ddof=1) / np.sqrt(e.size)) if e.size >= 2 else math.nan
         return Stats(float(e.mean()), err, math.nan, int(e.size))
+
+    _ARRAYS = (
+        "temperatures", "samples", "sums", "histograms", "exchanges", "trips", "flux",
+        "best_energy", "best_spins",
+    )  # fmt: skip
+    _SCALARS = ("n", "sweeps", "thermalize", "interval", "replicas", "seed", "seconds")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the result to a ``.npz`` file (arrays, the run's parameters, the model as
+        JSON; no pickle), so that runs can be pooled or analysed later.
+
+        Parameters
+        ----------
+        path : str or Path
+            Destination; written to a temporary file first and renamed into place.
+
+        Returns
+        -------
+        Path
+        """
+        path = Path(path)
+        tmp = path.with_name(path.name + ".part")
+        arrays = {name: getattr(self, name) for name in self._ARRAYS}
+        scalars = {name: np.asarray(getattr(self, name)) for name in self._SCALARS}
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, model=np.asarray(json.dumps(self.model)), **arrays, **scalars)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TemperingResult:
+        """Read a result written by :meth:`save`."""
+        with np.load(Path(path), allow_pickle=False) as data:
+            missing = [k for k in ("model", *cls._ARRAYS, *cls._SCALARS) if k not in data]
+            if missing:
+                raise ValueError(f"{path} is not a saved TemperingResult (missing {missing})")
+            fields = {name: data[name] for name in cls._ARRAYS}
+            fields |= {name: data[name].item() for name in cls._SCALARS}
+            return cls(model=json.loads(str(data["model"])), **fields)
+
+    @classmethod
+    def combine(cls, results: list[TemperingResult]) -> TemperingResult:
+        """Pool runs of disjoint disorder samples (same model, ladder and run parameters),
+        e.g. ``first_sample=0, samples=8`` and ``first_sample=8, samples=8`` run apart.
+
+        Raises
+        ------
+        ValueError
+            If the runs differ in anything but their samples, or share a sample.
+        """
+        results = list(results)
+        if not results:
+            raise ValueError("results must hold at least one TemperingResult")
+        first = results[0]
+        same = ("n", "sweeps", "thermalize", "interval", "replicas", "seed", "model")
+        for r in results[1:]:
+            for name in same:
+                if getattr(r, name) != getattr(first, name):
+                    raise ValueError(
+                        f"results differ in {name}: {getattr(first, name)!r} and "
+                        f"{getattr(r, name)!r}"
+                    )
+            if not np.array_equal(r.temperatures, first.temperatures):
+                raise ValueError("results differ in their temperatures")
+        samples = np.concatenate([r.samples for r in results])
+        if np.unique(samples).size != samples.size:
+            raise ValueError("results share disorder samples; pool disjoint runs only")
+        arrays = {
+            name: np.concatenate([getattr(r, name) for r in results])
+            for name in cls._ARRAYS
+            if name != "temperatures"
+        }
+        scalars = {name: getattr(first, name) for name in cls._SCALARS if name != "seconds"}
+        return cls(model=first.model, temperatures=first.temperatures, **arrays, **scalars,
+                   seconds=sum(r.seconds for r in results))  # fmt: skip
 
     def to_dict(self) -> dict:
         """The run's parameters and derived statistics as a JSON-ready dictionary."""

@@ -10,8 +10,12 @@ from isingml.cli import main
 def test_tempering_prints_json_and_writes_the_figure(tmp_path, capsys):
     out = tmp_path / "pq.png"
     code = main(["spinglass", "tempering", "--size", "16", "--samples", "3", "--sweeps", "400",
-                 "--count", "5", "--json", "--out", str(out)])  # fmt: skip
+                 "--count", "5", "--json", "--out", str(out),
+                 "--save", str(tmp_path / "run.npz")])  # fmt: skip
     assert code == 0 and out.stat().st_size > 0
+    from isingml.spinglass import TemperingResult
+
+    assert TemperingResult.load(tmp_path / "run.npz").samples.size == 3
     d = json.loads(capsys.readouterr().out)
     assert d["n"] == 16 and d["samples"] == 3 and len(d["temperatures"]) == 5
     assert len(d["acceptance"]) == 4 and len(d["binder"]) == 5 and d["round_trips"] >= 0

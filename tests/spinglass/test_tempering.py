@@ -169,3 +169,29 @@ def test_bad_models_are_refused():
         result = parallel_tempering(SherringtonKirkpatrick(4), [1.0], 64, replicas=1,
                                     progress=False)  # fmt: skip
         _ = result.q2
+
+
+def test_results_save_load_and_pool(tmp_path):
+    from isingml.spinglass import TemperingResult
+
+    model, ladder = SherringtonKirkpatrick(16), [0.5, 1.0, 1.5]
+    kwargs = dict(seed=4, progress=False, thermalize=100)
+    whole = parallel_tempering(model, ladder, 200, samples=4, **kwargs)
+    parts = [parallel_tempering(model, ladder, 200, samples=2, first_sample=f, **kwargs)
+             for f in (0, 2)]  # fmt: skip
+    pooled = TemperingResult.combine(parts)
+    for name in ("samples", "sums", "histograms", "exchanges", "trips", "best_spins"):
+        assert np.array_equal(getattr(pooled, name), getattr(whole, name)), name
+    path = parts[1].save(tmp_path / "run.npz")
+    loaded = TemperingResult.load(path)
+    assert loaded.to_dict() == parts[1].to_dict()
+    assert np.array_equal(loaded.histograms, parts[1].histograms)
+    with pytest.raises(ValueError, match="share disorder samples"):
+        TemperingResult.combine([parts[0], parts[0]])
+    other = parallel_tempering(model, ladder, 200, samples=2, first_sample=2, seed=5,
+                               progress=False, thermalize=100)  # fmt: skip
+    with pytest.raises(ValueError, match="seed"):
+        TemperingResult.combine([parts[0], other])
+    np.savez(tmp_path / "other.npz", x=np.zeros(2))
+    with pytest.raises(ValueError, match="not a saved TemperingResult"):
+        TemperingResult.load(tmp_path / "other.npz")
