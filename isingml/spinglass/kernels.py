@@ -65,9 +65,12 @@ def _local_field_sparse(s, nbr, bonds, i):
 
 
 @numba.njit(inline="always")
-def _sweep(s, h, J, nbr, bonds, dense, beta, first_block, step, seed, stream):
-    # One sequential Metropolis sweep of one walker; returns the energy change.
+def _sweep(s, h, J, nbr, bonds, dense, levels, beta, first_block, step, seed, stream):
+    # One sequential Metropolis sweep of one walker; returns the energy change. With
+    # integer couplings (levels > 0) dE = 2 k, k <= levels, and exp(-beta * dE) is computed
+    # once per value and sweep: the same expression, so the same bits.
     n = s.shape[0]
+    memo = np.full(levels + 1, -1.0)
     st = np.uint64(step)
     lo = st & MASK32
     hi = st >> _S32
@@ -85,7 +88,14 @@ def _sweep(s, h, J, nbr, bonds, dense, beta, first_block, step, seed, stream):
             dE = 2.0 * s[i] * field
             if dE > 0.0:
                 u = np.float64(_output(r0, r1, r2, r3, q)) * _TWO_M32
-                if u >= np.exp(-beta * dE):
+                if levels > 0:
+                    k = int(0.5 * dE)
+                    if memo[k] < 0.0:
+                        memo[k] = np.exp(-beta * dE)
+                    p = memo[k]
+                else:
+                    p = np.exp(-beta * dE)
+                if u >= p:
                     continue
             s[i] = -s[i]
             change += dE
@@ -233,7 +243,7 @@ def _refresh(spins, fields, energy, J, nbr, bonds, dense, r, w):
 
 @numba.njit(inline="always")
 def _sweep_slot(
-    spins, fields, energy, walker_at, J, nbr, bonds, dense, betas, r, k, t, seed, stream
+    spins, fields, energy, walker_at, J, nbr, bonds, dense, levels, betas, r, k, t, seed, stream
 ):
     K = betas.shape[0]
     n = spins.shape[2]
@@ -245,6 +255,7 @@ def _sweep_slot(
         nbr,
         bonds,
         dense,
+        levels,
         betas[k],
         (r * K + k) * ((n + 3) // 4),
         t,
@@ -322,10 +333,10 @@ def _unit_refresh(state, model, s, u):
 def _unit_sweep(state, model, s, u, t):
     # The walker at slot k of replica r (u = r K + k) of sample s: one sweep.
     spins, fields, energy, walker_at = state[0], state[1], state[2], state[3]
-    J, nbr, bonds, dense, betas, seed, samples = model
+    J, nbr, bonds, dense, betas, seed, samples, levels = model
     K = spins.shape[2]
     _sweep_slot(spins[s], fields[s], energy[s], walker_at[s], J[s], nbr, bonds[s], dense,
-                betas, u // K, u % K, t, seed, samples[s])  # fmt: skip
+                levels, betas, u // K, u % K, t, seed, samples[s])  # fmt: skip
 
 
 @numba.njit
@@ -368,6 +379,7 @@ def run_tempering(
     best_energy,
     best_spins,
     per_sweep,
+    levels,
 ):
     """Sweeps ``first_step .. first_step + n_steps - 1`` of parallel tempering, in place.
 
@@ -413,10 +425,13 @@ def run_tempering(
     per_sweep : bool
         Parallelize over the walkers within each sweep (few large samples) rather than
         over samples for the whole run (many samples). The bits are the same.
+    levels : int
+        For integer sparse couplings, the largest ``|sum_a J_ia|`` over sites (the
+        Metropolis factors are then computed once per value and sweep); 0 otherwise.
     """
     S, R, K, _ = spins.shape
     state = (spins, fields, energy, walker_at, slot_of, label, cold_time)
-    model = (J, nbr, bonds, dense, betas, seed, samples)
+    model = (J, nbr, bonds, dense, betas, seed, samples, levels)
     stats = (accumulators, histograms, exchanges, trips, flux, best_energy, best_spins)
     schedule = (measure_from, n_measure, interval)
     if not per_sweep:

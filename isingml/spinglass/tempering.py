@@ -395,6 +395,13 @@ def _batch_size(model: SpinGlassModel, samples: int) -> int:
     return samples
 
 
+def _integer_levels(bonds: np.ndarray) -> int:
+    # Sparse integer couplings: dE = 2 s h takes the values 2 k, k <= max_i sum_a |J_ia|.
+    if bonds.size == 0 or not np.array_equal(bonds, np.round(bonds)):
+        return 0
+    return int(np.abs(bonds).sum(axis=-1).max())
+
+
 def _stack_disorder(model: SpinGlassModel, ids: np.ndarray, seed: int) -> tuple:
     disorders = [model.disorder(int(i), seed) for i in ids]
     S, n = ids.size, model.n
@@ -520,6 +527,7 @@ def parallel_tempering(
             # Many samples: a thread per sample for the whole piece; few large ones: the
             # walkers of each sweep are shared out (a parallel region per sweep).
             per_sweep = S < workers and n * replicas * K >= _PER_SWEEP_WORK
+            levels = _integer_levels(bonds)
             part = {key: value[lo : lo + S] for key, value in out.items()}
             for first in range(0, total, chunk):
                 steps = min(chunk, total - first)
@@ -528,7 +536,7 @@ def parallel_tempering(
                     J, nbr, bonds, model.dense, betas, seed, ids, first, steps,
                     thermalize, n_measure, interval,
                     part["sums"], part["histograms"], part["exchanges"], part["trips"],
-                    part["flux"], part["best_energy"], part["best_spins"], per_sweep,
+                    part["flux"], part["best_energy"], part["best_spins"], per_sweep, levels,
                 )  # fmt: skip
                 bar.update(steps * S)
     return TemperingResult(
