@@ -129,16 +129,17 @@ class SherringtonKirkpatrick(SpinGlassModel):
     """The Sherrington-Kirkpatrick model: every pair coupled, ``J_ij`` of variance ``1/n``.
 
     ``H = -sum_{i<j} J_ij s_i s_j`` with ``J_ij ~ N(0, 1/n)`` (``"gaussian"``) or
-    ``+/- 1/sqrt(n)`` (``"pm"``). The spin-glass transition is at ``T_c = 1``; above it the
-    energy per spin is ``-1 / (2 T)`` and the overlap distribution is a peak at 0 of width
-    ``~ 1/sqrt(n)``. The ground-state energy per spin tends to Parisi's ``-0.7633`` as
-    ``n -> infinity``, with corrections ``~ n^(-2/3)``.
+    ``+/- 1/sqrt(n)`` (``"pm"``). The spin-glass transition is at ``T_c = 1``; above it
+    the energy per spin is ``-1 / (2 T)`` and the overlap distribution is a peak at 0 of
+    width ``~ 1/sqrt(n)``. The ground-state energy per spin tends to Parisi's ``-0.7633``
+    as ``n -> infinity``, with corrections ``~ n^(-2/3)``. ``"ferro"`` gives the
+    Curie-Weiss model instead, ``J_ij = 1/n`` (the mean-field ferromagnet, ``T_c = 1``).
 
     Parameters
     ----------
     n : int
         Number of spins (at least 2).
-    couplings : {"gaussian", "pm"}
+    couplings : {"gaussian", "pm", "ferro"}
     """
 
     dense = True
@@ -170,7 +171,8 @@ class SherringtonKirkpatrick(SpinGlassModel):
         n = self.n
         iu = np.triu_indices(n, 1)
         J = np.zeros((n, n))
-        J[iu] = _draws(self.couplings, iu[0].size, seed, sample) / np.sqrt(n)
+        scale = 1.0 / n if self.couplings == "ferro" else 1.0 / np.sqrt(n)
+        J[iu] = _draws(self.couplings, iu[0].size, seed, sample) * scale
         J += J.T
         return Disorder(dense=J)
 

@@ -53,6 +53,7 @@ def test_exact_overlap_distribution_matches_the_double_sum():
         (EdwardsAnderson(4, 2, "gaussian"), geometric_ladder(0.4, 2.0, 8)),
         (EdwardsAnderson(2, 3, "pm"), geometric_ladder(0.5, 2.5, 6)),
         (HopfieldGlass(12, 3), geometric_ladder(0.2, 1.2, 6)),
+        (SherringtonKirkpatrick(12, "ferro"), geometric_ladder(0.4, 1.6, 6)),  # Curie-Weiss
     ],
     ids=lambda x: repr(x) if not isinstance(x, np.ndarray) else "",
 )
@@ -111,6 +112,8 @@ def test_disorder_is_reproducible_and_has_the_stated_statistics():
     assert abs(off.var() - 1) < 4 * np.sqrt(2 / off.size)
     pm = SherringtonKirkpatrick(50, "pm").disorder(0).dense * np.sqrt(50)
     assert set(np.unique(pm)) == {-1.0, 0.0, 1.0}
+    cw = SherringtonKirkpatrick(10, "ferro").disorder(0).dense
+    assert np.allclose(cw, (np.ones((10, 10)) - np.eye(10)) / 10)
     ea = EdwardsAnderson(4, 3).disorder(0)
     i = 5
     for a in range(6):  # each bond appears from both ends with the same coupling
