@@ -117,7 +117,9 @@ def _model(args: argparse.Namespace):
 def _range(args: argparse.Namespace, model) -> tuple[float, float]:
     defaults = {"SK": (0.3, 1.6), "Hopfield": (0.2, 1.2), "EA2D": (0.4, 2.0), "EA3D": (0.6, 2.0)}
     lo, hi = defaults[model.name]
-    return (args.t_min if args.t_min is not None else lo, args.t_max or hi)
+    t_min = args.t_min if args.t_min is not None else lo
+    t_max = args.t_max if args.t_max is not None else hi
+    return t_min, t_max
 
 
 def _ladder_for(args: argparse.Namespace, model, sweeps: int):

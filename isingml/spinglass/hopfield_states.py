@@ -171,7 +171,8 @@ def hopfield_state_census(
             xi = model.disorder(trial, seed).patterns
             net = HopfieldNetwork(n).store(xi)
             states, k = _probes(xi, probes, seed, trial)
-            result = net.run(states, max_sweeps=max_sweeps, seed=seed + trial, threads=threads)
+            order_seed = (seed + trial) % 2**32  # the update order of this pattern set
+            result = net.run(states, max_sweeps=max_sweeps, seed=order_seed, threads=threads)
             m = result.overlaps
             own.append(m[np.arange(k), np.arange(k)])
             per_start[0].append(m[:k])

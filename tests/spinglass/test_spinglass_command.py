@@ -56,6 +56,7 @@ def test_sk_energy_action(tmp_path, capsys):
         (["tempering", "--model", "spinice"], "--model"),
         (["tempering", "--t-min", "2", "--t-max", "1", "--quiet"], "t_min"),
         (["tempering", "--samples", "0", "--quiet"], "samples"),
+        (["tempering", "--t-max", "0", "--quiet"], "t_max"),
         (["ladder", "--target", "1.5"], "target"),
         (["sk-energy", "--sizes", "16", "--samples", "2"], "sizes"),
         (["sk-energy", "--sizes", "a,b"], "integers"),
