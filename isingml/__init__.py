@@ -6,6 +6,7 @@ the same bits on any number of threads; observables with honest error bars; and 
 results (Onsager, Kaufman's finite lattice, mean-field theory) to check them against.
 """
 
+from isingml.errors import InputError, InputTypeError, ResourceError
 from isingml.ising import ALGORITHMS, IsingModel, SimulationResult, simulate, temperature_scan
 from isingml.ising.exact import (
     T_C,
@@ -24,7 +25,10 @@ __version__ = "0.1.0"
 __all__ = [
     "ALGORITHMS",
     "T_C",
+    "InputError",
+    "InputTypeError",
     "IsingModel",
+    "ResourceError",
     "SimulationResult",
     "Stats",
     "__version__",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from isingml.errors import InputError, ResourceError
+
 __all__ = ["BACKENDS", "check_backend", "require_cuda", "simulated"]
 
 BACKENDS = ("cpu", "cuda")
@@ -18,7 +20,7 @@ BACKENDS = ("cpu", "cuda")
 def check_backend(backend: object) -> str:
     """``backend`` if it is one of :data:`BACKENDS`; a clear ``ValueError`` otherwise."""
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        raise InputError(f"backend must be one of {BACKENDS}, got {backend!r}")
     return str(backend)
 
 
@@ -35,13 +37,13 @@ def require_cuda() -> ModuleType:
 
     Raises
     ------
-    RuntimeError
+    ResourceError
         Naming what is missing: numba's CUDA support, or a usable GPU and driver.
     """
     try:
         from numba import cuda
     except ImportError as exc:  # pragma: no cover - numba without its CUDA target
-        raise RuntimeError(
+        raise ResourceError(
             f"backend='cuda' needs numba's CUDA support (pip install 'isingml[cuda]'): {exc}"
         ) from None
     try:
@@ -51,7 +53,7 @@ def require_cuda() -> ModuleType:
     else:
         reason = "no CUDA GPU and driver were found"
     if not available:
-        raise RuntimeError(
+        raise ResourceError(
             f"backend='cuda' needs an NVIDIA GPU with a working driver: {reason} "
             "(use backend='cpu', or NUMBA_ENABLE_CUDASIM=1 to simulate one)"
         )

@@ -13,6 +13,7 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda, simulated
+from isingml.errors import InputError
 
 __all__ = ["TILE", "add_row", "matmul"]
 
@@ -79,9 +80,9 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, out=None):
     inner = a.shape[0] if trans_a else a.shape[1]
     m = b.shape[0] if trans_b else b.shape[1]
     if (b.shape[1] if trans_b else b.shape[0]) != inner:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit")
+        raise InputError(f"matmul: shapes {a.shape} and {b.shape} do not fit")
     if np.dtype(a.dtype) != np.dtype(b.dtype) or np.dtype(a.dtype) not in _MATMUL:
-        raise ValueError(f"matmul: float32 or float64 operands of one type, got {a.dtype}, "
+        raise InputError(f"matmul: float32 or float64 operands of one type, got {a.dtype}, "
                          f"{b.dtype}")  # fmt: skip
     if out is None:
         out = cuda.device_array((n, m), dtype=a.dtype)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml.errors import InputError, InputTypeError
+
 __all__ = [
     "MASK32",
     "TAG_HOPFIELD_GLAUBER",
@@ -256,10 +258,10 @@ def validate_seed(seed: object, name: str = "seed") -> int:
         If ``seed`` is outside [0, 2**32).
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer in [0, 2**32), got {seed!r}")
+        raise InputTypeError(f"{name} must be an integer in [0, 2**32), got {seed!r}")
     value = int(seed)
     if not 0 <= value < 2**32:
-        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value}")
+        raise InputError(f"{name} must be an integer in [0, 2**32), got {value}")
     return value
 
 
@@ -292,14 +294,14 @@ def random_uint32(
     ['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        raise InputError(f"n must be a non-negative integer, got {n!r}")
     seed = validate_seed(seed)
     stream = validate_seed(stream, "stream")
     tag = validate_seed(tag, "tag")
     if not 0 <= int(step) < 2**64:
-        raise ValueError(f"step must be in [0, 2**64), got {step!r}")
+        raise InputError(f"step must be in [0, 2**64), got {step!r}")
     if not 0 <= int(first_index) < 2**32:
-        raise ValueError(f"first_index must be in [0, 2**32), got {first_index!r}")
+        raise InputError(f"first_index must be in [0, 2**32), got {first_index!r}")
     out = np.empty(4 * ((int(n) + 3) // 4), dtype=np.uint32)
     philox_fill(out, np.uint64(first_index), np.uint64(step), tag, seed, stream)
     return out[: int(n)]
@@ -337,7 +339,7 @@ def random_normal(n: int, seed: int, stream: int = 0, step: int = 0, tag: int = 
     ndarray of float64, shape (n,)
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        raise InputError(f"n must be a non-negative integer, got {n!r}")
     bits = random_uint32(2 * ((int(n) + 1) // 2), seed, stream, step, tag)
     u1 = (bits[0::2].astype(np.float64) + 1.0) * _TWO_M32
     u2 = bits[1::2].astype(np.float64) * _TWO_M32

@@ -41,6 +41,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from isingml.errors import InputError, InputTypeError
+
 __all__ = [
     "BinningAnalysis",
     "Stats",
@@ -182,40 +184,40 @@ class BinningAnalysis:
 def _as_series(x: Any, name: str) -> NDArray[np.float64]:
     """Validate a 1-D, finite, real time series with at least two samples."""
     if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a 1-D array of real numbers, got {type(x).__name__}")
+        raise InputTypeError(f"{name} must be a 1-D array of real numbers, got {type(x).__name__}")
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged nested sequences and the like
-        raise TypeError(f"{name} must be a 1-D array of real numbers: {exc}") from exc
+        raise InputTypeError(f"{name} must be a 1-D array of real numbers: {exc}") from exc
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must contain real numbers, got dtype {arr.dtype}")
+        raise InputTypeError(f"{name} must contain real numbers, got dtype {arr.dtype}")
     if arr.ndim != 1 or arr.shape[0] < 2:
-        raise ValueError(
+        raise InputError(
             f"{name} must be a 1-D array with at least 2 samples, got shape {arr.shape}"
         )
     arr = arr.astype(np.float64, copy=False)
     finite = np.isfinite(arr)
     if not finite.all():
         bad = int(np.flatnonzero(~finite)[0])
-        raise ValueError(f"{name} contains non-finite values (first at index {bad}: {arr[bad]!r})")
+        raise InputError(f"{name} contains non-finite values (first at index {bad}: {arr[bad]!r})")
     return arr
 
 
 def _check_int(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise InputTypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise InputError(f"{name} must be >= {minimum}, got {value}")
     return value
 
 
 def _check_positive(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+        raise InputTypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not (math.isfinite(value) and value > 0.0):
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
+        raise InputError(f"{name} must be finite and > 0, got {value}")
     return value
 
 
@@ -300,7 +302,7 @@ def autocorrelation_function(x: ArrayLike, max_lag: int | None = None) -> NDArra
     else:
         max_lag = _check_int(max_lag, "max_lag", 0)
         if max_lag > n - 1:
-            raise ValueError(
+            raise InputError(
                 f"max_lag must be <= n - 1 = {n - 1} for x of length {n}, got {max_lag}"
             )
     return _acf(arr, max_lag)
@@ -579,7 +581,7 @@ def mean_with_error(
     arr = _as_series(x, "x")
     n = arr.shape[0]
     if method not in ("tau", "binning"):
-        raise ValueError(f"method must be 'tau' or 'binning', got {method!r}")
+        raise InputError(f"method must be 'tau' or 'binning', got {method!r}")
     if _is_constant(arr):
         # Exact mean (np.mean of a constant array can be off in the last bit).
         if method == "tau":
@@ -687,14 +689,14 @@ def jackknife(
     True
     """
     if not callable(func):
-        raise TypeError(f"func must be callable, got {func!r}")
+        raise InputTypeError(f"func must be callable, got {func!r}")
     if not series:
-        raise ValueError("jackknife needs at least one series after func, got none")
+        raise InputError("jackknife needs at least one series after func, got none")
     arrays = [_as_series(s, f"series[{i}]") for i, s in enumerate(series)]
     n = arrays[0].shape[0]
     lengths = [a.shape[0] for a in arrays]
     if any(length != n for length in lengths):
-        raise ValueError(f"all series must have the same length, got lengths {lengths}")
+        raise InputError(f"all series must have the same length, got lengths {lengths}")
 
     if tau is not None:
         tau = _check_positive(tau, "tau")
@@ -705,7 +707,7 @@ def jackknife(
     else:
         n_blocks = _check_int(n_blocks, "n_blocks", 2)
         if n_blocks > n:
-            raise ValueError(f"n_blocks must be <= the series length {n}, got {n_blocks}")
+            raise InputError(f"n_blocks must be <= the series length {n}, got {n_blocks}")
 
     length = n // n_blocks
     start = n - n_blocks * length
@@ -729,14 +731,14 @@ def jackknife(
     def evaluate(means: Sequence[np.float64]) -> float:
         value = func(*means)
         if np.ndim(value) != 0:
-            raise TypeError(
+            raise InputTypeError(
                 f"func must return a real scalar, got {type(value).__name__} "
                 f"with shape {np.shape(value)}"
             )
         try:
             return float(value)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"func must return a real scalar, got {value!r}") from exc
+            raise InputTypeError(f"func must return a real scalar, got {value!r}") from exc
 
     f_full = evaluate([np.float64(m) for m in full_means])
     f_loo = np.array([evaluate([np.float64(m) for m in loo_means[:, i]]) for i in range(n_blocks)])

@@ -19,6 +19,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 if (os.cpu_count() or 1) < 2:
@@ -62,3 +64,14 @@ if os.environ["NUMBA_ENABLE_CUDASIM"] == "1":
 
     _simulator_shared_array = kernelapi.FakeCUDAShared.array
     kernelapi.FakeCUDAShared.array = _locked_shared_array
+
+
+@pytest.fixture(scope="session")
+def spin_dataset(tmp_path_factory):
+    """A small spin dataset shared by the autoencoder and transition tests (L = 16 and 32,
+    T = 1.0 ... 3.5)."""
+    from isingml.data import generate
+
+    path = tmp_path_factory.mktemp("spins") / "spins.h5"
+    return generate(path, "16,32", "1.0:3.5:11", 200, thermalize=200, interval=2,
+                    algorithm="wolff", seed=3, progress=False)  # fmt: skip

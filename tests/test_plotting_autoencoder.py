@@ -9,7 +9,6 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from isingml.ising.exact import T_C  # noqa: E402
-from isingml.nn.phase import BINDER_CRITICAL, latent_curves  # noqa: E402
 from isingml.plotting import (  # noqa: E402
     plot_anomaly_scores,
     plot_binder_curves,
@@ -18,6 +17,7 @@ from isingml.plotting import (  # noqa: E402
     plot_spin_images,
     plot_vae_latent,
 )
+from isingml.transition.latents import BINDER_CRITICAL, latent_curves  # noqa: E402
 
 
 def _spins(k: int, L: int, seed: int = 0) -> np.ndarray:

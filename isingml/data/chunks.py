@@ -18,6 +18,8 @@ import h5py
 import numba
 import numpy as np
 
+from isingml.errors import InputError
+
 __all__ = ["ChunkedColumnWriter", "encode_chunk", "fletcher32"]
 
 
@@ -101,7 +103,7 @@ class ChunkedColumnWriter:
 
     def __init__(self, dataset: h5py.Dataset) -> None:
         if dataset.chunks is None or tuple(dataset.chunks[1:]) != tuple(dataset.shape[1:]):
-            raise ValueError(f"dataset {dataset.name} must be chunked by rows")
+            raise InputError(f"dataset {dataset.name} must be chunked by rows")
         self.dataset = dataset
         self.rows = dataset.chunks[0]
         self.buffer = np.zeros((self.rows, *dataset.shape[1:]), dtype=dataset.dtype)
@@ -120,7 +122,7 @@ class ChunkedColumnWriter:
         done = 0
         total = values.shape[0]
         if self.start + self.filled + total > self.dataset.shape[0]:
-            raise ValueError(f"dataset {self.dataset.name}: more rows than its length")
+            raise InputError(f"dataset {self.dataset.name}: more rows than its length")
         while done < total:
             take = min(self.rows - self.filled, total - done)
             self.buffer[self.filled : self.filled + take] = values[done : done + take]
@@ -133,7 +135,7 @@ class ChunkedColumnWriter:
         """Write the last, partial chunk; every row must have been appended."""
         appended = self.start + self.filled
         if appended < self.dataset.shape[0]:
-            raise ValueError(
+            raise InputError(
                 f"dataset {self.dataset.name}: {appended} of {self.dataset.shape[0]} rows"
             )
         if self.filled:

@@ -54,6 +54,7 @@ from isingml.data.schema import (
     utc_now,
     versions,
 )
+from isingml.errors import InputError, ResourceError
 from isingml.ising.kernels import resolve_kernel
 from isingml.ising.model import IsingModel, sample_many, update_many
 from isingml.ising.simulation import updates_per_interval
@@ -94,7 +95,7 @@ def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
                         raise ValueError
                     start, stop, count = float(bounds[0]), float(bounds[1]), int(bounds[2])
                     if count < 1:
-                        raise ValueError(f"temperatures must have a count >= 1, got {spec!r}")
+                        raise InputError(f"temperatures must have a count >= 1, got {spec!r}")
                     pieces.append(np.linspace(start, stop, count))
                 else:
                     pieces.append(np.array([float(part)]))
@@ -102,18 +103,18 @@ def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
         except ValueError as exc:
             if str(exc).startswith("temperatures"):
                 raise
-            raise ValueError(
+            raise InputError(
                 "temperatures must be 'start:stop:count', a comma list, or a comma list of "
                 f"both, got {spec!r}"
             ) from None
     else:
         temps = np.asarray(spec, dtype=np.float64).ravel()
     if temps.size == 0:
-        raise ValueError(f"temperatures must not be empty, got {spec!r}")
+        raise InputError(f"temperatures must not be empty, got {spec!r}")
     if not np.all(np.isfinite(temps)) or np.any(temps <= 0):
-        raise ValueError(f"temperatures must be finite and > 0, got {spec!r}")
+        raise InputError(f"temperatures must be finite and > 0, got {spec!r}")
     if temps.size > 1 and np.any(np.diff(temps) <= 0):
-        raise ValueError(f"temperatures must be strictly increasing, got {spec!r}")
+        raise InputError(f"temperatures must be strictly increasing, got {spec!r}")
     return temps
 
 
@@ -132,16 +133,16 @@ def parse_sizes(spec: str | Sequence[int]) -> tuple[int, ...]:
         try:
             items: list[object] = [int(s) for s in spec.split(",") if s.strip()]
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"sizes must be a comma list of even integers, got {spec!r}"
             ) from None
     else:
         items = list(spec)
     if not items:
-        raise ValueError(f"sizes must not be empty, got {spec!r}")
+        raise InputError(f"sizes must not be empty, got {spec!r}")
     sizes = sorted({check_lattice_size(s, "sizes") for s in items})
     if len(sizes) != len(items):
-        raise ValueError(f"sizes must be distinct, got {spec!r}")
+        raise InputError(f"sizes must be distinct, got {spec!r}")
     return tuple(sizes)
 
 
@@ -390,12 +391,12 @@ def run_tasks_together(tasks: list[Task], plan: GenerationPlan, parts_dir: str) 
         Paths of the complete shards, in the order of ``tasks``.
     """
     if plan.backend != "cuda" or plan.algorithm not in ("metropolis", "heatbath"):
-        raise ValueError(
+        raise InputError(
             "run_tasks_together runs metropolis and heatbath sweeps on backend 'cuda', got "
             f"algorithm {plan.algorithm!r} on {plan.backend!r}"
         )
     if len({(task.L, task.samples) for task in tasks}) > 1:
-        raise ValueError("run_tasks_together needs tasks of one size and one sample count")
+        raise InputError("run_tasks_together needs tasks of one size and one sample count")
     finals = [Path(parts_dir) / task.filename for task in tasks]
     todo = [(t, final) for t, final in zip(tasks, finals, strict=True) if not final.exists()]
     if todo:
@@ -459,7 +460,7 @@ def _lock(path: Path) -> Iterator[None]:
                 except (OSError, ValueError):
                     pid = 0
                 if pid > 0 and _alive(pid):
-                    raise RuntimeError(
+                    raise ResourceError(
                         f"another run (pid {pid}) is writing {path}; wait for it, or remove "
                         f"{lock} if that process is gone"
                     ) from None
@@ -468,7 +469,7 @@ def _lock(path: Path) -> Iterator[None]:
                     os.rename(lock, aside)  # another taker may have been first
                     aside.unlink()
         else:  # pragma: no cover - lost the race ten times
-            raise RuntimeError(f"could not take the lock {lock}")
+            raise ResourceError(f"could not take the lock {lock}")
     finally:
         mine.unlink(missing_ok=True)
     try:
@@ -506,7 +507,7 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
     """Yield a function that runs tasks: in this process, or on a Dask cluster."""
     chosen = sum(x is not None for x in (workers, scheduler, client))
     if chosen > 1:
-        raise ValueError("give at most one of workers, scheduler and client")
+        raise InputError("give at most one of workers, scheduler and client")
     if chosen == 0:
         yield _run_serial
         return
@@ -515,11 +516,11 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
     if scheduler is not None and (
         not isinstance(scheduler, str) or "://" not in scheduler or scheduler.endswith("://")
     ):
-        raise ValueError(f"scheduler must be an address like tcp://host:8786, got {scheduler!r}")
+        raise InputError(f"scheduler must be an address like tcp://host:8786, got {scheduler!r}")
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise ValueError(
+        raise InputError(
             "workers/scheduler need Dask: pip install 'isingml[distributed]'"
         ) from None
     with contextlib.ExitStack() as stack:
@@ -538,7 +539,7 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
                 try:
                     client = stack.enter_context(Client(scheduler, timeout="10s"))
                 except (OSError, TimeoutError) as exc:
-                    raise ValueError(
+                    raise InputError(
                         f"scheduler: cannot reach {scheduler} ({type(exc).__name__})"
                     ) from None
 
@@ -696,15 +697,15 @@ class _Assembler:
 def _check_output(path: Path, resume: bool, overwrite: bool) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise ValueError(f"out: directory {parent} does not exist")
+        raise InputError(f"out: directory {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"out: directory {parent} is not writable")
+        raise InputError(f"out: directory {parent} is not writable")
     if path.is_dir():
-        raise ValueError(f"out: {path} is a directory")
+        raise InputError(f"out: {path} is a directory")
     if resume and overwrite:
-        raise ValueError("give at most one of resume and overwrite")
+        raise InputError("give at most one of resume and overwrite")
     if path.exists() and not (resume or overwrite):
-        raise ValueError(f"out: {path} exists; pass --resume to complete it or --overwrite")
+        raise InputError(f"out: {path} exists; pass --resume to complete it or --overwrite")
 
 
 def generate(
@@ -804,15 +805,15 @@ def generate(
     )
     if backend == "cuda":
         if plan.algorithm not in ("metropolis", "heatbath"):
-            raise ValueError(
+            raise InputError(
                 f"backend 'cuda' runs the metropolis and heatbath sweeps; algorithm "
                 f"{plan.algorithm!r} runs on the CPU (backend='cpu')"
             )
         require_cuda()
     if plan.chains > plan.samples:
-        raise ValueError(f"chains must be <= samples ({plan.samples}), got {plan.chains}")
+        raise InputError(f"chains must be <= samples ({plan.samples}), got {plan.chains}")
     if plan.algorithm in ("wolff", "swendsen-wang") and plan.h != 0.0:
-        raise ValueError(f"algorithm {plan.algorithm!r} needs h = 0, got h={plan.h}")
+        raise InputError(f"algorithm {plan.algorithm!r} needs h = 0, got h={plan.h}")
     _check_output(path, resume, overwrite)
     parts = path.with_name(path.name + ".parts")
     with _executor(workers, scheduler, client) as run_all, _lock(path):
@@ -824,17 +825,17 @@ def generate(
                 with h5py.File(path, "r") as f:
                     written = f.attrs.get("plan")
             except OSError as exc:
-                raise ValueError(
+                raise InputError(
                     f"out: {path} is not a readable dataset ({exc}); pass --overwrite"
                 ) from None
             if written != plan.to_json():
-                raise ValueError(f"out: {path} was written with other arguments")
+                raise InputError(f"out: {path} was written with other arguments")
             shutil.rmtree(parts, ignore_errors=True)  # left by a kill after the rename
             return path
         parts.mkdir(exist_ok=True)
         plan_file = parts / "plan.json"
         if plan_file.exists() and plan_file.read_text() != plan.to_json():
-            raise ValueError(
+            raise InputError(
                 f"out: {parts} holds the shards of a run with other arguments; "
                 "pass --overwrite to start again"
             )

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from isingml.errors import InputError, ResourceError
+
 __all__ = ["MNIST_FILES", "download_mnist", "load_mnist", "read_idx"]
 
 #: File stems by (kind, part).
@@ -45,16 +47,16 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         f.seek(0)
         data = gzip.decompress(f.read()) if head == b"\x1f\x8b" else f.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _DTYPES:
-        raise ValueError(f"{path} is not an IDX file")
+        raise InputError(f"{path} is not an IDX file")
     dtype = np.dtype(_DTYPES[data[2]])
     ndim = data[3]
     if len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: truncated IDX header")
+        raise InputError(f"{path}: truncated IDX header")
     shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     body = data[4 + 4 * ndim :]
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(body) != expected:
-        raise ValueError(f"{path}: {len(body)} data bytes, the header says {expected}")
+        raise InputError(f"{path}: {len(body)} data bytes, the header says {expected}")
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -62,14 +64,14 @@ def _directory(directory: str | os.PathLike | None) -> Path:
     if directory is None:
         env = os.environ.get("ISINGML_DATA")
         if not env:
-            raise ValueError(
+            raise InputError(
                 "directory: give the folder holding the MNIST IDX files or set ISINGML_DATA "
                 "(isingml.data.download_mnist fetches them when online)"
             )
         directory = env
     path = Path(directory)
     if not path.is_dir():
-        raise ValueError(f"directory: {path} does not exist")
+        raise InputError(f"directory: {path} does not exist")
     return path
 
 
@@ -86,7 +88,7 @@ def load_mnist(
     kind : {"train", "test"}
     """
     if kind not in ("train", "test"):
-        raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
+        raise InputError(f"kind must be 'train' or 'test', got {kind!r}")
     folder = _directory(directory)
     parts = []
     for part in ("images", "labels"):
@@ -95,14 +97,14 @@ def load_mnist(
         names = (stem, stem + ".gz", dotted, dotted + ".gz")
         found = [folder / name for name in names if (folder / name).is_file()]
         if not found:
-            raise ValueError(
+            raise InputError(
                 f"directory: {folder} has no {stem}[.gz]; download_mnist({str(folder)!r}) "
                 "fetches the four MNIST files"
             )
         parts.append(read_idx(found[0]))
     images, labels = parts
     if len(images) != len(labels):
-        raise ValueError(f"{folder}: {len(images)} images but {len(labels)} labels")
+        raise InputError(f"{folder}: {len(images)} images but {len(labels)} labels")
     return images, labels
 
 
@@ -111,7 +113,7 @@ def download_mnist(directory: str | os.PathLike, base_url: str = _MIRROR) -> Pat
 
     Raises
     ------
-    RuntimeError
+    ResourceError
         When a file cannot be fetched (offline, or the mirror is gone), naming the file and
         the folder to put it in by hand.
     """
@@ -126,7 +128,7 @@ def download_mnist(directory: str | os.PathLike, base_url: str = _MIRROR) -> Pat
             with urllib.request.urlopen(url, timeout=30) as response:
                 payload = response.read()
         except (urllib.error.URLError, OSError) as exc:
-            raise RuntimeError(
+            raise ResourceError(
                 f"cannot download {url} ({exc}); are you offline? Put {stem}.gz in {folder} "
                 "by hand"
             ) from None

@@ -11,6 +11,7 @@ import h5py
 import numpy as np
 
 from isingml.data.schema import COLUMNS, FORMAT, REQUIRED_ATTRS, group_name, unpack_spins
+from isingml.errors import InputError, InputTypeError
 
 __all__ = ["Dataset", "VerifyReport", "open_dataset", "verify"]
 
@@ -37,29 +38,29 @@ class Dataset:
         try:
             self._file = h5py.File(self.path, "r")
         except (OSError, ValueError) as exc:
-            raise ValueError(f"{self.path}: not a readable HDF5 file ({_reason(exc)})") from None
+            raise InputError(f"{self.path}: not a readable HDF5 file ({_reason(exc)})") from None
         try:
             attrs = dict(self._file.attrs)
             if attrs.get("format") != FORMAT:
-                raise ValueError(f"{self.path}: not an isingml spin dataset (no format tag)")
+                raise InputError(f"{self.path}: not an isingml spin dataset (no format tag)")
             self.attrs = attrs
             self.sizes = tuple(int(L) for L in attrs["sizes"])
             self.temperatures = np.asarray(attrs["temperatures"], dtype=np.float64)
             missing = [k for k in REQUIRED_ATTRS if k not in attrs]
             if missing:
-                raise ValueError(f"{self.path}: damaged dataset (attributes {missing} missing)")
+                raise InputError(f"{self.path}: damaged dataset (attributes {missing} missing)")
             for L in self.sizes:
                 name = group_name(L)
                 if name not in self._file:
-                    raise ValueError(f"{self.path}: damaged dataset (group {name} missing)")
+                    raise InputError(f"{self.path}: damaged dataset (group {name} missing)")
                 absent = [c for c in ("spins", *COLUMNS) if c not in self._file[name]]
                 if absent:
-                    raise ValueError(
+                    raise InputError(
                         f"{self.path}: damaged dataset (columns {absent} missing in {name})"
                     )
         except (OSError, KeyError) as exc:
             self._file.close()
-            raise ValueError(f"{self.path}: damaged dataset ({_reason(exc)})") from None
+            raise InputError(f"{self.path}: damaged dataset ({_reason(exc)})") from None
         except ValueError:
             self._file.close()
             raise
@@ -78,11 +79,19 @@ class Dataset:
     # -- metadata --------------------------------------------------------------------
     def _group(self, size: int) -> h5py.Group:
         if size not in self.sizes:
-            raise ValueError(f"size must be one of {list(self.sizes)}, got {size!r}")
+            raise InputError(f"size must be one of {list(self.sizes)}, got {size!r}")
         return self._file[group_name(size)]
 
-    def n_samples(self, size: int) -> int:
-        """Number of configurations of lattice size ``size``."""
+    def n_samples(self, size: int, temperatures: Sequence[float] | None = None) -> int:
+        """Number of configurations of lattice size ``size`` (optionally of some temperatures).
+
+        Raises
+        ------
+        ValueError
+            For a size the file lacks, or a temperature it does not hold.
+        """
+        if temperatures is not None:
+            return len(self._rows(size, temperatures))
         return int(self._group(size)["spins"].shape[0])
 
     def counts(self, size: int) -> dict[float, int]:
@@ -94,14 +103,14 @@ class Dataset:
     def column(self, size: int, name: str) -> np.ndarray:
         """One per-sample column (``energy``, ``magnetization``, ``temperature``, ...)."""
         if name not in COLUMNS:
-            raise ValueError(f"name must be one of {sorted(COLUMNS)}, got {name!r}")
+            raise InputError(f"name must be one of {sorted(COLUMNS)}, got {name!r}")
         return self._column(size, name)
 
     def _column(self, size: int, name: str) -> np.ndarray:
         try:
             return self._group(size)[name][...]
         except OSError as exc:
-            raise ValueError(
+            raise InputError(
                 f"{self.path}: cannot read {name} of L={size} ({_reason(exc)})"
             ) from None
 
@@ -114,7 +123,7 @@ class Dataset:
         close = np.isclose(self.temperatures[None, :], wanted[:, None], rtol=1e-9, atol=0.0)
         missing = [float(w) for w, row in zip(wanted, close, strict=True) if not row.any()]
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"temperatures {missing} are not in the dataset (it has "
                 f"{np.round(self.temperatures, 6).tolist()})"
             )
@@ -146,7 +155,7 @@ class Dataset:
         try:
             packed = self._group(size)["spins"][...][rows]
         except OSError as exc:
-            raise ValueError(
+            raise InputError(
                 f"{self.path}: cannot read spins of L={size} ({_reason(exc)})"
             ) from None
         return unpack_spins(packed, size, dtype)
@@ -190,9 +199,9 @@ class Dataset:
             Spins ``(b, L, L)`` and temperatures ``(b,)``.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+            raise InputTypeError(f"batch_size must be an integer >= 1, got {batch_size!r}")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got {batch_size}")
+            raise InputError(f"batch_size must be an integer >= 1, got {batch_size}")
         group = self._group(size)
         keep = np.zeros(self.n_samples(size), dtype=bool)
         keep[self._rows(size, temperatures)] = True
@@ -215,7 +224,7 @@ class Dataset:
                 try:
                     packed = spins_ds[s:stop]
                 except OSError as exc:
-                    raise ValueError(
+                    raise InputError(
                         f"{self.path}: cannot read spins of L={size} ({_reason(exc)})"
                     ) from None
                 buf_s.append(packed[mask])
@@ -265,7 +274,7 @@ def open_dataset(path: str | os.PathLike) -> Dataset:
     """
     p = Path(path)
     if not p.is_file():
-        raise ValueError(f"{p}: no such file")
+        raise InputError(f"{p}: no such file")
     return Dataset(p)
 
 

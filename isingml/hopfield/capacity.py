@@ -14,6 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.hopfield.corruption import flip_units
 from isingml.hopfield.network import HopfieldNetwork
 from isingml.random import validate_seed
@@ -108,10 +109,10 @@ def capacity_curve(
     n = check_int("n_units", n_units, minimum=2)
     a = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
     if a.size == 0 or not np.isfinite(a).all() or (a <= 0).any():
-        raise ValueError(f"alphas must be finite loads > 0, got {alphas!r}")
+        raise InputError(f"alphas must be finite loads > 0, got {alphas!r}")
     trials = check_int("trials", trials, minimum=1)
     if not (0.0 <= float(corruption) <= 0.5):
-        raise ValueError(f"corruption must be a fraction in [0, 0.5], got {corruption}")
+        raise InputError(f"corruption must be a fraction in [0, 0.5], got {corruption}")
     if probes is not None:
         probes = check_int("probes", probes, minimum=1)
     seed = validate_seed(seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.hopfield.states import as_states
 from isingml.random import validate_seed
 
@@ -18,7 +19,7 @@ def _chosen(
     n = rows.shape[1]
     k = check_int(name, k, minimum=0)
     if k > n:
-        raise ValueError(f"{name} must be <= the number of units ({n}), got {k}")
+        raise InputError(f"{name} must be <= the number of units ({n}), got {k}")
     rng = np.random.default_rng(validate_seed(seed))
     picks = np.argsort(rng.random(rows.shape), axis=1, kind="stable")[:, :k]
     return rows, picks
@@ -66,7 +67,7 @@ def blank_units(
     ndarray of int8, same shape
     """
     if (k is None) == (mask is None):
-        raise ValueError("give exactly one of k and mask")
+        raise InputError("give exactly one of k and mask")
     if mask is not None:
         out = as_states("states", states, None, allow_blank=True)[0].reshape(np.shape(states))
         out = out.copy()
@@ -74,7 +75,7 @@ def blank_units(
         try:
             out[np.broadcast_to(m, out.shape)] = 0
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"mask of shape {m.shape} does not fit states of shape {out.shape}"
             ) from None
         return out

@@ -32,6 +32,7 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
+from isingml.errors import InputError
 from isingml.hopfield.dynamics import make_async_probe
 
 __all__ = ["ASYNC_THREADS", "run_async_cuda", "run_sync_cuda"]
@@ -203,7 +204,7 @@ def run_async_cuda(
     k, n = states.shape
     threads = ASYNC_THREADS if block is None else int(block)
     if threads < 1:
-        raise ValueError(f"block must be a positive number of threads, got {block!r}")
+        raise InputError(f"block must be a positive number of threads, got {block!r}")
     if k == 0:
         return
     width = 4 * ((n + 3) // 4)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml.errors import InputError
 from isingml.hopfield.states import as_states
 
 __all__ = ["hebbian_weights", "projection_weights", "storkey_weights"]
@@ -75,7 +76,7 @@ def storkey_weights(patterns: np.ndarray, weights: np.ndarray | None = None) -> 
     n = xi_all.shape[1]
     w = np.zeros((n, n)) if weights is None else np.array(weights, dtype=np.float64)
     if w.shape != (n, n) or not np.isfinite(w).all():
-        raise ValueError(f"weights must be a finite ({n}, {n}) matrix, got shape {w.shape}")
+        raise InputError(f"weights must be a finite ({n}, {n}) matrix, got shape {w.shape}")
     for xi in xi_all.astype(np.float64):
         _storkey_step(w, xi)
     return w

@@ -9,6 +9,7 @@ import numpy as np
 from isingml._backend import check_backend, require_cuda
 from isingml._numba import numba_threads
 from isingml._validation import check_choice, check_int
+from isingml.errors import InputError, InputTypeError
 from isingml.hopfield.dynamics import async_dynamics, sync_step, tie_tolerances
 from isingml.hopfield.learning import hebbian_weights, projection_weights, storkey_weights
 from isingml.hopfield.states import as_states
@@ -112,9 +113,9 @@ class HopfieldNetwork:
             return
         b = np.asarray(values, dtype=np.float64)
         if b.shape != (self.n_units,):
-            raise ValueError(f"thresholds must have shape ({self.n_units},), got {b.shape}")
+            raise InputError(f"thresholds must have shape ({self.n_units},), got {b.shape}")
         if not np.isfinite(b).all():
-            raise ValueError("thresholds must be finite, found NaN or inf")
+            raise InputError("thresholds must be finite, found NaN or inf")
         self._thresholds = b.copy()
 
     @property
@@ -145,13 +146,13 @@ class HopfieldNetwork:
         w = np.array(weights, dtype=np.float64)
         n = self.n_units
         if w.shape != (n, n):
-            raise ValueError(f"weights must have shape ({n}, {n}), got {w.shape}")
+            raise InputError(f"weights must have shape ({n}, {n}), got {w.shape}")
         if not np.isfinite(w).all():
-            raise ValueError("weights must be finite, found NaN or inf")
+            raise InputError("weights must be finite, found NaN or inf")
         symmetric = np.array_equal(w, w.T)
         if not symmetric and not allow_asymmetric:
             worst = float(np.max(np.abs(w - w.T)))
-            raise ValueError(
+            raise InputError(
                 f"weights must be symmetric (max |W - W^T| = {worst:.3g}); pass "
                 "allow_asymmetric=True to use them anyway (the energy then is not a Lyapunov "
                 "function)"
@@ -171,7 +172,7 @@ class HopfieldNetwork:
         """A network with given weights (see :meth:`set_weights`)."""
         w = np.asarray(weights)
         if w.ndim != 2:
-            raise ValueError(f"weights must be a square matrix, got shape {w.shape}")
+            raise InputError(f"weights must be a square matrix, got shape {w.shape}")
         net = cls(w.shape[0], thresholds=thresholds)
         net.set_weights(w, allow_asymmetric=allow_asymmetric)
         return net
@@ -195,9 +196,9 @@ class HopfieldNetwork:
         """
         new, _ = as_states("patterns", patterns, self.n_units, allow_blank=False)
         if not self._symmetric:
-            raise ValueError("cannot store patterns on top of asymmetric weights")
+            raise InputError("cannot store patterns on top of asymmetric weights")
         if self.rule == "projection" and self._given_weights:
-            raise ValueError(
+            raise InputError(
                 "rule 'projection' recomputes the weights from the stored patterns and would "
                 "discard the weights given to set_weights; use rule 'hebbian' or 'storkey' "
                 "to build on them"
@@ -302,15 +303,15 @@ class HopfieldNetwork:
         check_choice("dynamics", dynamics, DYNAMICS)
         check_choice("record", record, ("sweeps", "updates"))
         if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)):
-            raise TypeError(f"T must be a real number >= 0, got {T!r}")
+            raise InputTypeError(f"T must be a real number >= 0, got {T!r}")
         if not np.isfinite(T) or T < 0:
-            raise ValueError(f"T must be a finite number >= 0, got {T}")
+            raise InputError(f"T must be a finite number >= 0, got {T}")
         if dynamics != "glauber" and T != 0:
-            raise ValueError(f"T applies to dynamics='glauber' only, got T={T} with {dynamics!r}")
+            raise InputError(f"T applies to dynamics='glauber' only, got T={T} with {dynamics!r}")
         max_sweeps = check_int("max_sweeps", max_sweeps, minimum=1)
         seed = validate_seed(seed)
         if record == "updates" and dynamics == "sync":
-            raise ValueError("record='updates' needs dynamics 'async' or 'glauber'")
+            raise InputError("record='updates' needs dynamics 'async' or 'glauber'")
         if check_backend(backend) == "cuda":
             require_cuda()
         k, n = s.shape

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from isingml.errors import InputError
+
 __all__ = ["as_states"]
 
 
@@ -34,12 +36,12 @@ def as_states(
         n = arr.shape[-1]
     if arr.ndim not in (1, 2) or arr.shape[-1] != n:
         want = "(n,) or (k, n)" if n is None else f"({n},) or (k, {n})"
-        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+        raise InputError(f"{name} must have shape {want}, got {arr.shape}")
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
+        raise InputError(f"{name} must hold numbers, got dtype {arr.dtype}")
     allowed = (-1, 0, 1) if allow_blank else (-1, 1)
     if arr.size and not np.isin(arr, allowed).all():
         what = "+1, -1 or 0 (unknown)" if allow_blank else "+1 or -1"
         bad = arr[~np.isin(arr, allowed)].ravel()[0]
-        raise ValueError(f"{name} must hold {what}, found {bad!r}")
+        raise InputError(f"{name} must hold {what}, found {bad!r}")
     return np.ascontiguousarray(arr.reshape(-1, n), dtype=np.int8), single

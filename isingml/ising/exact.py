@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from isingml._validation import check_finite, check_int, check_lattice_size
+from isingml.errors import InputError, InputTypeError
 
 __all__ = [
     "T_C",
@@ -75,17 +76,19 @@ _L_ENUM_MAX = 4
 def _check_temperature(T: object, name: str = "T") -> tuple[np.ndarray, bool]:
     """Return ``T`` as a float64 array and whether it was a scalar; all finite and > 0."""
     if isinstance(T, (str, bytes)) or T is None:
-        raise TypeError(f"{name} must be a real number or an array of them, got {T!r}")
+        raise InputTypeError(f"{name} must be a real number or an array of them, got {T!r}")
     try:
         arr = np.asarray(T, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or an array of them, got {T!r}") from None
+        raise InputTypeError(
+            f"{name} must be a real number or an array of them, got {T!r}"
+        ) from None
     if np.iscomplexobj(np.asarray(T)):
-        raise TypeError(f"{name} must be real, got {T!r}")
+        raise InputTypeError(f"{name} must be real, got {T!r}")
     bad = ~np.isfinite(arr) | (arr <= 0.0)
     if np.any(bad):
         value = arr[bad].flat[0] if arr.ndim else float(arr)
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
+        raise InputError(f"{name} must be finite and > 0, got {value}")
     return arr, arr.ndim == 0
 
 
@@ -98,7 +101,7 @@ def _reduced_coupling(T: np.ndarray, J: float, name: str = "T") -> np.ndarray:
     K = abs(J) / T
     if np.any(K > _K_MAX):
         value = T[K > _K_MAX].flat[0] if T.ndim else float(T)
-        raise ValueError(
+        raise InputError(
             f"{name} must be >= |J| / {_K_MAX:g} = {abs(J) / _K_MAX:.3g} "
             f"(float64 range), got {value}"
         )
@@ -173,11 +176,11 @@ def _check_modulus(k: object) -> tuple[np.ndarray, bool]:
     try:
         arr = np.asarray(k, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"k must be a real number or an array of them, got {k!r}") from None
+        raise InputTypeError(f"k must be a real number or an array of them, got {k!r}") from None
     bad = ~((arr >= 0.0) & (arr <= 1.0))
     if np.any(bad):
         value = arr[bad].flat[0] if arr.ndim else float(arr)
-        raise ValueError(f"k must be in [0, 1], got {value}")
+        raise InputError(f"k must be in [0, 1], got {value}")
     return arr, arr.ndim == 0
 
 
@@ -710,7 +713,7 @@ def enumerate_lattice(L: int, T: ArrayLike, J: float = 1.0, h: float = 0.0) -> E
     """
     L = check_int("L", L)
     if not 2 <= L <= _L_ENUM_MAX:
-        raise ValueError(f"L must be an integer with 2 <= L <= {_L_ENUM_MAX}, got {L}")
+        raise InputError(f"L must be an integer with 2 <= L <= {_L_ENUM_MAX}, got {L}")
     T, scalar = _check_temperature(T)
     J = _check_J(J)
     h = check_finite("h", h)
@@ -773,7 +776,7 @@ class MeanFieldSolution(NamedTuple):
 def _check_q(q: object) -> int:
     q = check_int("q", q)
     if q < 1:
-        raise ValueError(f"q must be a positive integer, got {q}")
+        raise InputError(f"q must be a positive integer, got {q}")
     return q
 
 
@@ -838,7 +841,7 @@ def mean_field_free_energy(
 def _check_scalar_temperature(T: object) -> float:
     arr, scalar = _check_temperature(T)
     if not scalar:
-        raise TypeError(f"T must be a single number here, got an array of shape {arr.shape}")
+        raise InputTypeError(f"T must be a single number here, got an array of shape {arr.shape}")
     return float(arr)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml.errors import InputError
 from isingml.ising.lattice import bond_sum, magnetization_sum
 from isingml.random import MASK32, TAG_METROPOLIS, philox4x32, threshold_uint32
 
@@ -59,7 +60,7 @@ def acceptance_table(beta: float, J: float, h: float, rule: str = "metropolis") 
         elif rule == "heatbath":
             p = 0.5 * (1.0 - np.tanh(0.5 * x))  # 1 / (1 + exp(x)), without overflow
         else:
-            raise ValueError(f"rule must be 'metropolis' or 'heatbath', got {rule!r}")
+            raise InputError(f"rule must be 'metropolis' or 'heatbath', got {rule!r}")
     return np.ascontiguousarray(threshold_uint32(p))
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
+from isingml.errors import InputError
 from isingml.ising.lattice import bond_sum, magnetization_sum
 from isingml.random import MASK32, TAG_METROPOLIS, output_of_block_source, philox4x32_source
 
@@ -122,9 +123,9 @@ def _per_lattice_intervals(interval: int | Sequence[int] | np.ndarray, n: int) -
     if counts.ndim == 0:
         counts = np.full(n, counts, dtype=np.int64)
     if counts.shape != (n,):
-        raise ValueError(f"interval must be an int or {n} ints, got shape {counts.shape}")
+        raise InputError(f"interval must be an int or {n} ints, got shape {counts.shape}")
     if n and counts.min() < 1:
-        raise ValueError(f"interval must be >= 1 sweep per lattice, got {counts.min()}")
+        raise InputError(f"interval must be >= 1 sweep per lattice, got {counts.min()}")
     return np.ascontiguousarray(counts)
 
 
@@ -134,7 +135,7 @@ def _batch_keys(
     """The Philox keys of ``n`` lattices as a ``(n, 2)`` uint64 array ``(seed, stream)``."""
     keys = np.stack([np.asarray(seeds, np.uint64), np.asarray(streams, np.uint64)], axis=-1)
     if keys.shape != (n, 2):
-        raise ValueError(f"seeds and streams must hold {n} values each, got {keys.shape[0]}")
+        raise InputError(f"seeds and streams must hold {n} values each, got {keys.shape[0]}")
     return keys
 
 
@@ -179,9 +180,9 @@ def batch_outputs(n: int, n_meas: int, interval, tables: np.ndarray, snapshots: 
     """Check a batch's per-lattice arguments; its intervals (``(n,)`` int64) and zeroed
     ``(n, n_meas)`` bond and magnetization sums."""
     if tables.shape != (n, 2, 5):
-        raise ValueError(f"tables must have shape ({n}, 2, 5), got {tables.shape}")
+        raise InputError(f"tables must have shape ({n}, 2, 5), got {tables.shape}")
     if snapshots.shape[:2] not in ((n, n_meas), (n, 0)):
-        raise ValueError(f"snapshots must have shape ({n}, {n_meas} or 0, ...), "
+        raise InputError(f"snapshots must have shape ({n}, {n_meas} or 0, ...), "
                          f"got {snapshots.shape}")  # fmt: skip
     intervals = _per_lattice_intervals(interval, n)
     return intervals, np.zeros((n, n_meas), dtype=np.int64), np.zeros((n, n_meas), np.int64)

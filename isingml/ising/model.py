@@ -22,6 +22,7 @@ from isingml._validation import (
     check_lattice_size,
     check_positive,
 )
+from isingml.errors import InputError, InputTypeError
 from isingml.ising.cluster import (
     swendsen_wang_sample,
     wolff_sample,
@@ -66,20 +67,22 @@ def check_spins(spins: object, L: int | None = None, name: str = "initial") -> n
     ndarray of int8, shape (L, L)
     """
     if not isinstance(spins, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy int8 array of +/-1, got {type(spins).__name__}")
+        raise InputTypeError(
+            f"{name} must be a NumPy int8 array of +/-1, got {type(spins).__name__}"
+        )
     if spins.dtype != np.int8:
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must have dtype int8 (spins are int8 +/-1), got dtype {spins.dtype}; "
             "convert with .astype(np.int8)"
         )
     if spins.ndim != 2 or spins.shape[0] != spins.shape[1]:
-        raise ValueError(f"{name} must be a square (L, L) array, got shape {spins.shape}")
+        raise InputError(f"{name} must be a square (L, L) array, got shape {spins.shape}")
     if L is not None and spins.shape[0] != L:
-        raise ValueError(f"{name} must have shape ({L}, {L}), got shape {spins.shape}")
+        raise InputError(f"{name} must have shape ({L}, {L}), got shape {spins.shape}")
     check_lattice_size(spins.shape[0], f"{name}.shape[0]")
     if not np.all((spins == 1) | (spins == -1)):
         bad = spins[(spins != 1) & (spins != -1)][0]
-        raise ValueError(f"{name} must contain only +1 and -1, found {int(bad)}")
+        raise InputError(f"{name} must contain only +1 and -1, found {int(bad)}")
     return np.ascontiguousarray(spins).copy()
 
 
@@ -93,7 +96,7 @@ def _beta_of(name: str, value: object) -> float:
     beta = 1.0 / x if name == "T" else x
     if not beta <= MAX_BETA:
         limit = f">= {1 / MAX_BETA:g}" if name == "T" else f"<= {MAX_BETA:g}"
-        raise ValueError(f"{name} must be {limit}, got {x}")
+        raise InputError(f"{name} must be {limit}, got {x}")
     return beta
 
 
@@ -155,7 +158,7 @@ class IsingModel:
     ) -> None:
         self._L = check_lattice_size(L)
         if (T is None) == (beta is None):
-            raise ValueError(f"give exactly one of T and beta, got T={T!r}, beta={beta!r}")
+            raise InputError(f"give exactly one of T and beta, got T={T!r}, beta={beta!r}")
         self._beta = _beta_of("T", T) if T is not None else 0.0
         if beta is not None:
             self._beta = _beta_of("beta", beta)
@@ -340,13 +343,13 @@ class IsingModel:
         resolve_kernel(kernel, algorithm)
         if check_backend(backend) == "cuda":
             if algorithm not in ("metropolis", "heatbath"):
-                raise ValueError(
+                raise InputError(
                     f"backend 'cuda' runs the metropolis and heatbath sweeps; algorithm "
                     f"{algorithm!r} runs on the CPU (backend='cpu')"
                 )
             require_cuda()
         if algorithm in _CLUSTER and self._h != 0.0:
-            raise ValueError(
+            raise InputError(
                 f"algorithm {algorithm!r} needs h = 0 (cluster updates ignore the field), "
                 f"got h={self._h}"
             )
@@ -390,7 +393,7 @@ class IsingModel:
         n_meas = check_int("n_measurements", n_measurements, minimum=0)
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
         if packed and not return_spins:
-            raise ValueError("packed=True needs return_spins=True")
+            raise InputError("packed=True needs return_spins=True")
         threads = self._check_update(algorithm, threads, backend, kernel)
         if n_meas == 0:  # nothing to measure: the chain does not move
             empty = np.empty(0)
@@ -539,7 +542,7 @@ class IsingModel:
             return available if self._L >= PARALLEL_MIN_L else 1
         threads = check_int("threads", threads, minimum=1)
         if threads > available:
-            raise ValueError(
+            raise InputError(
                 f"threads must be between 1 and {available} (Numba's thread count), got {threads}"
             )
         return threads
@@ -556,14 +559,14 @@ class IsingModel:
 
 def _check_models(models: object, algorithm: str, backend: str, kernel: str) -> list[IsingModel]:
     if isinstance(models, IsingModel) or not isinstance(models, (list, tuple)):
-        raise TypeError(f"models must be a list of IsingModel, got {type(models).__name__}")
+        raise InputTypeError(f"models must be a list of IsingModel, got {type(models).__name__}")
     for i, model in enumerate(models):
         if not isinstance(model, IsingModel):
-            raise TypeError(f"models[{i}] must be an IsingModel, got {type(model).__name__}")
+            raise InputTypeError(f"models[{i}] must be an IsingModel, got {type(model).__name__}")
     if len({id(model) for model in models}) != len(models):
-        raise ValueError("models must be distinct objects; a model is listed twice")
+        raise InputError("models must be distinct objects; a model is listed twice")
     if check_backend(backend) == "cuda" and len({model.L for model in models}) > 1:
-        raise ValueError(
+        raise InputError(
             "backend 'cuda' runs models of one lattice size together, got sizes "
             f"{sorted({model.L for model in models})}"
         )
@@ -576,7 +579,7 @@ def _per_model(name: str, value: object, n: int, minimum: int) -> list[int]:
     if isinstance(value, (list, tuple, np.ndarray)):
         counts = [check_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value)]
         if len(counts) != n:
-            raise ValueError(
+            raise InputError(
                 f"{name} must be an int or {n} ints (one per model), got {len(counts)}"
             )
         return counts
@@ -698,7 +701,7 @@ def sample_many(
     n_meas = check_int("n_measurements", n_measurements, minimum=0)
     per = _per_model("updates_per_measurement", updates_per_measurement, len(models), 1)
     if packed and not return_spins:
-        raise ValueError("packed=True needs return_spins=True")
+        raise InputError("packed=True needs return_spins=True")
     if backend == "cpu" or n_meas == 0 or not models:
         options = {"return_spins": return_spins, "packed": packed, "backend": backend}
         return [

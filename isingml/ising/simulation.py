@@ -11,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isingml._validation import check_int, check_positive
+from isingml.errors import InputError, InputTypeError
 from isingml.ising.model import IsingModel
 from isingml.ising.observables import OBSERVABLES, thermodynamics
 from isingml.stats import Stats, integrated_autocorrelation_time
@@ -207,7 +208,7 @@ def simulate(
     interval = check_int("interval", interval, minimum=1)
     T = check_positive("T", T)
     if sweeps < interval:
-        raise ValueError(f"sweeps must be >= interval ({interval}), got {sweeps}")
+        raise InputError(f"sweeps must be >= interval ({interval}), got {sweeps}")
     model = IsingModel(L, T, J=J, h=h, initial=initial, seed=seed, stream=stream)
     model._check_update(algorithm, threads, backend, kernel)  # validate before any kernel
     n_meas = sweeps // interval
@@ -305,11 +306,11 @@ def temperature_scan(
     """
     temps = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
     if temps.ndim != 1 or temps.size == 0:
-        raise ValueError(f"temperatures must be a non-empty 1-D list, got {temperatures!r}")
+        raise InputError(f"temperatures must be a non-empty 1-D list, got {temperatures!r}")
     for t in temps:
         check_positive("temperatures", float(t))
     if "stream" in kwargs:
-        raise TypeError("temperature_scan sets stream itself (stream i for temperature i)")
+        raise InputTypeError("temperature_scan sets stream itself (stream i for temperature i)")
     return [
         simulate(L, float(t), sweeps, seed=seed, stream=i, progress=False, **kwargs)
         for i, t in enumerate(tqdm(temps, disable=not progress, desc=f"scan L={L}", unit="T"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from isingml.errors import InputError, InputTypeError
 from isingml.nn.autoencoder import Autoencoder
 
 __all__ = ["AnomalyDetector", "roc_auc", "roc_curve"]
@@ -33,10 +34,12 @@ class AnomalyDetector:
 
     def __init__(self, autoencoder: Autoencoder, quantile: float = 0.99) -> None:
         if not isinstance(autoencoder, Autoencoder):
-            raise TypeError(f"autoencoder must be an isingml Autoencoder, got {autoencoder!r}")
+            raise InputTypeError(
+                f"autoencoder must be an isingml Autoencoder, got {autoencoder!r}"
+            )
         quantile = float(quantile)
         if not 0.0 < quantile < 1.0:
-            raise ValueError(f"quantile must be in (0, 1), got {quantile}")
+            raise InputError(f"quantile must be in (0, 1), got {quantile}")
         self.autoencoder = autoencoder
         self.quantile = quantile
         self.threshold_: float | None = None
@@ -70,15 +73,15 @@ def _check_scores(scores: object, labels: object) -> tuple[np.ndarray, np.ndarra
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     y = np.asarray(labels).reshape(-1)
     if s.size != y.size:
-        raise ValueError(f"scores and labels must have the same length, got {s.size} and "
+        raise InputError(f"scores and labels must have the same length, got {s.size} and "
                          f"{y.size}")  # fmt: skip
     if not np.isfinite(s).all():
-        raise ValueError("scores must be finite, found NaN or inf")
+        raise InputError("scores must be finite, found NaN or inf")
     if not np.isin(y, (0, 1)).all():
-        raise ValueError("labels must be 0 (normal) or 1 (anomalous) (or booleans)")
+        raise InputError("labels must be 0 (normal) or 1 (anomalous) (or booleans)")
     y = y.astype(bool)
     if y.all() or not y.any():
-        raise ValueError("labels must contain both normal (0) and anomalous (1) samples")
+        raise InputError("labels must contain both normal (0) and anomalous (1) samples")
     return s, y
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from isingml.errors import InputError
 from isingml.nn.layers import Dense, Flatten, ReLU, Sigmoid
 from isingml.nn.model import Sequential
 from isingml.nn.optimizers import SGD, Adam
@@ -31,7 +32,7 @@ VARIANTS = ("appendix ReLU + MSE", "appendix sigmoid + MSE", "cross-entropy + Ad
 def appendix_network(variant: str = VARIANTS[0], seed: int = 0) -> Sequential:
     """One of :data:`VARIANTS` as a :class:`~isingml.nn.Sequential` model."""
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        raise InputError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if variant == VARIANTS[2]:
         return Sequential([Flatten(), Dense(100), ReLU(), Dense(10)], "cross_entropy",
                           Adam(1e-3), seed=seed)  # fmt: skip

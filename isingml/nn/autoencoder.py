@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.nn.layers import Dense, Flatten, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from isingml.nn.losses import BinaryCrossEntropy, MeanSquaredError
 from isingml.nn.model import EarlyStopping, LossDiverged, Sequential
@@ -96,26 +97,26 @@ class Autoencoder:
         self.decoder_widths = tuple(check_int("decoder_widths", w, 1) for w in decoder)
         if activation not in _ACTIVATIONS:
             choices = sorted(_ACTIVATIONS)
-            raise ValueError(f"activation must be one of {choices}, got {activation!r}")
+            raise InputError(f"activation must be one of {choices}, got {activation!r}")
         if output_activation not in ("tanh", "sigmoid", "linear"):
-            raise ValueError(
+            raise InputError(
                 "output_activation must be 'tanh', 'sigmoid' or 'linear', got "
                 f"{output_activation!r}"
             )
         if loss not in _LOSSES:
-            raise ValueError(f"loss must be 'mse' or 'binary_cross_entropy', got {loss!r}")
+            raise InputError(f"loss must be 'mse' or 'binary_cross_entropy', got {loss!r}")
         if loss == "binary_cross_entropy" and output_activation != "sigmoid":
-            raise ValueError("loss 'binary_cross_entropy' needs output_activation 'sigmoid'")
+            raise InputError("loss 'binary_cross_entropy' needs output_activation 'sigmoid'")
         corruption = float(corruption)
         if not 0.0 <= corruption < 1.0:
-            raise ValueError(f"corruption must be a probability in [0, 1), got {corruption}")
+            raise InputError(f"corruption must be a probability in [0, 1), got {corruption}")
         if corruption and output_activation == "linear":
-            raise ValueError(
+            raise InputError(
                 "corruption flips values: it needs output_activation 'tanh' (+/-1 spins) or "
                 "'sigmoid' (0/1 data), got 'linear'"
             )
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+            raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
         self.activation = activation
         self.output_activation = output_activation
         self.loss = loss
@@ -178,17 +179,17 @@ class Autoencoder:
     def _flat(self, name: str, x: np.ndarray) -> np.ndarray:
         arr = np.asarray(x, dtype=self.dtype)
         if arr.ndim < 2 or arr.shape[0] == 0:
-            raise ValueError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
+            raise InputError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
         arr = arr.reshape(len(arr), -1)
         if self.n_features is not None and arr.shape[1] != self.n_features:
             side = math.isqrt(self.n_features)
             size = f" (L = {side})" if side * side == self.n_features else ""
-            raise ValueError(
+            raise InputError(
                 f"{name} has {arr.shape[1]} values per sample, but the autoencoder was built "
                 f"for {self.n_features}{size}"
             )
         if not np.isfinite(arr).all():
-            raise ValueError(f"{name} must be finite, found NaN or inf")
+            raise InputError(f"{name} must be finite, found NaN or inf")
         return arr
 
     # -- the pieces of one training step -------------------------------------------------
@@ -325,10 +326,10 @@ class Autoencoder:
         if patience is not None:
             patience = check_int("patience", patience, minimum=1)
             if validation_data is None:
-                raise ValueError("patience (early stopping) needs validation_data")
+                raise InputError("patience (early stopping) needs validation_data")
         if check_backend(backend) == "cuda":
             if isinstance(self, VariationalAutoencoder):
-                raise ValueError("backend 'cuda' trains Autoencoder; a VariationalAutoencoder "
+                raise InputError("backend 'cuda' trains Autoencoder; a VariationalAutoencoder "
                                  "trains on the CPU (backend='cpu')")  # fmt: skip
             require_cuda()
         from isingml.data.reader import Dataset, open_dataset
@@ -339,7 +340,7 @@ class Autoencoder:
         try:
             if isinstance(data, Dataset):
                 if size is None:
-                    raise ValueError(f"size: give the lattice side to train on, one of "
+                    raise InputError(f"size: give the lattice side to train on, one of "
                                      f"{list(data.sizes)}")  # fmt: skip
                 n_features = check_int("size", size, minimum=2) ** 2
                 data._group(size)  # a clear error for a size the file lacks
@@ -347,7 +348,7 @@ class Autoencoder:
                     data._rows(size, temperatures)
             else:
                 if size is not None or temperatures is not None:
-                    raise ValueError("size and temperatures select from a dataset file; "
+                    raise InputError("size and temperatures select from a dataset file; "
                                      "data is an array")  # fmt: skip
                 data = self._flat("data", data)
                 n_features = data.shape[1]
@@ -424,7 +425,7 @@ class Autoencoder:
         if latent.ndim == 1 and self.latent_dim == 1:
             latent = latent[:, None]
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
-            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {latent.shape}")
+            raise InputError(f"z must have shape (n, {self.latent_dim}), got {latent.shape}")
         return np.concatenate(
             [decoder.forward(latent[i : i + _CHUNK]) for i in range(0, len(latent), _CHUNK)]
         )
@@ -485,7 +486,7 @@ class Autoencoder:
         try:
             meta, arrays = read_model_file(path)
             if meta.get("format") != _FORMAT:
-                raise ValueError("not an isingml autoencoder file")
+                raise InputError("not an isingml autoencoder file")
             kinds = {c.__name__: c for c in (Autoencoder, VariationalAutoencoder)}
             config = dict(meta["config"])
             config["dtype"] = np.dtype(config["dtype"]).type
@@ -496,7 +497,7 @@ class Autoencoder:
             model.n_features = int(meta["n_features"])
             model._epochs_done = int(meta.get("epochs", 0))
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise ValueError(f"path: cannot read an autoencoder from {path} ({exc})") from None
+            raise InputError(f"path: cannot read an autoencoder from {path} ({exc})") from None
         return model
 
 
@@ -525,7 +526,7 @@ class VariationalAutoencoder(Autoencoder):
         super().__init__(*args, **options)
         beta = float(beta)
         if not beta > 0.0 or not np.isfinite(beta):
-            raise ValueError(f"beta must be a positive number, got {beta}")
+            raise InputError(f"beta must be a positive number, got {beta}")
         self.beta = beta
 
     def _config(self) -> dict:

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from isingml._numba import FASTMATH
+from isingml.errors import InputError
 from isingml.nn.layers import INITIALIZERS, Layer, initial_weights
 
 __all__ = ["AvgPool2D", "Conv2D", "MaxPool2D", "conv2d_backward", "conv2d_forward"]
@@ -25,7 +26,7 @@ def _pair(name: str, value: object, minimum: int) -> tuple[int, int]:
     if len(pair) != 2 or not all(
         isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in pair
     ):
-        raise ValueError(
+        raise InputError(
             f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}"
         )
     return int(pair[0]), int(pair[1])
@@ -172,9 +173,9 @@ class Conv2D(Layer):
     ) -> None:
         super().__init__()
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"filters must be an integer >= 1, got {filters!r}")
+            raise InputError(f"filters must be an integer >= 1, got {filters!r}")
         if init not in INITIALIZERS:
-            raise ValueError(f"init must be one of {INITIALIZERS}, got {init!r}")
+            raise InputError(f"init must be one of {INITIALIZERS}, got {init!r}")
         self.filters = int(filters)
         self.kernel_size = _pair("kernel_size", kernel_size, 1)
         self.stride = _pair("stride", stride, 1)
@@ -183,7 +184,7 @@ class Conv2D(Layer):
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
         if len(input_shape) != 3:
-            raise ValueError(
+            raise InputError(
                 f"Conv2D needs (channels, height, width) per sample, got {tuple(input_shape)}"
             )
         c, h, w = input_shape
@@ -191,7 +192,7 @@ class Conv2D(Layer):
         ho = (h + 2 * self.padding[0] - kh) // self.stride[0] + 1
         wo = (w + 2 * self.padding[1] - kw) // self.stride[1] + 1
         if ho < 1 or wo < 1:
-            raise ValueError(f"kernel {self.kernel_size} does not fit inputs {tuple(input_shape)}")
+            raise InputError(f"kernel {self.kernel_size} does not fit inputs {tuple(input_shape)}")
         fan_in, fan_out = c * kh * kw, self.filters * kh * kw
         shape = (self.filters, c, kh, kw)
         self.params = {
@@ -294,14 +295,14 @@ class _Pool2D(Layer):
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
         if len(input_shape) != 3:
-            raise ValueError(
+            raise InputError(
                 f"{self.name} needs (channels, height, width) per sample, got {tuple(input_shape)}"
             )
         c, h, w = input_shape
         ho = (h - self.pool_size[0]) // self.stride[0] + 1
         wo = (w - self.pool_size[1]) // self.stride[1] + 1
         if ho < 1 or wo < 1:
-            raise ValueError(f"pool {self.pool_size} does not fit inputs {tuple(input_shape)}")
+            raise InputError(f"pool {self.pool_size} does not fit inputs {tuple(input_shape)}")
         self.input_shape = tuple(input_shape)
         self.output_shape = (c, ho, wo)
         return self.output_shape

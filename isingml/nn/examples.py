@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from isingml.errors import InputError
+
 __all__ = [
     "FIG7_IMAGE",
     "FIG8_HORIZONTAL",
@@ -67,7 +69,7 @@ def convolve_example(
     img = np.ascontiguousarray(image, dtype=np.float64)
     k = np.ascontiguousarray(kernel, dtype=np.float64)
     if img.ndim != 2 or k.ndim != 2:
-        raise ValueError(f"image and kernel must be 2-D, got {img.shape} and {k.shape}")
+        raise InputError(f"image and kernel must be 2-D, got {img.shape} and {k.shape}")
     out = conv2d_forward(img[None, None], k[None, None], np.zeros(1), stride, stride,
                          padding, padding)  # fmt: skip
     return out[0, 0]
@@ -120,7 +122,7 @@ def feature_maps(
         filters = {"vertical": FIG8_VERTICAL, "horizontal": FIG8_HORIZONTAL, "X": FIG12_X}
     img = np.asarray(image, dtype=np.float64)
     if img.ndim != 2:
-        raise ValueError(f"image must be 2-D (greyscale), got shape {img.shape}")
+        raise InputError(f"image must be 2-D (greyscale), got shape {img.shape}")
     pooling = MaxPool2D(pool)
     out = []
     source = img

@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from isingml.errors import InputError
+
 __all__ = [
     "INITIALIZERS",
     "Dense",
@@ -112,16 +114,16 @@ class Dense(Layer):
     def __init__(self, units: int, init: str = "he", use_bias: bool = True) -> None:
         super().__init__()
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"units must be an integer >= 1, got {units!r}")
+            raise InputError(f"units must be an integer >= 1, got {units!r}")
         if init not in INITIALIZERS:
-            raise ValueError(f"init must be one of {INITIALIZERS}, got {init!r}")
+            raise InputError(f"init must be one of {INITIALIZERS}, got {init!r}")
         self.units = int(units)
         self.init = init
         self.use_bias = bool(use_bias)
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
         if len(input_shape) != 1:
-            raise ValueError(
+            raise InputError(
                 f"Dense needs flat inputs, got per-sample shape {tuple(input_shape)}; "
                 "put a Flatten layer before it"
             )
@@ -194,7 +196,7 @@ class LeakyReLU(Layer):
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         if not (0.0 <= float(alpha) < 1.0):
-            raise ValueError(f"alpha must be in [0, 1), got {alpha}")
+            raise InputError(f"alpha must be in [0, 1), got {alpha}")
         self.alpha = float(alpha)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from isingml.errors import InputError
+
 __all__ = ["BinaryCrossEntropy", "Loss", "MeanSquaredError", "SoftmaxCrossEntropy"]
 
 
@@ -50,7 +52,7 @@ class SoftmaxCrossEntropy(Loss):
         t = np.asarray(target)
         if t.ndim == 1:
             if t.dtype.kind not in "iu" or t.min() < 0 or t.max() >= n_classes:
-                raise ValueError(
+                raise InputError(
                     f"labels must be integers in [0, {n_classes}), got values in "
                     f"[{t.min()}, {t.max()}]"
                 )

@@ -17,6 +17,7 @@ import numpy as np
 from numba import cuda
 
 from isingml.cuda_arrays import launch_1d
+from isingml.errors import InputError
 from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 
 __all__ = ["HIT_ARGMAX", "HIT_NONE", "HIT_THRESHOLD", "LossTwin"]
@@ -113,7 +114,7 @@ class LossTwin:
     def __init__(self, loss: Loss, hit: int) -> None:
         kinds = {MeanSquaredError: _MSE, SoftmaxCrossEntropy: _CE, BinaryCrossEntropy: _BCE}
         if type(loss) not in kinds:
-            raise ValueError(f"backend 'cuda' trains with the losses {[k.__name__ for k in kinds]}"
+            raise InputError(f"backend 'cuda' trains with the losses {[k.__name__ for k in kinds]}"
                              f", got {type(loss).__name__}")  # fmt: skip
         self.kind = kinds[type(loss)]
         self.eps = float(getattr(loss, "eps", 0.0))

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from isingml._backend import check_backend
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.nn import layers as layer_module
 from isingml.nn.layers import Layer
 from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
@@ -28,9 +29,9 @@ _LOSSES = {
 def _check_array(name: str, x: object, dtype: type = np.float64) -> np.ndarray:
     arr = np.asarray(x, dtype=dtype)
     if arr.ndim < 2 or arr.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
+        raise InputError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
     if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite, found NaN or inf")
+        raise InputError(f"{name} must be finite, found NaN or inf")
     return arr
 
 
@@ -106,13 +107,13 @@ class Sequential:
         dtype: type = np.float32,
     ) -> None:
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+            raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
         self.dtype = np.dtype(dtype).type
         if not layers or not all(isinstance(layer, Layer) for layer in layers):
-            raise ValueError("layers must be a non-empty list of isingml.nn layers")
+            raise InputError("layers must be a non-empty list of isingml.nn layers")
         if isinstance(loss, str):
             if loss not in _LOSSES:
-                raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
+                raise InputError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
             loss = _LOSSES[loss]()
         self.layers = list(layers)
         self.loss = loss
@@ -141,14 +142,14 @@ class Sequential:
             try:
                 shape = layer.build(shape, rng)
             except ValueError as exc:
-                raise ValueError(f"{layer.name} after {previous}: {exc}") from None
+                raise InputError(f"{layer.name} after {previous}: {exc}") from None
             previous = f"{layer.name} (output {shape})"
 
     def _ensure_built(self, x: np.ndarray) -> None:
         if self.input_shape is None:
             self.build(x.shape[1:])
         elif tuple(x.shape[1:]) != self.input_shape:
-            raise ValueError(
+            raise InputError(
                 f"x has per-sample shape {tuple(x.shape[1:])}, but the first layer "
                 f"({self.layers[0].name}) was built for {self.input_shape}"
             )
@@ -286,15 +287,15 @@ class Sequential:
         if ys.dtype.kind == "f":
             ys = ys.astype(self.dtype)
         if len(ys) != len(xs):
-            raise ValueError(f"x and y must have the same length, got {len(xs)} and {len(ys)}")
+            raise InputError(f"x and y must have the same length, got {len(xs)} and {len(ys)}")
         if ys.dtype.kind == "f" and not np.isfinite(ys).all():
-            raise ValueError("y must be finite, found NaN or inf")
+            raise InputError("y must be finite, found NaN or inf")
         epochs = check_int("epochs", epochs, minimum=0)
         batch_size = check_int("batch_size", batch_size, minimum=1)
         if patience is not None:
             patience = check_int("patience", patience, minimum=1)
             if validation_data is None:
-                raise ValueError("patience (early stopping) needs validation_data")
+                raise InputError("patience (early stopping) needs validation_data")
         self._ensure_built(xs)
         if check_backend(backend) == "cuda":
             from isingml.nn.training_cuda import train_sequential_cuda
@@ -371,7 +372,7 @@ class Sequential:
         """The model of :meth:`describe` with the weights of :meth:`weights` (built with
         ``input_grad``, see :meth:`build`)."""
         if meta.get("format") != "isingml-sequential-1":
-            raise ValueError("not an isingml Sequential description")
+            raise InputError("not an isingml Sequential description")
         from isingml.nn import conv
 
         classes = {
@@ -389,7 +390,7 @@ class Sequential:
             for name in layer.params:
                 stored = arrays[f"{prefix}layer{i}_{name}"]
                 if stored.shape != layer.params[name].shape:
-                    raise ValueError(f"layer {i} {name} has shape {stored.shape}")
+                    raise InputError(f"layer {i} {name} has shape {stored.shape}")
                 layer.params[name] = stored.astype(model.dtype)
         return model
 
@@ -405,4 +406,4 @@ class Sequential:
             meta, arrays = read_model_file(path)
             return cls.from_description(meta, arrays)
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise ValueError(f"path: cannot read a Sequential model from {path} ({exc})") from None
+            raise InputError(f"path: cannot read a Sequential model from {path} ({exc})") from None

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from isingml.errors import InputError, InputTypeError
+
 __all__ = ["SGD", "Adam", "Optimizer", "schedule"]
 
 
@@ -20,7 +22,7 @@ class Optimizer:
 
     def __init__(self, learning_rate: float, schedule: Callable[[int], float] | None = None):
         if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+            raise InputError(f"learning_rate must be a number > 0, got {learning_rate!r}")
         self.learning_rate = float(learning_rate)
         self.schedule = schedule
         self.epoch = 0
@@ -30,12 +32,12 @@ class Optimizer:
         """The learning rate of the current epoch."""
         factor = 1.0 if self.schedule is None else float(self.schedule(self.epoch))
         if not math.isfinite(factor) or factor < 0:
-            raise ValueError(f"schedule({self.epoch}) must be finite and >= 0, got {factor}")
+            raise InputError(f"schedule({self.epoch}) must be finite and >= 0, got {factor}")
         return self.learning_rate * factor
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update ``params`` in place."""
-        raise TypeError(f"{type(self).__name__} does not define step")  # pragma: no cover
+        raise InputTypeError(f"{type(self).__name__} does not define step")  # pragma: no cover
 
 
 class SGD(Optimizer):
@@ -51,7 +53,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(learning_rate, schedule)
         if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+            raise InputError(f"momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
         self._velocity: dict[int, np.ndarray] = {}
 
@@ -81,7 +83,7 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(learning_rate, schedule)
         if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"beta1 and beta2 must be in [0, 1), got {beta1}, {beta2}")
+            raise InputError(f"beta1 and beta2 must be in [0, 1), got {beta1}, {beta2}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self._m: dict[int, np.ndarray] = {}
         self._v: dict[int, np.ndarray] = {}
@@ -138,7 +140,7 @@ def schedule(kind: str, **options: float) -> Callable[[int], float]:
     if kind == "step":
         gamma, every = float(options.get("gamma", 0.1)), int(options.get("every", 10))
         if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+            raise InputError(f"every must be >= 1, got {every}")
         return lambda epoch: gamma ** (epoch // every)
     if kind == "exponential":
         gamma = float(options.get("gamma", 0.95))
@@ -146,6 +148,6 @@ def schedule(kind: str, **options: float) -> Callable[[int], float]:
     if kind == "cosine":
         epochs = int(options.get("epochs", 10))
         if epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {epochs}")
+            raise InputError(f"epochs must be >= 1, got {epochs}")
         return lambda epoch: 0.5 * (1.0 + math.cos(math.pi * min(epoch, epochs) / epochs))
-    raise ValueError(f"kind must be 'step', 'exponential' or 'cosine', got {kind!r}")
+    raise InputError(f"kind must be 'step', 'exponential' or 'cosine', got {kind!r}")

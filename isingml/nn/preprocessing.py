@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.random import validate_seed
 
 __all__ = ["add_noise", "flip_images", "one_hot", "shift_images"]
@@ -14,10 +15,10 @@ def one_hot(labels: np.ndarray, n_classes: int | None = None) -> np.ndarray:
     """``(n, n_classes)`` float32 rows with a 1 at each label."""
     y = np.asarray(labels)
     if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise ValueError(f"labels must be a 1-D integer array, got {y.dtype} {y.shape}")
+        raise InputError(f"labels must be a 1-D integer array, got {y.dtype} {y.shape}")
     k = int(y.max()) + 1 if n_classes is None else check_int("n_classes", n_classes, minimum=1)
     if y.size and (y.min() < 0 or y.max() >= k):
-        raise ValueError(f"labels must be in [0, {k}), got values in [{y.min()}, {y.max()}]")
+        raise InputError(f"labels must be in [0, {k}), got values in [{y.min()}, {y.max()}]")
     out = np.zeros((y.size, k), dtype=np.float32)
     out[np.arange(y.size), y] = 1.0
     return out
@@ -26,7 +27,7 @@ def one_hot(labels: np.ndarray, n_classes: int | None = None) -> np.ndarray:
 def _images(x: np.ndarray) -> np.ndarray:
     arr = np.asarray(x)
     if arr.ndim < 3:
-        raise ValueError(f"images must have shape (n, ..., H, W), got {arr.shape}")
+        raise InputError(f"images must have shape (n, ..., H, W), got {arr.shape}")
     return arr
 
 
@@ -61,7 +62,7 @@ def flip_images(x: np.ndarray, horizontal: bool = True, seed: int = 0) -> np.nda
 def add_noise(x: np.ndarray, sigma: float = 0.1, seed: int = 0) -> np.ndarray:
     """Add Gaussian noise of standard deviation ``sigma``."""
     if not (np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"sigma must be finite and >= 0, got {sigma}")
+        raise InputError(f"sigma must be finite and >= 0, got {sigma}")
     arr = np.asarray(x, dtype=np.float32)
     rng = np.random.default_rng(validate_seed(seed))
     return arr + rng.normal(0.0, sigma, size=arr.shape).astype(np.float32)

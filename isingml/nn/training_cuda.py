@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from isingml._backend import require_cuda
 from isingml.cuda_arrays import adam_step, gather_rows, sgd_step
+from isingml.errors import InputError
 from isingml.nn.conv_cuda import (
     conv2d_backward_cuda,
     conv2d_forward_cuda,
@@ -57,7 +58,7 @@ class DeviceLayers:
         require_cuda()
         for layer in layers:
             if type(layer).__name__ not in _LAYERS:
-                raise ValueError(f"backend 'cuda' has no twin of the layer {layer.name}; "
+                raise InputError(f"backend 'cuda' has no twin of the layer {layer.name}; "
                                  f"it trains {sorted(_LAYERS)}")  # fmt: skip
         self.layers = list(layers)
         self.params = [{k: cuda.to_device(v) for k, v in layer.params.items()} for layer in layers]
@@ -138,7 +139,7 @@ class DeviceOptimizer:
 
     def __init__(self, optimizer: Optimizer, params: list) -> None:
         if type(optimizer) not in (SGD, Adam):
-            raise ValueError(f"backend 'cuda' trains with SGD or Adam, got "
+            raise InputError(f"backend 'cuda' trains with SGD or Adam, got "
                              f"{type(optimizer).__name__}")  # fmt: skip
         self.optimizer = optimizer
         self.params = params

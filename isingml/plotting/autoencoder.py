@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -29,8 +31,8 @@ def plot_latent(analysis, axes: np.ndarray | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    analysis : isingml.nn.discovery.SizeAnalysis
-        One size of :func:`~isingml.nn.discovery.discover_transition`.
+    analysis : isingml.transition.discovery.SizeAnalysis
+        One size of :func:`~isingml.transition.discovery.discover_transition`.
     axes : array of two Axes, optional
 
     Returns
@@ -83,7 +85,7 @@ def plot_finite_size_scaling(fit, ax: Axes | None = None) -> Axes:
 
     Parameters
     ----------
-    fit : isingml.nn.phase.ScalingFit
+    fit : isingml.transition.latents.ScalingFit
     ax : Axes, optional
     """
     import matplotlib.pyplot as plt
@@ -156,10 +158,10 @@ def _images(configs: object) -> np.ndarray:
     if arr.ndim == 2:
         side = math.isqrt(arr.shape[1])
         if side * side != arr.shape[1]:
-            raise ValueError(f"configurations of {arr.shape[1]} values are not square lattices")
+            raise InputError(f"configurations of {arr.shape[1]} values are not square lattices")
         arr = arr.reshape(len(arr), side, side)
     if arr.ndim != 3 or arr.shape[1] != arr.shape[2] or arr.shape[0] == 0:
-        raise ValueError(f"expected L x L configurations, got shape {np.shape(configs)}")
+        raise InputError(f"expected L x L configurations, got shape {np.shape(configs)}")
     return arr
 
 
@@ -197,7 +199,7 @@ def plot_spin_images(
         _, axes = plt.subplots(1, k, figsize=(1.7 * k, 1.9), squeeze=False)
     axes = np.asarray(axes).ravel()
     if len(axes) < k:
-        raise ValueError(f"axes: {k} configurations need {k} axes, got {len(axes)}")
+        raise InputError(f"axes: {k} configurations need {k} axes, got {len(axes)}")
     for i in range(k):
         _show(axes[i], images[i], None if titles is None or i >= len(titles) else titles[i])
     return axes
@@ -228,14 +230,14 @@ def plot_denoising(
 
     c, n, r = _images(clean), _images(noisy), _images(restored)
     if not c.shape == n.shape == r.shape:
-        raise ValueError(f"clean, noisy and restored must have one shape, got {c.shape}, "
+        raise InputError(f"clean, noisy and restored must have one shape, got {c.shape}, "
                          f"{n.shape} and {r.shape}")  # fmt: skip
     k = len(c)
     if axes is None:
         _, axes = plt.subplots(k, 3, figsize=(5.4, 1.9 * k), squeeze=False)
     axes = np.asarray(axes).reshape(-1, 3)
     if len(axes) < k:
-        raise ValueError(f"axes: {k} configurations need ({k}, 3) axes, got {axes.shape}")
+        raise InputError(f"axes: {k} configurations need ({k}, 3) axes, got {axes.shape}")
     for i in range(k):
         wrong_in = np.mean(n[i] != c[i])
         wrong_out = np.mean(r[i] != c[i])
@@ -251,7 +253,7 @@ def plot_binder_curves(curves, ax: Axes | None = None) -> Axes:
 
     Parameters
     ----------
-    curves : sequence of isingml.nn.phase.LatentCurves
+    curves : sequence of isingml.transition.latents.LatentCurves
         One per lattice size (e.g. ``analysis.sizes[L].curves``).
     ax : Axes, optional
 
@@ -262,7 +264,7 @@ def plot_binder_curves(curves, ax: Axes | None = None) -> Axes:
     import matplotlib.pyplot as plt
 
     from isingml.ising.exact import T_C
-    from isingml.nn.phase import BINDER_CRITICAL
+    from isingml.transition.latents import BINDER_CRITICAL
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.6))
@@ -309,7 +311,7 @@ def plot_anomaly_scores(
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     t = np.asarray(temperatures, dtype=np.float64).reshape(-1)
     if s.size != t.size:
-        raise ValueError(f"scores and temperatures must have one length, got {s.size} and "
+        raise InputError(f"scores and temperatures must have one length, got {s.size} and "
                          f"{t.size}")  # fmt: skip
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.6))
@@ -362,7 +364,7 @@ def plot_vae_latent(
     m = np.asarray(magnetization, dtype=np.float64).reshape(-1)
     t = np.asarray(temperatures, dtype=np.float64).reshape(-1)
     if not mu.size == sd.size == m.size == t.size:
-        raise ValueError(f"mean, std, magnetization and temperatures must have one length, "
+        raise InputError(f"mean, std, magnetization and temperatures must have one length, "
                          f"got {mu.size}, {sd.size}, {m.size} and {t.size}")  # fmt: skip
     if ax is None:
         _, ax = plt.subplots(figsize=(5.4, 3.8))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -50,9 +52,9 @@ def plot_configurations(
     if s.ndim == 3:
         s = s[None]
     if s.ndim != 4:
-        raise ValueError(f"spins must have shape (rows, cols, L, L) or (n, L, L), got {s.shape}")
+        raise InputError(f"spins must have shape (rows, cols, L, L) or (n, L, L), got {s.shape}")
     if not np.isin(s, (-1, 1)).all():
-        raise ValueError("spins must hold only -1 and +1")
+        raise InputError("spins must hold only -1 and +1")
     rows, cols = s.shape[:2]
     if axes is None:
         import matplotlib.pyplot as plt
@@ -60,7 +62,7 @@ def plot_configurations(
         _, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.5 * rows + 0.3), squeeze=False)
     axes = np.asarray(axes)
     if axes.size != rows * cols:
-        raise ValueError(f"axes must hold {rows * cols} Axes, got {axes.size}")
+        raise InputError(f"axes must hold {rows * cols} Axes, got {axes.size}")
     axes = axes.reshape(rows, cols)
     from matplotlib.colors import ListedColormap
 
@@ -131,12 +133,12 @@ def plot_magnetization_histograms(
     m = np.asarray(magnetization, dtype=np.float64).ravel()
     t = np.asarray(temperature, dtype=np.float64).ravel()
     if m.shape != t.shape or m.size == 0:
-        raise ValueError(
+        raise InputError(
             f"magnetization and temperature must be non-empty and of one length, got "
             f"{m.size} and {t.size}"
         )
     if style not in ("image", "lines"):
-        raise ValueError(f"style must be 'image' or 'lines', got {style!r}")
+        raise InputError(f"style must be 'image' or 'lines', got {style!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.8))
     temps = np.unique(t)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -20,11 +22,11 @@ _STATE_COLOURS = ("#2c5aa0", "#ffffff", "#c0392b")
 def _grid_shape(n: int, shape: tuple[int, int] | None) -> tuple[int, int]:
     if shape is not None:
         if shape[0] * shape[1] != n:
-            raise ValueError(f"shape {shape} does not hold {n} units")
+            raise InputError(f"shape {shape} does not hold {n} units")
         return shape
     side = math.isqrt(n)
     if side * side != n:
-        raise ValueError(f"give shape= for {n} units (not a square)")
+        raise InputError(f"give shape= for {n} units (not a square)")
     return side, side
 
 

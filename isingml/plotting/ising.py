@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
 from isingml.ising.exact import mean_field_magnetization
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ _OBSERVABLE_LABELS = {
 def _by_size(results: Sequence[SimulationResult]) -> dict[int, list[SimulationResult]]:
     """Results grouped by lattice side (ascending), each group sorted by temperature."""
     if len(results) == 0:
-        raise ValueError("results must hold at least one SimulationResult")
+        raise InputError("results must hold at least one SimulationResult")
     groups: dict[int, list[SimulationResult]] = {}
     for r in results:
         groups.setdefault(int(r.L), []).append(r)
@@ -176,7 +177,7 @@ def plot_observables(
         _, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharex=True)
     axes = np.asarray(axes).ravel()
     if axes.size != 4:
-        raise ValueError(f"axes must hold 4 Axes, got {axes.size}")
+        raise InputError(f"axes must hold 4 Axes, got {axes.size}")
     temps = np.array([r.T for r in results])
     grid = np.linspace(temps.min(), temps.max(), 300)
     J = float(results[0].J)
@@ -282,7 +283,7 @@ def _series(result: SimulationResult, quantity: str) -> np.ndarray:
         return result.magnetization
     if quantity == "energy":
         return result.energy
-    raise ValueError(
+    raise InputError(
         f"quantity must be 'abs_magnetization', 'magnetization' or 'energy', got {quantity!r}"
     )
 
@@ -317,7 +318,7 @@ def plot_autocorrelation(
     from isingml.stats import autocorrelation_function
 
     if quantity not in ("abs_magnetization", "energy"):
-        raise ValueError(f"quantity must be 'abs_magnetization' or 'energy', got {quantity!r}")
+        raise InputError(f"quantity must be 'abs_magnetization' or 'energy', got {quantity!r}")
     if ax is None:
         import matplotlib.pyplot as plt
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -29,7 +31,7 @@ def plot_phase_classifier(result, ax: Axes | None = None) -> Axes:
 
     Parameters
     ----------
-    result : isingml.nn.ising.PhaseClassifierResult
+    result : isingml.transition.classifier.PhaseClassifierResult
     ax : Axes, optional
 
     Returns
@@ -126,7 +128,7 @@ def plot_activations(
         activations = {"ReLU": ReLU(), "sigmoid": Sigmoid(), "tanh": Tanh()}
     zs = np.linspace(-4.0, 4.0, 401) if z is None else np.asarray(z, dtype=np.float64)
     if zs.ndim != 1:
-        raise ValueError(f"z must be 1-D, got shape {zs.shape}")
+        raise InputError(f"z must be 1-D, got shape {zs.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.4))
     for label, layer in activations.items():
@@ -173,7 +175,7 @@ def plot_loss_curves(
         _, ax = plt.subplots(figsize=(5, 3.4))
     for i, (label, history) in enumerate(histories.items()):
         if key not in history:
-            raise ValueError(f"history {label!r} has no {key!r} (it has {sorted(history)})")
+            raise InputError(f"history {label!r} has no {key!r} (it has {sorted(history)})")
         colour = f"C{i % 10}"
         values = np.asarray(history[key], dtype=float)
         ax.plot(np.arange(1, len(values) + 1), values, color=colour, marker="o", ms=3,
@@ -227,7 +229,7 @@ def plot_matrix(
 
     m = np.asarray(values, dtype=float)
     if m.ndim != 2:
-        raise ValueError(f"values must be 2-D, got shape {m.shape}")
+        raise InputError(f"values must be 2-D, got shape {m.shape}")
     if ax is None:
         cell = min(0.5, 6.0 / max(m.shape))  # inches: numbers readable, images <= 6 in
         _, ax = plt.subplots(figsize=(cell * m.shape[1] + 0.6, cell * m.shape[0] + 0.6))
@@ -291,7 +293,7 @@ def plot_convolution(
     in_boxes, out_boxes = [], []
     for n, (i, j) in enumerate(highlight):
         if not (0 <= i < out.shape[0] and 0 <= j < out.shape[1]):
-            raise ValueError(f"highlight: ({i}, {j}) is outside the output {out.shape}")
+            raise InputError(f"highlight: ({i}, {j}) is outside the output {out.shape}")
         colour = _HIGHLIGHT_COLOURS[n % len(_HIGHLIGHT_COLOURS)]
         in_boxes.append((i * stride, j * stride, kh, kw, colour))
         out_boxes.append((i, j, 1, 1, colour))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -19,7 +21,7 @@ def plot_ising_rbm(result, axes: np.ndarray | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    result : isingml.rbm.ising.IsingRBMResult
+    result : isingml.transition.rbm_thermodynamics.IsingRBMResult
     axes : array of 4 Axes, optional
 
     Returns
@@ -28,7 +30,7 @@ def plot_ising_rbm(result, axes: np.ndarray | None = None) -> np.ndarray:
     """
     import matplotlib.pyplot as plt
 
-    from isingml.rbm.ising import OBSERVABLES
+    from isingml.transition.rbm_thermodynamics import OBSERVABLES
 
     if axes is None:
         _, axes = plt.subplots(2, 2, figsize=(8, 6), sharex=True)
@@ -115,7 +117,7 @@ def plot_training_curves(
         else:
             x = np.asarray(epochs, dtype=float)
             if x.shape != y.shape:
-                raise ValueError(
+                raise InputError(
                     f"epochs has {x.size} entries but the history {label!r} has {y.size}"
                 )
         keep = np.isfinite(y)
@@ -153,9 +155,9 @@ def plot_visible_distribution(
     p = np.asarray(exact, dtype=float)
     q = np.asarray(sampled, dtype=float)
     if p.ndim != 1 or p.shape != q.shape:
-        raise ValueError(f"exact and sampled must be 1-D of one shape, got {p.shape}, {q.shape}")
+        raise InputError(f"exact and sampled must be 1-D of one shape, got {p.shape}, {q.shape}")
     if q.sum() <= 0:
-        raise ValueError("sampled must hold some counts")
+        raise InputError("sampled must hold some counts")
     p = p / p.sum()
     q = q / q.sum()
     order = np.argsort(-p, kind="stable")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -51,7 +53,7 @@ def plot_phase_diagram(diagram, quantity: str = "xi_c", ax: Axes | None = None) 
     from matplotlib.colors import LogNorm, TwoSlopeNorm
 
     if quantity not in _QUANTITIES:
-        raise ValueError(f"quantity must be one of {_QUANTITIES}, got {quantity!r}")
+        raise InputError(f"quantity must be one of {_QUANTITIES}, got {quantity!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4))
     sw, sb = np.asarray(diagram.sigma_w2), np.asarray(diagram.sigma_b2)
@@ -185,7 +187,7 @@ def plot_preactivation_histograms(
         layers = sorted({1, min(2, depth), min(4, depth), depth})
     layers = [int(layer) for layer in layers]
     if any(not 1 <= layer <= depth for layer in layers):
-        raise ValueError(f"layers must lie in [1, {depth}], got {layers}")
+        raise InputError(f"layers must lie in [1, {depth}], got {layers}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.6))
     mf = result.mean_field()

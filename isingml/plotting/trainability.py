@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from isingml.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -66,7 +68,7 @@ def plot_trainability(
     import matplotlib.pyplot as plt
 
     if not (isinstance(multiple, (int, float)) and np.isfinite(multiple) and multiple > 0):
-        raise ValueError(f"multiple must be a finite number > 0, got {multiple!r}")
+        raise InputError(f"multiple must be a finite number > 0, got {multiple!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     x_edges = _edges(result.sigma_w2s, geometric=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, validate_seed
 from isingml.rbm.kernels import sample_layer
 
@@ -70,7 +71,7 @@ def ais_log_partition(
     b_h = rbm.intercept_hidden_.astype(np.float64)
     b_a = b_v.copy() if base_visible_bias is None else np.asarray(base_visible_bias, float)
     if b_a.shape != b_v.shape or not np.isfinite(b_a).all():
-        raise ValueError(f"base_visible_bias must be finite with shape {b_v.shape}")
+        raise InputError(f"base_visible_bias must be finite with shape {b_v.shape}")
     n_h = W.shape[0]
     log_z_a = _f(b_a, spin).sum() + n_h * np.log(2.0)
 

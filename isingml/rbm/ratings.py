@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.random import validate_seed
 from isingml.rbm.model import RBM
 
@@ -38,7 +39,7 @@ def synthetic_ratings(
     n_genres = check_int("n_genres", n_genres, minimum=1)
     movies_per_genre = check_int("movies_per_genre", movies_per_genre, minimum=1)
     if not 0.0 <= noise <= 0.5:
-        raise ValueError(f"noise must be in [0, 0.5], got {noise}")
+        raise InputError(f"noise must be in [0, 0.5], got {noise}")
     rng = np.random.default_rng([validate_seed(seed), 0x55])
     genre = np.repeat(np.arange(n_genres), movies_per_genre)
     taste = rng.random((n_users, n_genres)) < 0.5
@@ -66,7 +67,7 @@ def imputation_experiment(
     n_train = check_int("n_train", n_train, minimum=1)
     n_test = check_int("n_test", n_test, minimum=1)
     if not 0.0 < unseen < 1.0:
-        raise ValueError(f"unseen must be a fraction in (0, 1), got {unseen}")
+        raise InputError(f"unseen must be a fraction in (0, 1), got {unseen}")
     ratings, _ = synthetic_ratings(n_train + n_test, seed=seed, **data_options)
     train, test = ratings[:n_train], ratings[n_train:]
     rbm = RBM(n_hidden, learning_rate=0.05, batch_size=20, n_epochs=30, k=1, seed=seed)

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError, InputTypeError
 from isingml.spinglass.models import Disorder
 from isingml.spinglass.tempering import check_temperatures
 
@@ -77,7 +78,7 @@ def enumerate_energies(disorder: Disorder) -> np.ndarray:
     """
     n = disorder.n
     if n > MAX_SPINS:
-        raise ValueError(f"enumeration is limited to n <= {MAX_SPINS} spins, got n={n}")
+        raise InputError(f"enumeration is limited to n <= {MAX_SPINS} spins, got n={n}")
     out = np.empty(2**n)
     _gray_energies(dense_couplings(disorder), out)
     return out
@@ -160,7 +161,7 @@ def exact_spin_glass(disorder: Disorder, temperatures: object) -> ExactSpinGlass
     ExactSpinGlass
     """
     if not isinstance(disorder, Disorder):
-        raise TypeError(f"disorder must be a Disorder, got {disorder!r}")
+        raise InputTypeError(f"disorder must be a Disorder, got {disorder!r}")
     t = check_temperatures(temperatures)
     n = check_int("n", disorder.n, minimum=1)
     E = enumerate_energies(disorder)

@@ -26,6 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.hopfield import HopfieldNetwork
 from isingml.random import TAG_SPIN_GLASS, random_uint32, validate_seed
 from isingml.spinglass.models import HopfieldGlass
@@ -148,11 +149,11 @@ def hopfield_state_census(
     n = check_int("n", n, minimum=8)
     a = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
     if a.ndim != 1 or a.size == 0 or np.any(~np.isfinite(a)) or np.any(a <= 0):
-        raise ValueError(f"alphas must be positive numbers, got {alphas!r}")
+        raise InputError(f"alphas must be positive numbers, got {alphas!r}")
     trials = check_int("trials", trials, minimum=1)
     probes = check_int("probes", probes, minimum=1)
     if not 0 < significant < retrieval <= 1:
-        raise ValueError(
+        raise InputError(
             f"need 0 < significant < retrieval <= 1, got significant={significant!r}, "
             f"retrieval={retrieval!r}"
         )

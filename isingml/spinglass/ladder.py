@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.spinglass.models import SpinGlassModel
 from isingml.spinglass.tempering import geometric_ladder, parallel_tempering
 
@@ -29,7 +30,7 @@ __all__ = ["LadderTuning", "erfcinv", "tune_ladder"]
 def erfcinv(a: float) -> float:
     """Inverse complementary error function on (0, 2), by bisection to machine precision."""
     if not 0.0 < a < 2.0:
-        raise ValueError(f"erfcinv needs 0 < a < 2, got {a!r}")
+        raise InputError(f"erfcinv needs 0 < a < 2, got {a!r}")
     lo, hi = -10.0, 10.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)
@@ -136,7 +137,7 @@ def tune_ladder(
     """
     target = float(target)
     if not 0.0 < target < 1.0:
-        raise ValueError(f"target must be in (0, 1), got {target!r}")
+        raise InputError(f"target must be in (0, 1), got {target!r}")
     iterations = check_int("iterations", iterations, minimum=1)
     if count is not None:
         count = check_int("count", count, minimum=2)

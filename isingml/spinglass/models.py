@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.random import TAG_SPIN_GLASS_DISORDER, random_normal, random_uint32, validate_seed
 
 __all__ = [
@@ -78,7 +79,7 @@ def energy(spins: np.ndarray, disorder: Disorder) -> np.ndarray:
     """
     s = np.asarray(spins, dtype=np.float64)
     if s.shape[-1] != disorder.n:
-        raise ValueError(f"spins must have {disorder.n} spins in the last axis, got {s.shape}")
+        raise InputError(f"spins must have {disorder.n} spins in the last axis, got {s.shape}")
     if disorder.dense is not None:
         return -0.5 * np.einsum("...i,ij,...j->...", s, disorder.dense, s)
     field = (disorder.bonds * s[..., disorder.neighbors]).sum(axis=-1)
@@ -111,7 +112,7 @@ class SpinGlassModel(ABC):
 
 def _check_couplings(couplings: object) -> str:
     if couplings not in COUPLINGS:
-        raise ValueError(f"couplings must be one of {COUPLINGS}, got {couplings!r}")
+        raise InputError(f"couplings must be one of {COUPLINGS}, got {couplings!r}")
     return str(couplings)
 
 
@@ -210,7 +211,7 @@ class EdwardsAnderson(SpinGlassModel):
     def __init__(self, L: int, dim: int = 3, couplings: str = "pm") -> None:
         self.L = check_int("L", L, minimum=2)
         if dim not in (2, 3) or isinstance(dim, bool):
-            raise ValueError(f"dim must be 2 or 3, got {dim!r}")
+            raise InputError(f"dim must be 2 or 3, got {dim!r}")
         self.dim = int(dim)
         self.couplings = _check_couplings(couplings)
         self.n = self.L**self.dim

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.spinglass.ladder import tune_ladder
 from isingml.spinglass.models import SherringtonKirkpatrick
 from isingml.spinglass.tempering import TemperingResult, parallel_tempering
@@ -140,13 +141,13 @@ def sk_energy_scaling(
     """
     sizes_arr = np.array([check_int("sizes", s, minimum=2) for s in sizes], dtype=np.int64)
     if sizes_arr.size < 2:
-        raise ValueError(f"sizes must hold at least two sizes, got {sizes!r}")
+        raise InputError(f"sizes must hold at least two sizes, got {sizes!r}")
     if isinstance(samples, (int, np.integer)):
         counts = [int(samples)] * sizes_arr.size
     else:
         counts = list(samples)
         if len(counts) != sizes_arr.size:
-            raise ValueError(f"samples must be one number or one per size, got {samples!r}")
+            raise InputError(f"samples must be one number or one per size, got {samples!r}")
     counts = [check_int("samples", c, minimum=2) for c in counts]
     results, ground, low = [], [], []
     for n, count in zip(sizes_arr, counts, strict=True):

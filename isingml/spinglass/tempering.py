@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from isingml._numba import numba_threads
 from isingml._validation import check_int
+from isingml.errors import InputError, InputTypeError
 from isingml.random import TAG_SPIN_GLASS, validate_seed
 from isingml.spinglass import kernels
 from isingml.spinglass.models import SpinGlassModel
@@ -53,7 +54,7 @@ def geometric_ladder(t_min: float, t_max: float, count: int) -> np.ndarray:
     count = check_int("count", count, minimum=2)
     t_min, t_max = float(t_min), float(t_max)
     if not (math.isfinite(t_min) and math.isfinite(t_max) and 0 < t_min < t_max):
-        raise ValueError(f"need 0 < t_min < t_max, got t_min={t_min!r}, t_max={t_max!r}")
+        raise InputError(f"need 0 < t_min < t_max, got t_min={t_min!r}, t_max={t_max!r}")
     return t_min * (t_max / t_min) ** np.linspace(0.0, 1.0, count)
 
 
@@ -62,12 +63,12 @@ def check_temperatures(temperatures: object) -> np.ndarray:
     try:
         t = np.asarray(temperatures, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"temperatures must be numbers, got {temperatures!r}") from None
+        raise InputTypeError(f"temperatures must be numbers, got {temperatures!r}") from None
     t = np.atleast_1d(t)
     if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"temperatures must be a non-empty 1-D sequence, got {temperatures!r}")
+        raise InputError(f"temperatures must be a non-empty 1-D sequence, got {temperatures!r}")
     if not np.all(np.isfinite(t)) or np.any(t <= 0) or np.any(np.diff(t) <= 0):
-        raise ValueError(
+        raise InputError(
             f"temperatures must be positive, finite and strictly ascending, got {t.tolist()}"
         )
     return t
@@ -150,7 +151,7 @@ class TemperingResult:
 
     def _need_overlaps(self) -> None:
         if self.replicas < 2:
-            raise ValueError("overlaps need replicas >= 2; this run had replicas=1")
+            raise InputError("overlaps need replicas >= 2; this run had replicas=1")
 
     @property
     def energy(self) -> list[Stats]:
@@ -312,7 +313,7 @@ class TemperingResult:
         with np.load(Path(path), allow_pickle=False) as data:
             missing = [k for k in ("model", *cls._ARRAYS, *cls._SCALARS) if k not in data]
             if missing:
-                raise ValueError(f"{path} is not a saved TemperingResult (missing {missing})")
+                raise InputError(f"{path} is not a saved TemperingResult (missing {missing})")
             fields = {name: data[name] for name in cls._ARRAYS}
             fields |= {name: data[name].item() for name in cls._SCALARS}
             return cls(model=json.loads(str(data["model"])), **fields)
@@ -329,21 +330,21 @@ class TemperingResult:
         """
         results = list(results)
         if not results:
-            raise ValueError("results must hold at least one TemperingResult")
+            raise InputError("results must hold at least one TemperingResult")
         first = results[0]
         same = ("n", "sweeps", "thermalize", "interval", "replicas", "seed", "model")
         for r in results[1:]:
             for name in same:
                 if getattr(r, name) != getattr(first, name):
-                    raise ValueError(
+                    raise InputError(
                         f"results differ in {name}: {getattr(first, name)!r} and "
                         f"{getattr(r, name)!r}"
                     )
             if not np.array_equal(r.temperatures, first.temperatures):
-                raise ValueError("results differ in their temperatures")
+                raise InputError("results differ in their temperatures")
         samples = np.concatenate([r.samples for r in results])
         if np.unique(samples).size != samples.size:
-            raise ValueError("results share disorder samples; pool disjoint runs only")
+            raise InputError("results share disorder samples; pool disjoint runs only")
         arrays = {
             name: np.concatenate([getattr(r, name) for r in results])
             for name in cls._ARRAYS
@@ -472,23 +473,23 @@ def parallel_tempering(
     import time
 
     if not isinstance(model, SpinGlassModel):
-        raise TypeError(f"model must be a SpinGlassModel, got {model!r}")
+        raise InputTypeError(f"model must be a SpinGlassModel, got {model!r}")
     t = check_temperatures(temperatures)
     sweeps = check_int("sweeps", sweeps, minimum=1)
     thermalize = sweeps if thermalize is None else check_int("thermalize", thermalize, 0)
     samples = check_int("samples", samples, minimum=1)
     first_sample = check_int("first_sample", first_sample, minimum=0)
     if first_sample + samples > 2**32:
-        raise ValueError(f"sample numbers must stay below 2**32, got first_sample={first_sample}")
+        raise InputError(f"sample numbers must stay below 2**32, got first_sample={first_sample}")
     if replicas not in (1, 2) or isinstance(replicas, bool):
-        raise ValueError(f"replicas must be 1 or 2, got {replicas!r}")
+        raise InputError(f"replicas must be 1 or 2, got {replicas!r}")
     interval = check_int("interval", interval, minimum=1)
     n_measure = sweeps // interval
     if n_measure < 1:
-        raise ValueError(f"sweeps ({sweeps}) must be at least interval ({interval})")
+        raise InputError(f"sweeps ({sweeps}) must be at least interval ({interval})")
     bins = check_int("bins", bins, minimum=2)
     if bins > n_measure:
-        raise ValueError(
+        raise InputError(
             f"bins must be at most the number of measurements {n_measure}, got {bins}"
         )
     seed = validate_seed(seed)

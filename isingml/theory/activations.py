@@ -16,6 +16,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 
+from isingml.errors import InputError, InputTypeError
+
 __all__ = [
     "ACTIVATIONS",
     "DEFAULT_QUADRATURE_POINTS",
@@ -287,17 +289,17 @@ def _check_vectorised(name: str, fn: object) -> None:
         with np.errstate(all="ignore"):
             value = np.asarray(fn(probe), dtype=float)
     except Exception as exc:
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must map a float array to a float array of the same shape, "
             f"calling it on one raised {type(exc).__name__}: {exc}"
         ) from None
     if value.shape != probe.shape:
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must map a float array to a float array of the same shape "
             f"(a vectorised NumPy function), got shape {value.shape} for {probe.shape}"
         )
     if not np.isfinite(value).all():
-        raise ValueError(f"{name} must be finite on [-2, 2], got {value.ravel().tolist()}")
+        raise InputError(f"{name} must be finite on [-2, 2], got {value.ravel().tolist()}")
 
 
 def as_activation(activation: object, derivative: object = None) -> _Activation:
@@ -316,14 +318,16 @@ def as_activation(activation: object, derivative: object = None) -> _Activation:
     if isinstance(activation, str):
         if activation not in ACTIVATIONS:
             allowed = ", ".join(repr(a) for a in ACTIVATIONS)
-            raise ValueError(
+            raise InputError(
                 f"activation must be one of {allowed} or a callable, got {activation!r}"
             )
         if derivative is not None:
-            raise TypeError(f"derivative is only for a callable activation, not {activation!r}")
+            raise InputTypeError(
+                f"derivative is only for a callable activation, not {activation!r}"
+            )
         return _named_activation(activation)
     if not callable(activation):
-        raise TypeError(f"activation must be a name or a callable, got {activation!r}")
+        raise InputTypeError(f"activation must be a name or a callable, got {activation!r}")
     _check_vectorised("activation", activation)
     if derivative is None:
         dphi = _central_difference(activation)
@@ -331,6 +335,6 @@ def as_activation(activation: object, derivative: object = None) -> _Activation:
         _check_vectorised("derivative", derivative)
         dphi = derivative
     else:
-        raise TypeError(f"derivative must be a callable or None, got {derivative!r}")
+        raise InputTypeError(f"derivative must be a callable or None, got {derivative!r}")
     name = getattr(activation, "__name__", type(activation).__name__)
     return _Activation(name, activation, dphi)

@@ -45,6 +45,7 @@ from numba import prange
 from tqdm import tqdm
 
 from isingml._validation import check_int
+from isingml.errors import InputError, InputTypeError
 from isingml.random import (
     TAG_RANDOM_NETWORK,
     normal_pair,
@@ -233,7 +234,7 @@ def _compile_callable(fn: Callable) -> Callable:
         float(value)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TypeError(
+        raise InputTypeError(
             f"activation {name} could not be compiled by Numba for a float argument "
             f"({first}); use one of the named activations or a function of one float "
             "written with NumPy and math calls"
@@ -388,7 +389,7 @@ def _histogram_edges(bins, theory_q: np.ndarray) -> np.ndarray:
     try:
         edges = np.asarray(bins, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(
+        raise InputTypeError(
             f"bins must be None, an integer or an array of edges, got {bins!r}"
         ) from None
     if (
@@ -397,18 +398,18 @@ def _histogram_edges(bins, theory_q: np.ndarray) -> np.ndarray:
         or not np.isfinite(edges).all()
         or (np.diff(edges) <= 0).any()
     ):
-        raise ValueError(f"bins must be at least two finite increasing edges, got {bins!r}")
+        raise InputError(f"bins must be at least two finite increasing edges, got {bins!r}")
     return np.repeat(edges[None, :], depth, axis=0)
 
 
 def _check_real(name: str, value: object, low: float, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+        raise InputTypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     bad = not math.isfinite(value) or value < low or (high is not None and value > high)
     if bad:
         span = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
-        raise ValueError(f"{name} must be a finite number {span}, got {value}")
+        raise InputError(f"{name} must be a finite number {span}, got {value}")
     return value
 
 
@@ -473,20 +474,20 @@ def simulate_random_network(
     sigma_b2 = _check_real("sigma_b2", sigma_b2, 0.0)
     width = check_int("width", width, minimum=1)
     if width > _MAX_WIDTH:
-        raise ValueError(f"width must be an integer <= {_MAX_WIDTH}, got {width}")
+        raise InputError(f"width must be an integer <= {_MAX_WIDTH}, got {width}")
     depth = check_int("depth", depth, minimum=1)
     draws = check_int("draws", draws, minimum=1)
     if draws > 2**32:
-        raise ValueError(f"draws must be an integer <= 2**32, got {draws}")
+        raise InputError(f"draws must be an integer <= 2**32, got {draws}")
     q0 = _check_real("q0", q0, 0.0)
     if q0 == 0.0:
-        raise ValueError(f"q0 must be a finite number > 0, got {q0}")
+        raise InputError(f"q0 must be a finite number > 0, got {q0}")
     c0 = _check_real("c0", c0, -1.0, 1.0)
     seed = validate_seed(seed)
     if threads is not None:
         threads = check_int("threads", threads, minimum=1)
     if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
+        raise InputTypeError(f"progress must be True or False, got {progress!r}")
     kernel, selector = _kernel_for(activation, act)
 
     with np.errstate(over="ignore", invalid="ignore"):
@@ -607,7 +608,7 @@ def compare_with_theory(
     TheoryComparison
     """
     if not isinstance(result, NetworkSimulation):
-        raise TypeError(f"result must be a NetworkSimulation, got {type(result).__name__}")
+        raise InputTypeError(f"result must be a NetworkSimulation, got {type(result).__name__}")
     if mean_field is None:
         mean_field = result.mean_field()
     with np.errstate(over="ignore", invalid="ignore"):

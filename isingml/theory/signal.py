@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from isingml._validation import check_int
+from isingml.errors import InputError, InputTypeError
 from isingml.theory.activations import (
     ACTIVATIONS,
     DEFAULT_QUADRATURE_POINTS,
@@ -304,10 +305,10 @@ def _phase_of(chi_1: float) -> str:
 
 def _check_variance(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number >= 0, got {value!r}")
+        raise InputTypeError(f"{name} must be a real number >= 0, got {value!r}")
     value = float(value)
     if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+        raise InputError(f"{name} must be a finite number >= 0, got {value}")
     return value
 
 
@@ -315,9 +316,9 @@ def _check_variances(name: str, values: ArrayLike) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be real numbers >= 0, got {values!r}") from None
+        raise InputTypeError(f"{name} must be real numbers >= 0, got {values!r}") from None
     if not (np.isfinite(array).all() and (array >= 0).all()):
-        raise ValueError(f"{name} must be finite numbers >= 0, got {values!r}")
+        raise InputError(f"{name} must be finite numbers >= 0, got {values!r}")
     return array
 
 
@@ -476,7 +477,7 @@ class MeanField:
                 self._activation, np.array([self.q_star]), np.array([self.sigma_b2])
             )
             if np.isnan(q_eff[0]):
-                raise ValueError(
+                raise InputError(
                     f"q must be given: the length map of {self.activation_name} has no "
                     "fixed point (q* = inf)"
                 )
@@ -509,7 +510,7 @@ class MeanField:
         """
         q0 = _check_variance("q0", q0)
         if q0 == 0.0:
-            raise ValueError(f"q0 must be a finite number > 0, got {q0}")
+            raise InputError(f"q0 must be a finite number > 0, got {q0}")
         c0 = float(_check_correlation("c0", c0))
         depth = check_int("depth", depth, minimum=1)
         act, rule, sw, sb = self._activation, self._rule, self.sigma_w2, self.sigma_b2
@@ -528,9 +529,9 @@ def _check_correlation(name: str, value: ArrayLike) -> np.ndarray:
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a correlation in [-1, 1], got {value!r}") from None
+        raise InputTypeError(f"{name} must be a correlation in [-1, 1], got {value!r}") from None
     if not (np.isfinite(array).all() and (np.abs(array) <= 1.0).all()):
-        raise ValueError(f"{name} must be a correlation in [-1, 1], got {value!r}")
+        raise InputError(f"{name} must be a correlation in [-1, 1], got {value!r}")
     return array
 
 
@@ -660,7 +661,7 @@ def phase_diagram(
     sw = np.atleast_1d(_check_variances("sigma_w2_grid", sigma_w2_grid)).ravel()
     sb = np.atleast_1d(_check_variances("sigma_b2_grid", sigma_b2_grid)).ravel()
     if sw.size == 0 or sb.size == 0:
-        raise ValueError("sigma_w2_grid and sigma_b2_grid must not be empty")
+        raise InputError("sigma_w2_grid and sigma_b2_grid must not be empty")
     W, B = np.meshgrid(sw, sb)
     point = _solve(act, rule, W, B)
     shape = W.shape

@@ -5,7 +5,7 @@ import pytest
 
 from isingml.nn import Autoencoder
 from isingml.nn.anomaly import AnomalyDetector, roc_auc, roc_curve
-from isingml.nn.spin_experiments import anomaly_experiment
+from isingml.transition.experiments import anomaly_experiment
 
 
 @pytest.mark.parametrize("n", [10, 100, 1000])

@@ -5,7 +5,7 @@ import pytest
 
 from isingml.data import Dataset, open_dataset
 from isingml.nn import Autoencoder, VariationalAutoencoder
-from isingml.nn.spin_experiments import denoising_experiment
+from isingml.transition.experiments import denoising_experiment
 
 
 @pytest.mark.slow

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 
-from isingml._commands import action_group, add_dataset_arguments
-from isingml._figures import figure_output, save_figure
+from isingml.cli._common import action_group, add_dataset_arguments
+from isingml.cli._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
 
@@ -58,7 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _ising(args: argparse.Namespace) -> int:
     from isingml.plotting import plot_ising_rbm
-    from isingml.rbm.ising import OBSERVABLES, learn_ising
+    from isingml.transition.rbm_thermodynamics import OBSERVABLES, learn_ising
 
     figure_output(args.out)
     result = learn_ising(

@@ -14,12 +14,12 @@ import warnings
 from collections.abc import Sequence
 
 from isingml import __version__
-from isingml.hopfield import command as hopfield_command
-from isingml.nn import autoencoder_command
-from isingml.nn import command as nn_command
-from isingml.rbm import command as rbm_command
-from isingml.spinglass import command as spinglass_command
-from isingml.theory import command as theory_command
+from isingml.cli import autoencoder as autoencoder_command
+from isingml.cli import hopfield as hopfield_command
+from isingml.cli import nn as nn_command
+from isingml.cli import rbm as rbm_command
+from isingml.cli import signal as theory_command
+from isingml.cli import spinglass as spinglass_command
 
 __all__ = ["main"]
 
@@ -397,7 +397,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("isingml: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

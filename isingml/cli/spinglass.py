@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from isingml._commands import action_group, float_values, int_values
-from isingml._figures import figure_output, save_figure
+from isingml.cli._common import action_group, float_values, int_values
+from isingml.cli._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
 

@@ -10,14 +10,11 @@ import math
 import time
 from pathlib import Path
 
-from isingml._commands import action_group
-from isingml._figures import figure_output, save_figure
+from isingml.cli._common import action_group
+from isingml.cli._figures import figure_output, save_figure
+from isingml.transition.pipeline import PIPELINE_SIZES, PIPELINE_TEMPERATURES
 
-__all__ = ["PIPELINE_TEMPERATURES", "add_parser"]
-
-#: The pipeline's temperatures: 26 from 1.0 to 3.5, every 0.025 from 2.1 to 2.5 where the
-#: Binder ratio of L = 64 falls through its critical value.
-PIPELINE_TEMPERATURES = "1.0:2.0:5,2.1:2.5:17,2.6:3.5:4"
+__all__ = ["add_parser"]
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -133,7 +130,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pipeline.set_defaults(handler=_pipeline)
     pipeline.add_argument("--out-dir", default="isingml_pipeline",
                           help="folder for the dataset and the figures")  # fmt: skip
-    pipeline.add_argument("--sizes", type=_sizes, default=(16, 32, 64), help="lattice sides")
+    pipeline.add_argument("--sizes", type=_sizes, default=PIPELINE_SIZES, help="lattice sides")
     pipeline.add_argument("--temperatures", default=PIPELINE_TEMPERATURES,
                           help="temperatures: start:stop:count pieces and values")  # fmt: skip
     pipeline.add_argument("--samples", type=int, default=1000, help="configurations per (L, T)")
@@ -170,7 +167,7 @@ def _train(args: argparse.Namespace) -> int:
     from isingml.data.generation import parse_temperatures
     from isingml.data.reader import open_dataset
     from isingml.nn.autoencoder import Autoencoder, VariationalAutoencoder
-    from isingml.nn.discovery import _latent_of_file
+    from isingml.transition.discovery import latent_of_dataset
 
     _check_counts(args, "epochs", "batch_size")
     out = Path(args.out)
@@ -189,7 +186,7 @@ def _train(args: argparse.Namespace) -> int:
             history = model.fit(ds, args.epochs, args.batch_size, size=args.size,
                                 temperatures=temps, progress=not args.quiet,
                                 backend=args.backend)  # fmt: skip
-            n = len(ds._rows(args.size, temps))
+            n = ds.n_samples(args.size, temps)
         else:
             spins = ds.spins(args.size, temps, dtype=model.dtype)
             history = model.fit(
@@ -200,7 +197,7 @@ def _train(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - start
         correlation = None
         if args.latent == 1:
-            z, _, m = _latent_of_file(ds, args.size, model)
+            z, _, m = latent_of_dataset(ds, args.size, model)
             correlation = abs(float(np.corrcoef(z, m)[0, 1]))
     path = model.save(out)
     result = {
@@ -225,7 +222,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _anomaly(args: argparse.Namespace) -> int:
-    from isingml.nn.spin_experiments import anomaly_experiment
+    from isingml.transition.experiments import anomaly_experiment
 
     _check_counts(args, "epochs", "batch_size")
     if args.figure:
@@ -261,7 +258,7 @@ def _anomaly(args: argparse.Namespace) -> int:
 
 
 def _denoise(args: argparse.Namespace) -> int:
-    from isingml.nn.spin_experiments import denoising_experiment
+    from isingml.transition.experiments import denoising_experiment
 
     _check_counts(args, "epochs", "batch_size")
     r = denoising_experiment(args.data, args.size, args.flip, args.max_temperature,
@@ -289,8 +286,7 @@ def _report(args: argparse.Namespace):
 
 
 def _analyse(args: argparse.Namespace, data: str, sizes, models) -> int:
-    from isingml.nn.discovery import discover_transition
-    from isingml.plotting import plot_finite_size_scaling, plot_latent
+    from isingml.transition.discovery import discover_transition
 
     _check_counts(args, "epochs", "bootstrap")
     if args.bootstrap < 2:
@@ -298,6 +294,12 @@ def _analyse(args: argparse.Namespace, data: str, sizes, models) -> int:
     analysis = discover_transition(data, sizes, models, epochs=args.epochs,
                                    n_bootstrap=args.bootstrap, seed=args.seed,
                                    report=_report(args))  # fmt: skip
+    return _draw(args, analysis)
+
+
+def _draw(args: argparse.Namespace, analysis) -> int:
+    from isingml.plotting import plot_finite_size_scaling, plot_latent
+
     largest = analysis.sizes[max(analysis.sizes)]
     fig = plot_latent(largest)[0].figure
     save_figure(fig, args.figure)
@@ -341,25 +343,17 @@ def _phase(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from isingml.data.generation import generate, parse_temperatures
+    from isingml.transition.pipeline import discover_critical_point, pipeline_dataset
 
-    _check_counts(args, "samples")
+    _check_counts(args, "samples", "epochs", "bootstrap")
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    temperatures = parse_temperatures(args.temperatures)
-    data = out_dir / "ising.h5"
-    say = _report(args)
-    if say:
-        say(f"dataset {data}: L = {', '.join(map(str, args.sizes))}, "
-            f"{len(temperatures)} temperatures, {args.samples} configurations each")  # fmt: skip
-    start = time.perf_counter()
-    generate(data, args.sizes, temperatures, args.samples, thermalize=200, interval=2,
-             algorithm="wolff", seed=args.seed, resume=data.exists(),
-             progress=not (args.quiet or args.json))  # fmt: skip
-    if say:
-        say(f"    ready in {time.perf_counter() - start:.0f} s")
-        say("training one-neuron autoencoders (linear encoder, 64-unit decoder), one per size")
     args.figure = str(out_dir / "fig14_latent.png")
     args.scaling_figure = str(out_dir / "finite_size_scaling.png")
-    figure_output(args.figure)
-    return _analyse(args, str(data), None, None)
+    for path in (args.figure, args.scaling_figure, pipeline_dataset(out_dir)):
+        figure_output(str(path))
+    result = discover_critical_point(out_dir, args.sizes, args.temperatures, args.samples,
+                                     epochs=args.epochs, n_bootstrap=args.bootstrap,
+                                     seed=args.seed, progress=not (args.quiet or args.json),
+                                     report=_report(args))  # fmt: skip
+    return _draw(args, result.analysis)

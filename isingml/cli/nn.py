@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from isingml._commands import action_group, add_dataset_arguments
-from isingml._figures import figure_output, save_figure
+from isingml.cli._common import action_group, add_dataset_arguments
+from isingml.cli._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
 
@@ -81,8 +81,8 @@ def _features(args: argparse.Namespace) -> int:
 
 def _ising(args: argparse.Namespace) -> int:
     from isingml.ising.exact import T_C
-    from isingml.nn.ising import phase_classifier
     from isingml.plotting import plot_phase_classifier
+    from isingml.transition.classifier import phase_classifier
 
     figure_output(args.out)
     result = phase_classifier(args.data, args.size, hidden=args.hidden, epochs=args.epochs,

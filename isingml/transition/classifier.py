@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isingml.data import open_dataset
+from isingml.errors import InputError
 from isingml.ising.exact import T_C
 from isingml.nn.layers import Dense, Flatten, ReLU
 from isingml.nn.model import Sequential
@@ -86,13 +87,13 @@ def phase_classifier(
     PhaseClassifierResult
     """
     if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+        raise InputError(f"test_fraction must be in (0, 1), got {test_fraction}")
     seed = validate_seed(seed)
     with open_dataset(dataset) as ds:
         temps = np.asarray(ds.temperatures, dtype=float)
         per_t = [ds.spins(size, [float(t)], dtype=np.float32) for t in temps]
     if not (temps.min() < label_temperature < temps.max()):
-        raise ValueError(
+        raise InputError(
             f"label_temperature {label_temperature} must lie inside the dataset's "
             f"temperatures [{temps.min()}, {temps.max()}]"
         )

@@ -14,6 +14,7 @@ import numpy as np
 
 from isingml._validation import check_int
 from isingml.data.reader import Dataset, open_dataset
+from isingml.errors import InputError
 from isingml.nn.anomaly import AnomalyDetector, roc_auc, roc_curve
 from isingml.nn.autoencoder import Autoencoder
 
@@ -23,7 +24,7 @@ __all__ = ["AnomalyResult", "DenoisingResult", "anomaly_experiment", "denoising_
 def _temperatures(ds: Dataset, keep: np.ndarray, what: str) -> list[float]:
     chosen = [float(t) for t in ds.temperatures[keep]]
     if not chosen:
-        raise ValueError(
+        raise InputError(
             f"{what}: no temperature of {ds.path} qualifies (it has "
             f"{np.round(ds.temperatures, 4).tolist()})"
         )
@@ -32,11 +33,11 @@ def _temperatures(ds: Dataset, keep: np.ndarray, what: str) -> list[float]:
 
 def _split(n: int, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if not 0.0 < holdout < 1.0:
-        raise ValueError(f"holdout must be in (0, 1), got {holdout}")
+        raise InputError(f"holdout must be in (0, 1), got {holdout}")
     order = np.random.default_rng([seed, 0x5B]).permutation(n)
     cut = n - max(2, round(holdout * n))
     if cut < 1:
-        raise ValueError(f"{n} configurations are too few to hold out {holdout:.0%}")
+        raise InputError(f"{n} configurations are too few to hold out {holdout:.0%}")
     return order[:cut], order[cut:]
 
 
@@ -112,7 +113,7 @@ def anomaly_experiment(
     seed : int
     """
     if not normal_below <= anomalous_above:
-        raise ValueError(
+        raise InputError(
             f"normal_below ({normal_below}) must not exceed anomalous_above "
             f"({anomalous_above}): the anomalous configurations would overlap the normal ones"
         )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from isingml.data import generate
-from isingml.rbm.ising import learn_ising
+from isingml.transition.rbm_thermodynamics import learn_ising
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ import pytest
 
 from isingml import T_C
 from isingml.data import generate
-from isingml.nn.ising import crossing_temperature, phase_classifier
+from isingml.transition.classifier import crossing_temperature, phase_classifier
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.errors import InputError
 from isingml.ising.exact import T_C
 
 __all__ = [
@@ -61,7 +62,7 @@ def odd_latent(autoencoder: object, spins: np.ndarray, unit: int = 0) -> np.ndar
     """
     unit = check_int("unit", unit, minimum=0)
     if unit >= autoencoder.latent_dim:
-        raise ValueError(f"unit must be below latent_dim = {autoencoder.latent_dim}, got {unit}")
+        raise InputError(f"unit must be below latent_dim = {autoencoder.latent_dim}, got {unit}")
     s = np.asarray(spins, dtype=autoencoder.dtype)
     flipped = 1.0 - s if autoencoder.output_activation == "sigmoid" else -s
     return 0.5 * (autoencoder.encode(s)[:, unit] - autoencoder.encode(flipped)[:, unit])
@@ -99,13 +100,13 @@ def _check_pairs(latent: object, temperatures: object) -> tuple[np.ndarray, np.n
     z = np.asarray(latent, dtype=np.float64).reshape(-1)
     t = np.asarray(temperatures, dtype=np.float64).reshape(-1)
     if z.size != t.size:
-        raise ValueError(f"latent and temperatures must have the same length, got {z.size} "
+        raise InputError(f"latent and temperatures must have the same length, got {z.size} "
                          f"and {t.size}")  # fmt: skip
     if not (np.isfinite(z).all() and np.isfinite(t).all()):
-        raise ValueError("latent and temperatures must be finite")
+        raise InputError("latent and temperatures must be finite")
     distinct = np.unique(t)
     if distinct.size < _MIN_TEMPERATURES:
-        raise ValueError(
+        raise InputError(
             f"temperatures: {distinct.size} distinct values are too few to locate a "
             f"transition (need >= {_MIN_TEMPERATURES} spanning T_c)"
         )
@@ -164,7 +165,7 @@ def _binder_crossing(temps: np.ndarray, binder: np.ndarray) -> float:
             real = roots[np.isreal(roots)].real
             inside = real[(real >= 0) & (real <= t1 - t0)]
             return float(t0 + inside[0]) if inside.size == 1 else linear
-    raise ValueError(
+    raise InputError(
         f"the latent's Binder ratio never falls through U* = {BINDER_CRITICAL} between "
         f"T = {temps[0]:g} and {temps[-1]:g}: the temperatures do not bracket the transition"
     )
@@ -175,7 +176,7 @@ def _peak(x: np.ndarray, y: np.ndarray, what: str) -> float:
     that reach half its height (at least its two neighbours)."""
     i = int(np.nanargmax(y))
     if i == 0 or i == x.size - 1:
-        raise ValueError(
+        raise InputError(
             f"the {what} peaks at the edge of the temperatures (T = {x[i]:g}): they do not "
             "bracket the transition"
         )
@@ -260,7 +261,7 @@ def critical_temperature(
         For too few temperatures, or when the temperatures do not bracket the transition.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise InputError(f"method must be one of {METHODS}, got {method!r}")
     size = check_int("size", size, minimum=1)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, minimum=2)
     z, t = _check_pairs(latent, temperatures)
@@ -282,7 +283,7 @@ def critical_temperature(
         except ValueError:  # this replica located no transition
             continue
     if len(replicas) < max(2, n_bootstrap // 2):
-        raise ValueError(
+        raise InputError(
             f"only {len(replicas)} of {n_bootstrap} bootstrap replicas located a transition: "
             "too few configurations per temperature"
         )
@@ -345,17 +346,17 @@ def finite_size_scaling(estimates: Sequence[CriticalTemperature], nu: float = 1.
     """
     items = sorted(estimates, key=lambda e: e.size)
     if len(items) < 2:
-        raise ValueError(f"estimates: finite-size scaling needs >= 2 sizes, got {len(items)}")
+        raise InputError(f"estimates: finite-size scaling needs >= 2 sizes, got {len(items)}")
     sizes = [e.size for e in items]
     if len(set(sizes)) != len(sizes):
-        raise ValueError(f"estimates: each size once, got sizes {sizes}")
+        raise InputError(f"estimates: each size once, got sizes {sizes}")
     if len({e.method for e in items}) != 1:
-        raise ValueError(f"estimates: one method, got {sorted({e.method for e in items})}")
+        raise InputError(f"estimates: one method, got {sorted({e.method for e in items})}")
     if not (np.isfinite(nu) and nu > 0):
-        raise ValueError(f"nu must be a positive number, got {nu}")
+        raise InputError(f"nu must be a positive number, got {nu}")
     err = np.array([e.error for e in items])
     if not (err > 0).all():
-        raise ValueError("estimates: every error must be > 0 (weights of the fit)")
+        raise InputError("estimates: every error must be > 0 (weights of the fit)")
     x = np.asarray(sizes, dtype=np.float64) ** (-1.0 / nu)
     y = np.array([e.value for e in items])
     design = np.stack([np.ones_like(x), x], axis=1) / err[:, None]

@@ -7,8 +7,8 @@ import pytest
 from isingml import T_C
 from isingml.data import generate, open_dataset
 from isingml.nn import Autoencoder
-from isingml.nn.discovery import discover_transition
-from isingml.nn.phase import (
+from isingml.transition.discovery import discover_transition
+from isingml.transition.latents import (
     BINDER_CRITICAL,
     CriticalTemperature,
     critical_temperature,
@@ -136,7 +136,7 @@ def test_tc_from_one_size_within_2_percent_and_finite_size_scaling_within_1(tmp_
     an error bar (the error bars themselves are checked: each result lies within 4 of
     its standard errors of Onsager's value)."""
     from isingml.data.generation import parse_temperatures
-    from isingml.nn.autoencoder_command import PIPELINE_TEMPERATURES
+    from isingml.transition.pipeline import PIPELINE_TEMPERATURES
 
     path = generate(tmp_path / "fss.h5", "16,32,64", parse_temperatures(PIPELINE_TEMPERATURES),
                     1000, thermalize=200, interval=2, algorithm="wolff", seed=1,

@@ -2,7 +2,7 @@
 
 For every lattice size of an isingml dataset, train an autoencoder with a single latent
 neuron on the configurations of all temperatures (no labels), read its odd latent for
-every configuration, and estimate T_c from it (:mod:`isingml.nn.phase`); with several
+every configuration, and estimate T_c from it (:mod:`isingml.transition.latents`); with several
 sizes, extrapolate by finite-size scaling. Configurations are streamed from the file in
 chunks for the analysis (and for training with ``stream=True``), so the file may be larger
 than memory.
@@ -18,8 +18,9 @@ import numpy as np
 
 from isingml._validation import check_int
 from isingml.data.reader import Dataset, open_dataset
+from isingml.errors import InputError
 from isingml.nn.autoencoder import Autoencoder
-from isingml.nn.phase import (
+from isingml.transition.latents import (
     BINDER_CRITICAL,
     METHODS,
     CriticalTemperature,
@@ -30,10 +31,16 @@ from isingml.nn.phase import (
     odd_latent,
 )
 
-__all__ = ["PHASE_AUTOENCODER", "PhaseAnalysis", "SizeAnalysis", "discover_transition"]
+__all__ = [
+    "PHASE_AUTOENCODER",
+    "PhaseAnalysis",
+    "SizeAnalysis",
+    "discover_transition",
+    "latent_of_dataset",
+]
 
 #: The autoencoder of the phase analysis: a linear encoder to one latent neuron (so the
-#: odd latent is a weighted sum of the spins, see :mod:`isingml.nn.phase`) and a decoder
+#: odd latent is a weighted sum of the spins, see :mod:`isingml.transition.latents`) and a decoder
 #: with 64 tanh units.
 PHASE_AUTOENCODER = {"encoder_widths": (), "latent_dim": 1, "decoder_widths": (64,)}
 
@@ -146,10 +153,26 @@ class PhaseAnalysis:
         }
 
 
-def _latent_of_file(
+def latent_of_dataset(
     ds: Dataset, size: int, autoencoder: Autoencoder
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Odd latent, temperature and magnetization of every configuration, chunk by chunk."""
+    """Odd latent, temperature and magnetization of every configuration, chunk by chunk.
+
+    Parameters
+    ----------
+    ds : Dataset
+        An open isingml dataset.
+    size : int
+        Lattice side.
+    autoencoder : Autoencoder
+        A fitted autoencoder for ``size``.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        :func:`~isingml.transition.latents.odd_latent` of latent unit 0, the temperature
+        and the magnetization per spin of every configuration, each of shape ``(n,)``.
+    """
     zs, ts, ms = [], [], []
     for spins, temps in ds.batches(size, _READ_ROWS, shuffle=False, dtype=autoencoder.dtype):
         zs.append(odd_latent(autoencoder, spins))
@@ -211,7 +234,7 @@ def discover_transition(
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
-        raise ValueError(f"methods must be a non-empty subset of {METHODS}, got {methods!r}")
+        raise InputError(f"methods must be a non-empty subset of {METHODS}, got {methods!r}")
     epochs = check_int("epochs", epochs, minimum=1)
     owned = None
     if not isinstance(data, Dataset):
@@ -219,18 +242,18 @@ def discover_transition(
     try:
         wanted = tuple(data.sizes) if sizes is None else tuple(sizes)
         for size in wanted:
-            data._group(check_int("sizes", size, minimum=2))  # names the missing size
+            data.n_samples(check_int("sizes", size, minimum=2))  # names the missing size
         if len(data.temperatures) < 5:
-            raise ValueError(
+            raise InputError(
                 f"{data.path}: {len(data.temperatures)} temperatures are too few to locate a "
                 "transition (need >= 5 spanning T_c)"
             )
         models = dict(models or {})
         for size, model in models.items():
             if size not in wanted:
-                raise ValueError(f"models: a model for L = {size}, which is not analysed")
+                raise InputError(f"models: a model for L = {size}, which is not analysed")
             if model.n_features != size * size:
-                raise ValueError(
+                raise InputError(
                     f"models: the model for L = {size} takes {model.n_features} values per "
                     f"sample, the data {size * size}"
                 )
@@ -252,7 +275,7 @@ def discover_transition(
                 if report is not None:
                     report(f"L = {size}: trained {epochs} epochs, reconstruction loss "
                            f"{history['loss'][-1]:.4f}")  # fmt: skip
-            z, t, m = _latent_of_file(data, size, model)
+            z, t, m = latent_of_dataset(data, size, model)
             r = float(np.corrcoef(z, m)[0, 1])
             if r < 0:  # the latent's sign is arbitrary: take the magnetization's
                 z, r = -z, -r
