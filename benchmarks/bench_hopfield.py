@@ -28,7 +28,7 @@ def recall_case(n: int, seed: int = 0) -> tuple[HopfieldNetwork, np.ndarray, np.
     """A network with p = 0.05 n Hebbian patterns, and BATCH[n] probes at 10% flips."""
     rng = np.random.default_rng(seed)
     patterns = rng.choice(np.array([-1, 1], dtype=np.int8), size=(max(1, n // 20), n))
-    net = HopfieldNetwork(n).store(patterns)
+    net = HopfieldNetwork().fit(patterns)
     targets = patterns[rng.integers(0, patterns.shape[0], BATCH[n])]
     return net, flip_units(targets, n // 10, seed=seed + 1), targets
 

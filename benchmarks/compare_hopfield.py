@@ -77,7 +77,7 @@ def _compare_size(n: int, quick: bool) -> list[dict]:
     rows = []
     repeats = 2 if quick else 3
     net, probes, targets = recall_case(n)
-    w = np.array(net.weights)
+    w = np.array(net.weights_)
     k = probes.shape[0]
     t, out = _time(lambda: net.run(probes, seed=1).states, repeats)
     base = k / t
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats and probes")
     args = p.parse_args(argv)
-    HopfieldNetwork(4).run(np.ones(4))  # compile outside any timing
+    HopfieldNetwork().fit(np.ones(4)).run(np.ones(4))  # compile outside any timing
     print_hopfield(hopfield_comparison(args.quick))
     return 0
 

@@ -125,7 +125,7 @@ def capacity_curve(
             for t in range(trials):
                 rng = np.random.default_rng([seed, p, t])  # the same load, the same patterns
                 patterns = rng.choice(np.array([-1, 1], dtype=np.int8), size=(p, n))
-                net = HopfieldNetwork(n).store(patterns)
+                net = HopfieldNetwork().fit(patterns)
                 stable[i, t] = net.stored_patterns_stable().mean()
                 probed = patterns[: probes or p]
                 start = flip_units(probed, flips, seed=int(rng.integers(2**32)))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 
 from isingml._backend import check_backend, require_cuda
 from isingml._numba import numba_threads
+from isingml._persistence import load_arrays, save_arrays
 from isingml._validation import check_choice, check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.hopfield.dynamics import async_dynamics, sync_step, tie_tolerances
@@ -19,6 +24,7 @@ __all__ = ["DYNAMICS", "RULES", "HopfieldNetwork", "RecallResult"]
 
 RULES = ("hebbian", "projection", "storkey")
 DYNAMICS = ("async", "sync", "glauber")
+_FORMAT_VERSION = 1
 
 
 @dataclass
@@ -57,197 +63,291 @@ class RecallResult:
     history: np.ndarray | None = None
 
 
-class HopfieldNetwork:
-    """A Hopfield network of ``n_units`` +/-1 units (the primer's Section II).
+class HopfieldNetwork(BaseEstimator):
+    """A Hopfield network of +/-1 units (the primer's Section II).
+
+    A scikit-learn estimator: :meth:`fit` stores patterns (the number of units is that
+    of the patterns), :meth:`partial_fit` stores more on top of those stored, and the
+    dynamics (:meth:`run`, :meth:`recall`) retrieve them.
 
     Parameters
     ----------
-    n_units : int
-        Number of units, >= 1.
     rule : {"hebbian", "projection", "storkey"}
-        Learning rule used by :meth:`store`.
+        Learning rule.
     thresholds : array of float, shape (n_units,), optional
         Thresholds ``b_i`` (zero by default): a unit becomes +1 when
         ``sum_j W_ij S_j >= b_i``.
+
+    Attributes
+    ----------
+    weights_ : ndarray of float64, shape (n_units, n_units)
+        The weight matrix (read-only).
+    thresholds_ : ndarray of float64, shape (n_units,)
+        The thresholds in use (read-only).
+    patterns_ : ndarray of int8, shape (p, n_units)
+        The stored patterns, in the order they were stored (read-only).
+    n_features_in_ : int
+        Number of units.
 
     Notes
     -----
     The energy ``E = -1/2 sum_ij W_ij S_i S_j + sum_i b_i S_i`` (Eq. 4) never increases
     under asynchronous zero-temperature updates when ``W`` is symmetric with a
     non-negative diagonal; the learning rules give symmetric weights with a zero
-    diagonal. Weights set with ``allow_asymmetric=True`` void that guarantee: the
-    dynamics may then cycle and the energy is not a Lyapunov function.
+    diagonal. Weights given to :meth:`from_weights` with ``allow_asymmetric=True`` void
+    that guarantee: the dynamics may then cycle and the energy is not a Lyapunov function.
     """
 
-    def __init__(
-        self, n_units: int, rule: str = "hebbian", thresholds: np.ndarray | None = None
-    ) -> None:
-        self.n_units = check_int("n_units", n_units, minimum=1)
-        self.rule = check_choice("rule", rule, RULES)
-        self._weights = np.zeros((self.n_units, self.n_units))
-        self._patterns = np.zeros((0, self.n_units), dtype=np.int8)
-        self._symmetric = True
-        self._given_weights = False
+    def __init__(self, *, rule: str = "hebbian", thresholds: np.ndarray | None = None) -> None:
+        self.rule = rule
         self.thresholds = thresholds
 
-    # -- parameters ---------------------------------------------------------------------
+    # -- fitted state ----------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "weights_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} has no weights yet: call fit (or from_weights)"
+            )
 
     @property
-    def weights(self) -> np.ndarray:
-        """The weight matrix (a read-only view; set it with :meth:`set_weights`)."""
-        view = self._weights.view()
-        view.flags.writeable = False
-        return view
+    def n_units_(self) -> int:
+        """Number of units (``n_features_in_``)."""
+        self._check_fitted()
+        return self.n_features_in_
 
     @property
-    def thresholds(self) -> np.ndarray:
-        """Thresholds ``b_i`` (read-only view)."""
-        view = self._thresholds.view()
-        view.flags.writeable = False
-        return view
+    def n_patterns_(self) -> int:
+        """Number of stored patterns."""
+        self._check_fitted()
+        return self.patterns_.shape[0]
 
-    @thresholds.setter
-    def thresholds(self, values: np.ndarray | None) -> None:
-        if values is None:
-            self._thresholds = np.zeros(self.n_units)
-            return
-        b = np.asarray(values, dtype=np.float64)
-        if b.shape != (self.n_units,):
-            raise InputError(f"thresholds must have shape ({self.n_units},), got {b.shape}")
+    @property
+    def alpha_(self) -> float:
+        """The load ``alpha = p / n``."""
+        return self.n_patterns_ / self.n_units_
+
+    def _set_state(
+        self, weights: np.ndarray, thresholds: np.ndarray, patterns: np.ndarray, given: bool
+    ) -> None:
+        # The kernels take the writeable arrays; the public attributes are read-only views.
+        self._w, self._b = weights, thresholds
+        self.weights_, self.thresholds_, self.patterns_ = (
+            a.view() for a in (weights, thresholds, patterns)
+        )
+        for view in (self.weights_, self.thresholds_, self.patterns_):
+            view.flags.writeable = False
+        self.n_features_in_ = weights.shape[0]
+        self._symmetric = bool(np.array_equal(weights, weights.T))
+        self._given_weights = given
+
+    def _check_thresholds(self, n: int) -> np.ndarray:
+        if self.thresholds is None:
+            return np.zeros(n)
+        b = np.array(self.thresholds, dtype=np.float64)
+        if b.shape != (n,):
+            raise InputError(f"thresholds must have shape ({n},), got {b.shape}")
         if not np.isfinite(b).all():
             raise InputError("thresholds must be finite, found NaN or inf")
-        self._thresholds = b.copy()
+        return b
 
-    @property
-    def patterns(self) -> np.ndarray:
-        """The stored patterns, shape (p, n_units), in the order they were stored."""
-        return self._patterns.copy()
-
-    @property
-    def n_patterns(self) -> int:
-        """Number of stored patterns."""
-        return self._patterns.shape[0]
-
-    @property
-    def load(self) -> float:
-        """``alpha = p / n``."""
-        return self.n_patterns / self.n_units
-
-    def set_weights(self, weights: np.ndarray, allow_asymmetric: bool = False) -> None:
-        """Use a given weight matrix (forgets stored patterns).
+    @classmethod
+    def from_weights(
+        cls,
+        weights: np.ndarray,
+        *,
+        thresholds: np.ndarray | None = None,
+        allow_asymmetric: bool = False,
+        rule: str = "hebbian",
+    ) -> HopfieldNetwork:
+        """A fitted network with given weights and no stored patterns.
 
         Parameters
         ----------
-        weights : array of float, shape (n_units, n_units)
+        weights : array of float, shape (n, n)
             Finite; symmetric unless ``allow_asymmetric``.
+        thresholds : array of float, shape (n,), optional
         allow_asymmetric : bool
             Accept ``W != W^T`` (then the energy is not a Lyapunov function).
+        rule : {"hebbian", "storkey"}
+            Rule of later :meth:`partial_fit` calls, which build on these weights.
+
+        Returns
+        -------
+        HopfieldNetwork
         """
         w = np.array(weights, dtype=np.float64)
-        n = self.n_units
-        if w.shape != (n, n):
-            raise InputError(f"weights must have shape ({n}, {n}), got {w.shape}")
+        if w.ndim != 2 or w.shape[0] != w.shape[1]:
+            raise InputError(f"weights must be a square matrix, got shape {w.shape}")
+        if w.shape[0] < 1:
+            raise InputError("weights must hold at least one unit, got shape (0, 0)")
         if not np.isfinite(w).all():
             raise InputError("weights must be finite, found NaN or inf")
-        symmetric = np.array_equal(w, w.T)
-        if not symmetric and not allow_asymmetric:
+        if not np.array_equal(w, w.T) and not allow_asymmetric:
             worst = float(np.max(np.abs(w - w.T)))
             raise InputError(
                 f"weights must be symmetric (max |W - W^T| = {worst:.3g}); pass "
                 "allow_asymmetric=True to use them anyway (the energy then is not a Lyapunov "
                 "function)"
             )
-        self._weights = w
-        self._symmetric = symmetric
-        self._given_weights = True
-        self._patterns = np.zeros((0, n), dtype=np.int8)
-
-    @classmethod
-    def from_weights(
-        cls,
-        weights: np.ndarray,
-        thresholds: np.ndarray | None = None,
-        allow_asymmetric: bool = False,
-    ) -> HopfieldNetwork:
-        """A network with given weights (see :meth:`set_weights`)."""
-        w = np.asarray(weights)
-        if w.ndim != 2:
-            raise InputError(f"weights must be a square matrix, got shape {w.shape}")
-        net = cls(w.shape[0], thresholds=thresholds)
-        net.set_weights(w, allow_asymmetric=allow_asymmetric)
+        net = cls(rule=rule, thresholds=thresholds)
+        check_choice("rule", rule, RULES)
+        n = w.shape[0]
+        net._set_state(w, net._check_thresholds(n), np.zeros((0, n), dtype=np.int8), True)
         return net
 
     # -- learning -------------------------------------------------------------------------
 
-    def store(self, patterns: np.ndarray) -> HopfieldNetwork:
-        """Store patterns (added to those already stored) with the network's rule.
-
-        Hebb and Storkey add to the current weights (given ones included); the projection
-        rule recomputes the weights from all stored patterns.
+    def fit(self, X: np.ndarray, y: None = None) -> HopfieldNetwork:
+        """Store the patterns ``X`` (forgetting anything stored before) with the rule.
 
         Parameters
         ----------
-        patterns : array of +/-1, shape (n_units,) or (p, n_units)
+        X : array of +/-1, shape (p, n_units) or (n_units,)
+            The patterns.
+        y : None
+            Ignored.
 
         Returns
         -------
         HopfieldNetwork
             ``self``.
         """
-        new, _ = as_states("patterns", patterns, self.n_units, allow_blank=False)
+        check_choice("rule", self.rule, RULES)
+        new, _ = as_states("X", X, None, allow_blank=False)
+        n = new.shape[1]
+        self._set_state(np.zeros((n, n)), self._check_thresholds(n),
+                        np.zeros((0, n), dtype=np.int8), False)  # fmt: skip
+        return self.partial_fit(new)
+
+    def partial_fit(self, X: np.ndarray, y: None = None) -> HopfieldNetwork:
+        """Store the patterns ``X`` on top of those stored (or of given weights).
+
+        Hebb and Storkey add to the current weights; the projection rule recomputes them
+        from all stored patterns.
+
+        Parameters
+        ----------
+        X : array of +/-1, shape (p, n_units) or (n_units,)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        HopfieldNetwork
+            ``self``.
+        """
+        if not hasattr(self, "weights_"):
+            return self.fit(X)
+        check_choice("rule", self.rule, RULES)
+        new, _ = as_states("X", X, self.n_features_in_, allow_blank=False)
         if not self._symmetric:
             raise InputError("cannot store patterns on top of asymmetric weights")
         if self.rule == "projection" and self._given_weights:
             raise InputError(
                 "rule 'projection' recomputes the weights from the stored patterns and would "
-                "discard the weights given to set_weights; use rule 'hebbian' or 'storkey' "
+                "discard the weights given to from_weights; use rule 'hebbian' or 'storkey' "
                 "to build on them"
             )
-        everything = np.concatenate([self._patterns, new])
+        everything = np.concatenate([self.patterns_, new])
         if self.rule == "hebbian":
-            self._weights = self._weights + hebbian_weights(new)
+            weights = self._w + hebbian_weights(new)
         elif self.rule == "projection":
-            self._weights = projection_weights(everything)
+            weights = projection_weights(everything)
         else:
-            self._weights = storkey_weights(new, self._weights)
-        self._patterns = everything
+            weights = storkey_weights(new, self._w)
+        self._set_state(weights, self._b, everything, self._given_weights)
         return self
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the network (rule, weights, thresholds, stored patterns), atomically.
+
+        Parameters
+        ----------
+        path : path
+            ``.npz`` (added when the name has no suffix) or ``.h5``.
+
+        Returns
+        -------
+        Path
+        """
+        self._check_fitted()
+        meta = {"rule": self.rule, "given_weights": self._given_weights}
+        arrays = {"weights": self.weights_, "thresholds": self.thresholds_,
+                  "patterns": self.patterns_}  # fmt: skip
+        return save_arrays(path, "HopfieldNetwork", _FORMAT_VERSION, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> HopfieldNetwork:
+        """Read a network written by :meth:`save`.
+
+        Raises
+        ------
+        InputError
+            Naming the file, when it is not a saved HopfieldNetwork or is damaged.
+        """
+        meta, arrays, _ = load_arrays(path, "HopfieldNetwork")
+        try:
+            w = np.array(arrays["weights"], dtype=np.float64)
+            b = np.array(arrays["thresholds"], dtype=np.float64)
+            patterns = np.array(arrays["patterns"], dtype=np.int8)
+            net = cls(rule=check_choice("rule", meta["rule"], RULES))
+            net._set_state(w, b, patterns, bool(meta["given_weights"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InputError(f"{path}: not a valid saved HopfieldNetwork ({exc})") from None
+        return net
 
     # -- observables ---------------------------------------------------------------------
 
     def local_fields(self, states: np.ndarray) -> np.ndarray:
         """``h = W S`` for each state (+/-1, or 0 for unknown units)."""
-        s, single = as_states("states", states, self.n_units, allow_blank=True)
-        h = s.astype(np.float64) @ self._weights.T
+        s, single = as_states("states", states, self.n_units_, allow_blank=True)
+        h = s.astype(np.float64) @ self._w.T
         return h[0] if single else h
 
     def energy(self, states: np.ndarray) -> float | np.ndarray:
         """Eq. (4) plus thresholds: ``E = -1/2 S^T W S + b^T S``."""
-        s, single = as_states("states", states, self.n_units, allow_blank=True)
+        s, single = as_states("states", states, self.n_units_, allow_blank=True)
         sf = s.astype(np.float64)
-        e = -0.5 * np.einsum("ki,ki->k", sf, sf @ self._weights.T) + sf @ self._thresholds
+        e = -0.5 * np.einsum("ki,ki->k", sf, sf @ self._w.T) + sf @ self._b
         return float(e[0]) if single else e
 
     def overlaps(self, states: np.ndarray) -> np.ndarray:
         """Overlap ``(1/n) sum_i P^mu_i S_i`` with every stored pattern, shape (..., p)."""
-        s, single = as_states("states", states, self.n_units, allow_blank=True)
-        m = s.astype(np.float64) @ self._patterns.T.astype(np.float64) / self.n_units
+        s, single = as_states("states", states, self.n_units_, allow_blank=True)
+        m = s.astype(np.float64) @ self.patterns_.T.astype(np.float64) / self.n_units_
         return m[0] if single else m
+
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """Minus the energy of each state: higher for states the network holds more firmly.
+
+        Parameters
+        ----------
+        X : array, shape (k, n_units)
+            States: +1, -1, or 0 for an unknown unit.
+
+        Returns
+        -------
+        ndarray of float64, shape (k,)
+        """
+        return -np.atleast_1d(self.energy(np.atleast_2d(X)))
 
     def is_stable(self, states: np.ndarray) -> bool | np.ndarray:
         """Whether no single unit would change under the zero-temperature update rule."""
-        s, single = as_states("states", states, self.n_units, allow_blank=True)
-        tol = tie_tolerances(self._weights, self._thresholds)
-        d = s.astype(np.float64) @ self._weights.T - self._thresholds
+        s, single = as_states("states", states, self.n_units_, allow_blank=True)
+        tol = tie_tolerances(self._w, self._b)
+        d = s.astype(np.float64) @ self._w.T - self._b
         wanted = np.where(d >= -tol, 1, -1)
         ok = (wanted == s).all(axis=1)
         return bool(ok[0]) if single else ok
 
     def stored_patterns_stable(self) -> np.ndarray:
         """For each stored pattern, whether it is a fixed point."""
-        if self.n_patterns == 0:
+        if self.n_patterns_ == 0:
             return np.zeros(0, dtype=bool)
-        return self.is_stable(self._patterns)
+        return self.is_stable(self.patterns_)
 
     # -- dynamics ------------------------------------------------------------------------
 
@@ -298,7 +398,7 @@ class HopfieldNetwork:
         -------
         RecallResult
         """
-        s, single = as_states("probes", probes, self.n_units, allow_blank=True)
+        s, single = as_states("probes", probes, self.n_units_, allow_blank=True)
         s = s.copy()  # the kernels work in place; the caller's probes stay as they were
         check_choice("dynamics", dynamics, DYNAMICS)
         check_choice("record", record, ("sweeps", "updates"))
@@ -321,8 +421,8 @@ class HopfieldNetwork:
         sweeps = np.zeros(k, dtype=np.int64)
         converged = np.zeros(k, dtype=bool)
         cycled = np.zeros(k, dtype=bool)
-        w = self._weights
-        b = self._thresholds
+        w = self._w
+        b = self._b
         tol = tie_tolerances(w, b)
         with numba_threads(threads):
             if dynamics == "sync" and backend == "cuda":
@@ -354,7 +454,7 @@ class HopfieldNetwork:
             converged=converged,
             cycled=cycled,
             energies=energies,
-            overlaps=s.astype(np.float64) @ self._patterns.T / self.n_units,
+            overlaps=s.astype(np.float64) @ self.patterns_.T / self.n_units_,
             update_energies=per_update if record == "updates" else None,
             history=history if keep_states else None,
         )

@@ -170,7 +170,7 @@ def hopfield_state_census(
         own = []
         for trial in range(trials):
             xi = model.disorder(trial, seed).patterns
-            net = HopfieldNetwork(n).store(xi)
+            net = HopfieldNetwork().fit(xi)
             states, k = _probes(xi, probes, seed, trial)
             order_seed = (seed + trial) % 2**32  # the update order of this pattern set
             result = net.run(states, max_sweeps=max_sweeps, seed=order_seed, threads=threads)

@@ -11,9 +11,7 @@ round-trip times and the lowest energies found.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isingml._numba import numba_threads
+from isingml._persistence import load_arrays, save_arrays
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.random import TAG_SPIN_GLASS, validate_seed
@@ -33,6 +32,7 @@ __all__ = ["TemperingResult", "check_temperatures", "geometric_ladder", "paralle
 
 #: Couplings held in memory at once by a batch of dense samples (bytes).
 _DENSE_BATCH_BYTES = 2**28
+_FORMAT_VERSION = 1
 #: Spins per sweep (all walkers of a sample) from which a parallel region per sweep pays.
 _PER_SWEEP_WORK = 8192
 
@@ -286,37 +286,40 @@ class TemperingResult:
     _SCALARS = ("n", "sweeps", "thermalize", "interval", "replicas", "seed", "seconds")
 
     def save(self, path: str | Path) -> Path:
-        """Write the result to a ``.npz`` file (arrays, the run's parameters, the model as
-        JSON; no pickle), so that runs can be pooled or analysed later.
+        """Write the result (arrays, the run's parameters, the model as JSON; no pickle),
+        atomically and checksummed, so that runs can be pooled or analysed later.
 
         Parameters
         ----------
         path : str or Path
-            Destination; written to a temporary file first and renamed into place.
+            Destination, ``.npz`` (added when the name has no suffix) or ``.h5``.
 
         Returns
         -------
         Path
         """
-        path = Path(path)
-        tmp = path.with_name(path.name + ".part")
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
-        scalars = {name: np.asarray(getattr(self, name)) for name in self._SCALARS}
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, model=np.asarray(json.dumps(self.model)), **arrays, **scalars)
-        os.replace(tmp, path)
-        return path
+        meta = {"model": self.model}
+        meta |= {name: np.asarray(getattr(self, name)).item() for name in self._SCALARS}
+        return save_arrays(path, "TemperingResult", _FORMAT_VERSION, meta, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> TemperingResult:
-        """Read a result written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as data:
-            missing = [k for k in ("model", *cls._ARRAYS, *cls._SCALARS) if k not in data]
-            if missing:
-                raise InputError(f"{path} is not a saved TemperingResult (missing {missing})")
-            fields = {name: data[name] for name in cls._ARRAYS}
-            fields |= {name: data[name].item() for name in cls._SCALARS}
-            return cls(model=json.loads(str(data["model"])), **fields)
+        """Read a result written by :meth:`save`.
+
+        Raises
+        ------
+        InputError
+            Naming the file, when it is not a saved TemperingResult or is damaged.
+        """
+        meta, arrays, _ = load_arrays(path, "TemperingResult")
+        missing = [k for k in ("model", *cls._SCALARS) if k not in meta]
+        missing += [k for k in cls._ARRAYS if k not in arrays]
+        if missing:
+            raise InputError(f"{path}: not a complete saved TemperingResult (missing {missing})")
+        fields = {name: arrays[name] for name in cls._ARRAYS}
+        fields |= {name: meta[name] for name in cls._SCALARS}
+        return cls(model=meta["model"], **fields)
 
     @classmethod
     def combine(cls, results: list[TemperingResult]) -> TemperingResult:

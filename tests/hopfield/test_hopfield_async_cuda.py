@@ -36,7 +36,7 @@ def network(rule, n_patterns, seed, thresholds=False):
     rng = np.random.default_rng(seed)
     patterns = rng.choice([-1, 1], size=(n_patterns, N))
     b = rng.normal(scale=0.05, size=N) if thresholds else None
-    return HopfieldNetwork(N, rule=rule, thresholds=b).store(patterns), patterns
+    return HopfieldNetwork(rule=rule, thresholds=b).partial_fit(patterns), patterns
 
 
 def assert_same(gpu, cpu):
@@ -106,8 +106,8 @@ def test_asymmetric_weights_and_a_single_probe():
 def test_run_async_cuda_block_sizes_agree():
     net, patterns = network("hebbian", 3, seed=1)
     probes = probes_of(patterns, seed=2)
-    w = np.asarray(net.weights)
-    b = np.asarray(net.thresholds)
+    w = np.asarray(net.weights_)
+    b = np.asarray(net.thresholds_)
     tol = 1e-10 * np.abs(w).sum(axis=1)
     out = []
     for block in (1, 16):

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.gpu
 def test_sync_dynamics_match_the_cpu(rule):
     rng = np.random.default_rng(0)
     patterns = rng.choice([-1, 1], size=(3, 24))
-    net = HopfieldNetwork(24, rule=rule)
-    net.store(patterns)
+    net = HopfieldNetwork(rule=rule)
+    net.partial_fit(patterns)
     probes = np.concatenate([flip_units(patterns, 5, seed=1), rng.choice([-1, 1], (3, 24))])
     cpu = net.run(probes, dynamics="sync", max_sweeps=6, keep_states=True)
     gpu = net.run(probes, dynamics="sync", max_sweeps=6, keep_states=True, backend="cuda")

@@ -44,9 +44,9 @@ def test_hebb_rule_is_equation_3_with_zero_diagonal():
             expected = 0.0 if i == j else sum(int(x[i]) * int(x[j]) for x in xi) / 10
             assert w[i, j] == pytest.approx(expected, abs=1e-15)
     # Storing in two steps gives the same weights.
-    net = HopfieldNetwork(10).store(xi[:2]).store(xi[2])
-    np.testing.assert_allclose(net.weights, w, atol=1e-15)
-    assert net.n_patterns == 3 and net.load == pytest.approx(0.3)
+    net = HopfieldNetwork().fit(xi[:2]).partial_fit(xi[2])
+    np.testing.assert_allclose(net.weights_, w, atol=1e-15)
+    assert net.n_patterns_ == 3 and net.alpha_ == pytest.approx(0.3)
 
 
 def test_projection_rule_stores_correlated_patterns():
@@ -55,8 +55,8 @@ def test_projection_rule_stores_correlated_patterns():
     base = random_patterns(1, 100, 4)[0]
     xi = np.stack([np.where(rng.random(100) < 0.1, -base, base) for _ in range(12)])
     xi = xi.astype(np.int8)
-    hebb = HopfieldNetwork(100).store(xi)
-    proj = HopfieldNetwork(100, rule="projection").store(xi[:6]).store(xi[6:])
+    hebb = HopfieldNetwork().fit(xi)
+    proj = HopfieldNetwork(rule="projection").partial_fit(xi[:6]).partial_fit(xi[6:])
     assert not hebb.stored_patterns_stable().all()
     assert proj.stored_patterns_stable().all()
     w = projection_weights(xi)
@@ -69,14 +69,14 @@ def test_storkey_rule_matches_its_definition_and_is_symmetric():
     w = storkey_weights(xi)
     np.testing.assert_allclose(w, storkey_naive(xi), atol=1e-14)
     np.testing.assert_allclose(w, w.T, atol=1e-15)
-    net = HopfieldNetwork(9, rule="storkey").store(xi[:1]).store(xi[1:])
-    np.testing.assert_allclose(net.weights, w, atol=1e-14)
+    net = HopfieldNetwork(rule="storkey").partial_fit(xi[:1]).partial_fit(xi[1:])
+    np.testing.assert_allclose(net.weights_, w, atol=1e-14)
 
 
 def test_storkey_stores_more_than_hebb():
     xi = random_patterns(25, 100, 6)  # alpha = 0.25, beyond the Hebbian capacity
-    hebb = HopfieldNetwork(100).store(xi).stored_patterns_stable().mean()
-    storkey = HopfieldNetwork(100, rule="storkey").store(xi).stored_patterns_stable().mean()
+    hebb = HopfieldNetwork().fit(xi).stored_patterns_stable().mean()
+    storkey = HopfieldNetwork(rule="storkey").partial_fit(xi).stored_patterns_stable().mean()
     assert storkey > hebb
 
 
@@ -104,18 +104,18 @@ def test_hebbian_ties_and_unknown_units_match_the_naive_reference():
     # Hebb weights are multiples of 1/n, so fields hit the threshold exactly; blanked
     # probes start with zeros.
     xi = random_patterns(3, 12, 4)
-    net = HopfieldNetwork(12).store(xi)
+    net = HopfieldNetwork().fit(xi)
     probes = blank_units(flip_units(xi, 3, seed=1), k=5, seed=2)
     result = net.run(probes, max_sweeps=10, seed=7)
     for p in range(3):
-        expected, sweeps = hopfield_async_naive(net.weights, net.thresholds, probes[p], 10, 7, p)
+        expected, sweeps = hopfield_async_naive(net.weights_, net.thresholds_, probes[p], 10, 7, p)
         np.testing.assert_array_equal(result.states[p], expected)
         assert result.sweeps[p] == sweeps
 
 
 def test_the_number_of_threads_does_not_change_the_bits():
     assert numba.config.NUMBA_NUM_THREADS >= 2  # tests/conftest.py makes sure of it
-    net = HopfieldNetwork(64).store(random_patterns(6, 64, 1))
+    net = HopfieldNetwork().fit(random_patterns(6, 64, 1))
     probes = flip_units(random_patterns(40, 64, 2), 20, seed=3)
     one = net.run(probes, threads=1, seed=5)
     two = net.run(probes, threads=2, seed=5)
@@ -162,7 +162,7 @@ def test_fixed_points_from_all_4096_states_are_the_single_flip_stable_states():
     net = HopfieldNetwork.from_weights(w, thresholds=np.random.default_rng(8).normal(size=n))
     states = np.array(list(itertools.product([-1, 1], repeat=n)), dtype=np.int8)
     # Enumeration: stable means every unit agrees with the sign of its field.
-    d = states @ w.T - net.thresholds
+    d = states @ w.T - net.thresholds_
     ok = (np.where(d >= 0, 1, -1) == states).all(axis=1)
     stable = {tuple(s) for s in states[ok]}
     result = net.run(states, max_sweeps=200, seed=1)
@@ -175,7 +175,7 @@ def test_fixed_points_from_all_4096_states_are_the_single_flip_stable_states():
 def test_hebbian_energy_with_ties_reaches_only_stable_states():
     # Hebb weights are multiples of 1/n: exact ties in the fields, resolved to +1.
     xi = random_patterns(3, 12, 9)
-    net = HopfieldNetwork(12).store(xi)
+    net = HopfieldNetwork().fit(xi)
     states = np.array(list(itertools.product([-1, 1], repeat=12)), dtype=np.int8)
     stable = net.is_stable(states)
     result = net.run(states, max_sweeps=200, seed=2)
@@ -185,7 +185,7 @@ def test_hebbian_energy_with_ties_reaches_only_stable_states():
 
 def test_figure2_stripes_recovered_and_the_extreme_probe_is_confused():
     patterns = stripe_patterns(4)
-    net = HopfieldNetwork(16).store(patterns)
+    net = HopfieldNetwork().fit(patterns)
     probes = figure2_probes()
     for seed in range(20):  # whatever the update order
         result = net.run(np.stack(list(probes.values())), seed=seed)
@@ -212,13 +212,13 @@ def test_synchronous_dynamics_detects_two_cycles():
 
 def test_synchronous_recall_of_stored_patterns():
     xi = random_patterns(5, 200, 3)
-    net = HopfieldNetwork(200).store(xi)
+    net = HopfieldNetwork().fit(xi)
     result = net.run(flip_units(xi, 20, seed=1), dynamics="sync", keep_states=True)
     assert result.converged.all()
     for p in range(5):  # every step is sgn(W s - b) of the one before, energies of Eq. 4
         steps = result.history[p, : result.sweeps[p] + 1]
         for a, b in itertools.pairwise(steps):
-            np.testing.assert_array_equal(np.where(net.weights @ a >= 0, 1, -1), b)
+            np.testing.assert_array_equal(np.where(net.weights_ @ a >= 0, 1, -1), b)
         np.testing.assert_allclose(
             result.energies[p, : result.sweeps[p] + 1], net.energy(steps), atol=1e-12
         )
@@ -246,9 +246,9 @@ def test_glauber_dynamics_samples_the_boltzmann_distribution():
 
 def test_energy_and_overlaps():
     xi = random_patterns(2, 16, 1)
-    net = HopfieldNetwork(16, thresholds=np.full(16, 0.1)).store(xi)
+    net = HopfieldNetwork(thresholds=np.full(16, 0.1)).partial_fit(xi)
     s = xi[0]
-    w = net.weights
+    w = net.weights_
     assert net.energy(s) == pytest.approx(-0.5 * s @ w @ s + 0.1 * s.sum())
     np.testing.assert_allclose(net.overlaps(xi), xi @ xi.T / 16)
     np.testing.assert_allclose(net.local_fields(s), w @ s)
@@ -265,7 +265,7 @@ def test_asymmetric_weights_only_when_allowed():
     result = net.run(np.array([1, 1]), max_sweeps=10, seed=0)
     assert result.sweeps.shape == ()  # runs; it may or may not settle
     with pytest.raises(ValueError, match="asymmetric"):
-        net.store(np.array([1, -1]))
+        net.partial_fit(np.array([1, -1]))
 
 
 # -- corruption --------------------------------------------------------------------------
@@ -291,9 +291,10 @@ def test_flip_and_blank_are_exact_and_reproducible():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda net: net.store(np.ones(5)), r"patterns must have shape \(4,\)"),
-        (lambda net: net.store(np.array([1, 0, 1, -1])), "patterns must hold"),
-        (lambda net: net.store(np.array([1, 2, 1, -1])), "patterns must hold"),
+        (lambda net: net.partial_fit(np.ones(5)), r"X must have shape \(4,\)"),
+        (lambda net: net.partial_fit(np.array([1, 0, 1, -1])), "X must hold"),
+        (lambda net: net.partial_fit(np.array([1, 2, 1, -1])), "X must hold"),
+        (lambda net: HopfieldNetwork().fit(np.array([1, 0, 1, -1])), "X must hold"),
         (lambda net: net.run(np.ones((2, 3))), r"probes must have shape \(4,\)"),
         (lambda net: net.run(np.array([1, 1, 1, 3])), "probes must hold"),
         (lambda net: net.run(np.ones(4), dynamics="glauber", T=-1.0), "T must be"),
@@ -301,16 +302,19 @@ def test_flip_and_blank_are_exact_and_reproducible():
         (lambda net: net.run(np.ones(4), T=1.0), "T applies to dynamics='glauber'"),
         (lambda net: net.run(np.ones(4), dynamics="magic"), "dynamics must be"),
         (lambda net: net.run(np.ones(4), max_sweeps=0), "max_sweeps must be"),
-        (lambda net: net.set_weights(np.full((4, 4), np.nan)), "weights must be finite"),
-        (lambda net: net.set_weights(np.zeros((3, 3))), r"weights must have shape \(4, 4\)"),
-        (lambda net: setattr(net, "thresholds", np.ones(3)), "thresholds must have shape"),
+        (lambda net: net.from_weights(np.full((4, 4), np.nan)), "weights must be finite"),
+        (lambda net: net.from_weights(np.zeros((3, 4))), "weights must be a square matrix"),
+        (
+            lambda net: HopfieldNetwork(thresholds=np.ones(3)).fit(np.ones(4)),
+            r"thresholds must have shape \(4,\)",
+        ),
         (lambda net: flip_units(np.ones(4), 5), r"k must be <= the number of units \(4\)"),
         (lambda net: blank_units(np.ones(4)), "exactly one of k and mask"),
     ],
 )
 def test_bad_input_is_a_clear_error_naming_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
-        call(HopfieldNetwork(4))
+        call(HopfieldNetwork().fit(np.ones(4)))
 
 
 def test_learning_rules_and_helpers_validate_their_input():
@@ -331,15 +335,60 @@ def test_projection_rule_refuses_to_discard_given_weights():
     net = HopfieldNetwork.from_weights(random_symmetric(4, 0))
     net.rule = "projection"
     with pytest.raises(ValueError, match="would discard the weights"):
-        net.store(np.ones(4))
-    hebb = HopfieldNetwork.from_weights(random_symmetric(4, 0)).store(np.ones(4))
-    np.testing.assert_allclose(hebb.weights, random_symmetric(4, 0) + hebbian_weights(np.ones(4)))
+        net.partial_fit(np.ones(4))
+    hebb = HopfieldNetwork.from_weights(random_symmetric(4, 0)).partial_fit(np.ones(4))
+    np.testing.assert_allclose(hebb.weights_, random_symmetric(4, 0) + hebbian_weights(np.ones(4)))
 
 
-def test_bad_construction():
+def test_bad_hyperparameters_are_refused_at_fit():
+    net = HopfieldNetwork(rule="oja")  # stored as given, like every scikit-learn estimator
     with pytest.raises(ValueError, match="rule must be"):
-        HopfieldNetwork(4, rule="oja")
-    with pytest.raises(ValueError, match="n_units must be"):
-        HopfieldNetwork(0)
-    with pytest.raises(TypeError, match="n_units must be an integer"):
-        HopfieldNetwork(4.5)
+        net.fit(np.ones(4))
+    with pytest.raises(TypeError):
+        HopfieldNetwork(4)  # hyperparameters are keyword-only
+
+
+def test_the_scikit_learn_convention():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    xi = random_patterns(3, 20, 4)
+    net = HopfieldNetwork(rule="storkey")
+    assert net.get_params() == {"rule": "storkey", "thresholds": None}
+    with pytest.raises(NotFittedError):
+        net.energy(xi)
+    assert net.fit(xi) is net
+    assert net.n_features_in_ == net.n_units_ == 20 and net.n_patterns_ == 3
+    assert net.alpha_ == pytest.approx(0.15)
+    copy = clone(net)
+    assert copy.get_params() == net.get_params() and not hasattr(copy, "weights_")
+    np.testing.assert_allclose(net.score_samples(xi), -net.energy(xi))
+    with pytest.raises(ValueError, match="read-only"):
+        net.weights_[0, 1] = 1.0
+    # fit forgets, partial_fit adds
+    again = HopfieldNetwork(rule="storkey").fit(xi[:1]).fit(xi)
+    np.testing.assert_array_equal(again.weights_, net.weights_)
+
+
+def test_save_and_load_round_trip_and_refuse_damage(tmp_path):
+    xi = random_patterns(3, 20, 4)
+    net = HopfieldNetwork(rule="projection", thresholds=np.full(20, 0.1)).fit(xi)
+    for name in ("net.npz", "net.h5"):
+        path = net.save(tmp_path / name)
+        back = HopfieldNetwork.load(path)
+        np.testing.assert_array_equal(back.weights_, net.weights_)
+        np.testing.assert_array_equal(back.thresholds_, net.thresholds_)
+        np.testing.assert_array_equal(back.patterns_, net.patterns_)
+        assert back.rule == "projection"
+        probes = flip_units(xi, 2, seed=1)
+        np.testing.assert_array_equal(back.recall(probes, seed=3), net.recall(probes, seed=3))
+    path = tmp_path / "net.npz"
+    data = bytearray(path.read_bytes())
+    (tmp_path / "short.npz").write_bytes(bytes(data[: len(data) // 2]))
+    with pytest.raises(ValueError, match=r"short\.npz"):
+        HopfieldNetwork.load(tmp_path / "short.npz")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty\.npz"):
+        HopfieldNetwork.load(tmp_path / "empty.npz")
+    with pytest.raises(FileNotFoundError):
+        HopfieldNetwork.load(tmp_path / "missing.npz")

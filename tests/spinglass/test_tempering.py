@@ -196,5 +196,5 @@ def test_results_save_load_and_pool(tmp_path):
     with pytest.raises(ValueError, match="seed"):
         TemperingResult.combine([parts[0], other])
     np.savez(tmp_path / "other.npz", x=np.zeros(2))
-    with pytest.raises(ValueError, match="not a saved TemperingResult"):
+    with pytest.raises(ValueError, match="cannot read a TemperingResult"):
         TemperingResult.load(tmp_path / "other.npz")
