@@ -190,7 +190,7 @@ def gibbs_table(n_visible: int, n_hidden: int, chains: int, steps: int, repeats:
                 torch) -> dict:  # fmt: skip
     rng = np.random.default_rng(0)
     X = (rng.random((64, n_visible)) < 0.5).astype(np.float32)
-    rbm = RBM(n_hidden, n_epochs=0, seed=0).fit(X)
+    rbm = RBM(n_hidden=n_hidden, n_epochs=0, seed=0).fit(X)
     rbm.components_[:] = rng.normal(scale=0.05, size=rbm.components_.shape)
     v = (rng.random((chains, n_visible)) < 0.5).astype(np.float32)
     out = {"n_visible": n_visible, "n_hidden": n_hidden, "chains": chains, "steps": steps}

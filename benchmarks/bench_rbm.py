@@ -30,10 +30,12 @@ def random_binary(n_visible: int, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("n_visible", [784, 64])
 def test_training_throughput(benchmark, n_visible, method):
     X = random_binary(n_visible)
-    RBM(500, batch_size=64, n_epochs=1, method=method, track=()).fit(X[:128])  # JIT warm-up
+    RBM(n_hidden=500, batch_size=64, n_epochs=1, method=method, track=()).fit(
+        X[:128]
+    )  # JIT warm-up
 
     def run():
-        return RBM(500, batch_size=64, n_epochs=1, method=method, track=(), seed=1).fit(X)
+        return RBM(n_hidden=500, batch_size=64, n_epochs=1, method=method, track=(), seed=1).fit(X)
 
     model = benchmark.pedantic(run, rounds=5, iterations=1)
     assert model.n_updates_ == N_SAMPLES // 64
@@ -44,7 +46,7 @@ def test_training_throughput(benchmark, n_visible, method):
 @pytest.mark.benchmark(group="rbm exact log Z")
 def test_exact_log_partition_20_hidden(benchmark):
     X = random_binary(64)
-    model = RBM(20, n_epochs=1, track=(), seed=2).fit(X)
+    model = RBM(n_hidden=20, n_epochs=1, track=(), seed=2).fit(X)
     model.log_partition()  # JIT warm-up
     log_z = benchmark.pedantic(model.log_partition, rounds=3, iterations=1)
     # Cross-check: the same sum over the visible layer's side is not feasible (2**64), so

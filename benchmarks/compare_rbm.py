@@ -36,9 +36,11 @@ def rbm_comparison(quick: bool = False) -> list[dict]:
         X = random_binary(n_visible)
         X32 = X.astype(np.float32)
         cases = {
-            "isingml PCD-1": lambda X=X: RBM(500, batch_size=64, n_epochs=1, track=()).fit(X),
+            "isingml PCD-1": lambda X=X: RBM(
+                n_hidden=500, batch_size=64, n_epochs=1, track=()
+            ).fit(X),
             "isingml CD-1": lambda X=X: RBM(
-                500, batch_size=64, n_epochs=1, method="cd", track=()
+                n_hidden=500, batch_size=64, n_epochs=1, method="cd", track=()
             ).fit(X),
             "scikit-learn (float64 data)": lambda X=X: BernoulliRBM(
                 n_components=500, batch_size=64, n_iter=1, random_state=0

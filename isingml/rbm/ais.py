@@ -15,6 +15,7 @@ and each run moves through ``beta_0 = 0 < ... < beta_K = 1`` with one block-Gibb
 from __future__ import annotations
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from isingml._validation import check_int
 from isingml.errors import InputError
@@ -61,7 +62,7 @@ def ais_log_partition(
         ``log Z`` and its standard error.
     """
     if not hasattr(rbm, "components_"):
-        raise RuntimeError("this RBM is not fitted yet: call fit or partial_fit first")
+        raise NotFittedError("this RBM is not fitted yet: call fit or partial_fit first")
     n_betas = check_int("n_betas", n_betas, minimum=2)
     n_runs = check_int("n_runs", n_runs, minimum=2)
     seed = validate_seed(seed)

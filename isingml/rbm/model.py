@@ -13,6 +13,9 @@ Training ascends the average log-likelihood, whose gradient is
 write the descent step with the opposite sign). The data term uses ``E[h | v]``; the model
 term comes from Gibbs chains: restarted at the data for CD-k, persistent for PCD, or from
 exact enumeration for small models (:meth:`RBM.gradient`).
+
+:class:`RBM` is a scikit-learn estimator and transformer: it clones, takes part in
+``Pipeline`` and ``GridSearchCV``, and passes ``sklearn.utils.estimator_checks``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
-from isingml._validation import check_choice, check_int
+from isingml._validation import check_choice, check_finite, check_int
 from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, validate_seed
 from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
 
@@ -39,6 +45,10 @@ MAX_EXACT_UNITS = 24
 
 #: Philox streams of the random draws: training, user sampling, AIS.
 _STREAM_TRAIN, _STREAM_SAMPLE, _STREAM_AIS = 0, 1, 2
+
+#: Elements of the (rows, visible, hidden) block that :meth:`RBM.score_samples` works on
+#: at a time (32 MiB of float64 per temporary array).
+_SCORE_BLOCK = 1 << 22
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -55,10 +65,17 @@ def _log2cosh(a: np.ndarray) -> np.ndarray:
     return x + np.log1p(np.exp(-2.0 * x))
 
 
-class RBM:
+class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """A restricted Boltzmann machine with Bernoulli (or spin) units, trained by CD-k or PCD.
 
-    Hyperparameters are stored as given; fitted state ends in ``_`` (scikit-learn style).
+    A scikit-learn estimator: the hyperparameters are keyword-only and only stored by
+    ``__init__`` (``get_params`` / ``set_params`` / ``clone`` work on them); they are
+    checked, and the data validated, by :meth:`fit` and :meth:`partial_fit`; fitted state
+    ends in ``_``; a method that needs a fitted model raises
+    :class:`sklearn.exceptions.NotFittedError` before one. As a transformer it maps
+    visible rows to hidden means (:meth:`transform`, :meth:`fit_transform`), so it can be
+    the feature step of a ``Pipeline``; :meth:`score_samples` and :meth:`score` rate data
+    by pseudo-log-likelihood, so ``GridSearchCV`` can tune it on its own.
 
     Parameters
     ----------
@@ -96,10 +113,19 @@ class RBM:
         What ``history_`` records per epoch: reconstruction MSE (Eq. 31), pseudo-log-
         likelihood, exact log-likelihood. "auto": all three when the smaller layer has at
         most 16 units, else the first two.
+    threshold : float, optional
+        ``None`` (the default): visible data must hold the unit values exactly (0 or 1, or
+        -1 or +1 for spins) and anything else is an error. A number: real-valued data is
+        binarized on the way in, values ``> threshold`` becoming 1 and the others 0 (or
+        -1 for spins), in every method that takes visible data (as scikit-learn's
+        ``Binarizer`` would in a ``Pipeline`` before the RBM).
     dtype : numpy float type
-        Of the parameters and the training arithmetic (float32 by default).
+        Of the parameters and the training arithmetic (float32 by default); also the
+        dtype of :meth:`transform`'s output, whatever the input's.
     seed : int
-        Philox seed of initialization and sampling.
+        Philox seed of initialization and sampling (:mod:`isingml.random`; the RBM does
+        not take scikit-learn's ``random_state``). The same hyperparameters and data give
+        the same bits.
     progress : bool
         Show a progress bar over epochs.
     backend : {"cpu", "cuda"}
@@ -108,10 +134,51 @@ class RBM:
         (:mod:`isingml.rbm.training_cuda`) and copies them back once per epoch for the
         history and at the end: the same random draws as the CPU, parameters equal to
         rounding. It is also the default backend of :meth:`gibbs` and :meth:`sample`.
+
+    Attributes
+    ----------
+    components_ : ndarray, shape (n_hidden, n_features_in_)
+        The weights ``W``.
+    intercept_hidden_ : ndarray, shape (n_hidden,)
+        Hidden biases ``b_h``.
+    intercept_visible_ : ndarray, shape (n_features_in_,)
+        Visible biases ``b_v``.
+    chains_ : ndarray, shape (n_chains, n_features_in_)
+        Visible states of the persistent chains (PCD).
+    n_updates_ : int
+        Parameter updates made so far.
+    n_features_in_ : int
+        Visible units (the number of features seen by :meth:`fit`).
+    history_ : dict of lists
+        Per epoch of :meth:`fit`: "epoch", "mse", "pll", "log_likelihood" (``None``
+        where not tracked). :meth:`partial_fit` records nothing.
+
+    Notes
+    -----
+    ``score_samples`` is the pseudo-log-likelihood ``sum_i log P(v_i | v_-i)`` of each
+    row, summed over every unit (exact and deterministic, unlike scikit-learn's
+    ``BernoulliRBM``, which estimates it from one random unit per row); the exact
+    log-likelihood is :meth:`log_likelihood`, whose ``log Z`` is only computable for small
+    models.
+
+    Against ``sklearn.utils.estimator_checks.check_estimator`` (scikit-learn >= 1.6) an
+    instance with ``threshold`` set passes every check, with no expected failures
+    (``tests/rbm/test_rbm_estimator.py``). The checks feed arbitrary real-valued data,
+    which the default ``threshold=None`` refuses by design (the data of a binary RBM are
+    its unit values, and no estimator tag can say so), so 27 of the 47 fail on a
+    default instance for that reason alone; ``threshold`` makes the same RBM take such
+    data. The tags (``__sklearn_tags__``) differ from the defaults in one place:
+    :meth:`transform` returns ``dtype`` whatever the input's, so
+    ``transformer_tags.preserves_dtype`` is ``[dtype]``. Sparse input is refused
+    (``input_tags.sparse`` stays False) with a message saying so. One check,
+    ``check_array_api_input``, is skipped by scikit-learn itself unless the environment
+    sets ``SCIPY_ARRAY_API=1`` before SciPy is imported; with it set, it passes too (the
+    RBM declares no array-API support and computes in NumPy).
     """
 
     def __init__(
         self,
+        *,
         n_hidden: int = 64,
         units: str = "binary",
         learning_rate: float = 0.05,
@@ -126,6 +193,7 @@ class RBM:
         init_scale: float = 0.01,
         init_visible_bias: str = "data",
         track: str | tuple[str, ...] = "auto",
+        threshold: float | None = None,
         dtype: type = np.float32,
         seed: int = 0,
         progress: bool = False,
@@ -145,10 +213,24 @@ class RBM:
         self.init_scale = init_scale
         self.init_visible_bias = init_visible_bias
         self.track = track
+        self.threshold = threshold
         self.dtype = dtype
         self.seed = seed
         self.progress = progress
         self.backend = backend
+
+    def __sklearn_tags__(self):  # scikit-learn >= 1.6 reads the tags here
+        tags = super().__sklearn_tags__()
+        try:
+            tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+        except TypeError:  # an invalid dtype: fit says so
+            pass
+        return tags
+
+    @property
+    def _n_features_out(self) -> int:
+        """Output features of :meth:`transform` (for ``get_feature_names_out``)."""
+        return self.components_.shape[0]
 
     # -- validation --------------------------------------------------------------------
 
@@ -176,6 +258,8 @@ class RBM:
         if not callable(self.schedule):
             check_choice("schedule", self.schedule, ("constant", "linear"))
         check_choice("init_visible_bias", self.init_visible_bias, ("data", "zero"))
+        if self.threshold is not None:
+            check_finite("threshold", self.threshold)
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
         validate_seed(self.seed)
@@ -193,34 +277,83 @@ class RBM:
         return -1.0 if self._spin else 0.0
 
     def _check_data(
-        self, X: object, name: str = "X", n_features: int | None = None, fitted: bool = True
+        self,
+        X: object,
+        name: str = "X",
+        n_features: int | None = None,
+        fitted: bool = True,
+        one_row: bool = True,
+        visible: bool = True,
     ) -> np.ndarray:
+        """``X`` as a C-contiguous ``(n, n_features)`` array of unit values in ``dtype``.
+
+        ``one_row``: a 1-D array is one row (the physics helpers); otherwise it is refused,
+        as scikit-learn's estimator methods do. ``visible``: the array is visible data, so
+        ``threshold`` binarizes it.
+        """
+        if issparse(X):
+            raise TypeError(
+                f"{name} must be a dense array: sparse input ({type(X).__name__}) is not "
+                "supported; convert it with .toarray()"
+            )
         arr = np.asarray(X)
-        if arr.ndim == 1:
+        if arr.dtype.kind == "O":
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{name} must hold numbers: {exc}") from None
+        if arr.ndim == 1 and one_row:
             arr = arr[None, :]
-        if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-            raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+        if arr.ndim != 2:
+            hint = (
+                f". Reshape your data with {name}.reshape(1, -1) if it is one sample"
+                if arr.ndim == 1
+                else ""
+            )
+            raise ValueError(
+                f"{name} must be a non-empty 2-D array (n_samples, n_features), got shape "
+                f"{arr.shape}{hint}"
+            )
+        for axis, what in ((0, "sample"), (1, "feature")):
+            if arr.shape[axis] == 0:
+                raise ValueError(
+                    f"{name} must be a non-empty 2-D array: found 0 {what}(s) "
+                    f"(shape={arr.shape}) while a minimum of 1 is required."
+                )
+        if arr.dtype.kind == "c":
+            raise ValueError(
+                f"{name} must hold real numbers: Complex data not supported, got dtype {arr.dtype}"
+            )
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise ValueError(f"{name} must be finite, found NaN or inf")
+        if visible and self.threshold is not None:
+            threshold = check_finite("threshold", self.threshold)
+            arr = np.where(arr > threshold, 1.0, self._low)
         allowed = (-1, 1) if self._spin else (0, 1)
         if not np.isin(arr, allowed).all():
             bad = arr[~np.isin(arr, allowed)].ravel()[0]
             raise ValueError(
                 f"{name} must hold {allowed[0]} or {allowed[1]} for {self.units!r} units, "
-                f"found {bad!r}"
+                f"found {bad!r} (set threshold to binarize real-valued data)"
             )
         expected = n_features
         if expected is None and fitted:
             expected = getattr(self, "n_features_in_", None)
         if expected is not None and arr.shape[1] != expected:
-            raise ValueError(f"{name} must have {expected} features, got {arr.shape[1]}")
+            raise ValueError(
+                f"{name} has {arr.shape[1]} features, but {type(self).__name__} is "
+                f"expecting {expected} features as input"
+            )
         return np.ascontiguousarray(arr, dtype=self.dtype)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "components_"):
-            raise RuntimeError("this RBM is not fitted yet: call fit or partial_fit first")
+        check_is_fitted(
+            self,
+            "components_",
+            msg="this %(name)s is not fitted yet: call fit or partial_fit first",
+        )
 
     # -- initialization ----------------------------------------------------------------
 
@@ -271,14 +404,27 @@ class RBM:
         return np.tanh(a) if self._spin else _sigmoid(a)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Hidden features ``E[h | v]`` of each row of ``X`` (Eq. 22)."""
+        """Hidden features ``E[h | v]`` of each row of ``X`` (Eq. 22).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features_in_)
+            Visible rows (a 2-D array: one sample is ``X.reshape(1, -1)``).
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_hidden), of ``dtype``
+            ``P(h_j = 1 | v)`` for binary units, ``E[h_j | v] = tanh(a_j)`` for spins.
+        """
         self._check_fitted()
-        return self._hidden_means(self._check_data(X))
+        return self._hidden_means(self._check_data(X, one_row=False))
 
     def reconstruct(self, X: np.ndarray, seed: int = 0) -> np.ndarray:
         """``E[v | h]`` for one sampled ``h ~ P(h | v)`` per row (Eqs. 22-26)."""
         self._check_fitted()
-        v = self._check_data(X)
+        return self._reconstruct(self._check_data(X), seed)
+
+    def _reconstruct(self, v: np.ndarray, seed: int) -> np.ndarray:
         _, h = self._sample_user(v @ self.components_.T + self.intercept_hidden_, seed, 0)
         return self._visible_means(h)
 
@@ -302,7 +448,10 @@ class RBM:
         ``backend=None`` takes the model's ``backend``.
         """
         self._check_fitted()
-        x = self._check_data(v, "v")
+        return self._gibbs(self._check_data(v, "v"), steps, seed, backend)
+
+    def _gibbs(self, x: np.ndarray, steps: int, seed: int, backend: str | None) -> np.ndarray:
+        """:meth:`gibbs` from the validated unit values ``x``."""
         steps = check_int("steps", steps, minimum=0)
         backend = self.backend if backend is None else backend
         if check_backend(backend) == "cuda":
@@ -332,7 +481,7 @@ class RBM:
         n = check_int("n", n, minimum=1)
         rng = np.random.default_rng([validate_seed(seed), 0x22])
         start = rng.integers(0, 2, size=(n, self.n_features_in_)).astype(self.dtype)
-        return self.gibbs(start * (1.0 - self._low) + self._low, steps, seed, backend)
+        return self._gibbs(start * (1.0 - self._low) + self._low, steps, seed, backend)
 
     def impute(
         self, X: np.ndarray, steps: int = 200, burn_in: int = 50, seed: int = 0
@@ -366,7 +515,8 @@ class RBM:
             arr = arr[None, :]
         unknown = np.isnan(arr)
         known_values = np.where(unknown, 1.0, arr)  # placeholder where unknown
-        self._check_data(known_values)
+        # The known units as the model reads them (binarized when threshold is set).
+        arr = np.where(unknown, np.nan, self._check_data(known_values).astype(np.float64))
         steps = check_int("steps", steps, minimum=1)
         burn_in = check_int("burn_in", burn_in, minimum=0)
         if burn_in >= steps:
@@ -395,7 +545,8 @@ class RBM:
         """``E(v, h)`` of Eq. (20), per row."""
         self._check_fitted()
         vv = self._check_data(v, "v").astype(np.float64)
-        hh = self._check_data(h, "h", n_features=self.n_hidden).astype(np.float64)
+        hh = self._check_data(h, "h", n_features=self.n_hidden, visible=False)
+        hh = hh.astype(np.float64)
         W = self.components_.astype(np.float64)
         return (
             -np.einsum("ki,ki->k", hh @ W, vv)
@@ -457,7 +608,10 @@ class RBM:
     def log_likelihood(self, X: np.ndarray, log_z: float | None = None) -> float:
         """Average ``log P(v)`` over the rows of ``X`` (exact ``log Z`` unless given)."""
         self._check_fitted()
-        v = self._check_data(X).astype(np.float64)
+        return self._log_likelihood(self._check_data(X), log_z)
+
+    def _log_likelihood(self, v: np.ndarray, log_z: float | None = None) -> float:
+        v = v.astype(np.float64)
         if log_z is None:
             log_z = self.log_partition("exact")
         return float(np.mean(-self._free_energy(v)) - log_z)
@@ -489,11 +643,59 @@ class RBM:
         x[np.arange(n), i] = flip_to[np.arange(n), i]
         return float(-(n_v * _softplus(f0 - self._free_energy(x))).mean())
 
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """Pseudo-log-likelihood ``sum_i log P(v_i | v_-i)`` of each row of ``X``.
+
+        Summed over every visible unit, exactly (no random unit as in scikit-learn's
+        ``BernoulliRBM.score_samples``, so the result is deterministic and each row's
+        value does not depend on the other rows). Flipping unit ``i`` shifts the hidden
+        inputs by ``W[:, i]`` times the change of ``v_i``, so all the flips cost
+        ``O(n_samples * n_features * n_hidden)``. For up to 64 visible units the mean over
+        the rows is :meth:`pseudo_log_likelihood` (to rounding).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,), float64
+        """
+        self._check_fitted()
+        v = self._check_data(X, one_row=False).astype(np.float64)
+        W = self.components_.astype(np.float64)
+        b_v = self.intercept_visible_.astype(np.float64)
+        a = v @ W.T + self.intercept_hidden_.astype(np.float64)
+        f = _log2cosh if self._spin else _softplus
+        f_a = f(a)
+        delta = (1.0 + self._low) - 2.0 * v  # the other value of each unit, minus v
+        n, n_v = v.shape
+        out = np.empty(n)
+        rows = max(1, _SCORE_BLOCK // (n_v * W.shape[0]))
+        for s in range(0, n, rows):
+            d = delta[s : s + rows]
+            # F(v) - F(v with unit i flipped), for every row and unit i.
+            a_flip = a[s : s + rows, None, :] + d[:, :, None] * W.T[None, :, :]
+            gap = d * b_v + (f(a_flip) - f_a[s : s + rows, None, :]).sum(axis=2)
+            out[s : s + rows] = -_softplus(gap).sum(axis=1)  # log sigma(F(x) - F(v))
+        return out
+
+    def score(self, X: np.ndarray, y: object = None) -> float:
+        """Mean of :meth:`score_samples` over the rows of ``X`` (higher is better).
+
+        The criterion ``GridSearchCV`` maximizes when it tunes the RBM on its own;
+        ``y`` is ignored.
+        """
+        return float(np.mean(self.score_samples(X)))
+
     def reconstruction_error(self, X: np.ndarray, seed: int = 0) -> float:
         """Eq. (31): mean over units and rows of ``(v - v')^2`` with ``v'`` from
         :meth:`reconstruct`."""
-        v = self._check_data(X)
-        return float(np.mean((v - self.reconstruct(v, seed)) ** 2))
+        self._check_fitted()
+        return self._reconstruction_error(self._check_data(X), seed)
+
+    def _reconstruction_error(self, v: np.ndarray, seed: int) -> float:
+        return float(np.mean((v - self._reconstruct(v, seed)) ** 2))
 
     # -- gradients ---------------------------------------------------------------------
 
@@ -655,10 +857,23 @@ class RBM:
                 p += g
         self.n_updates_ += 1
 
-    def partial_fit(self, X: np.ndarray) -> RBM:
-        """One update on the minibatch ``X`` (initializing the model on first use)."""
+    def partial_fit(self, X: np.ndarray, y: object = None) -> RBM:
+        """One update on the minibatch ``X`` (initializing the model on first use).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+            A 2-D minibatch of visible rows.
+        y : ignored
+            Present for scikit-learn's API.
+
+        Returns
+        -------
+        RBM
+            ``self``.
+        """
         self._check_params()
-        v = self._check_data(X)
+        v = self._check_data(X, one_row=False)
         if not hasattr(self, "components_"):
             self._initialize(v)
         if self.backend == "cuda":
@@ -671,8 +886,18 @@ class RBM:
             self._update(v, 1.0)
         return self
 
-    def fit(self, X: np.ndarray) -> RBM:
+    def fit(self, X: np.ndarray, y: object = None) -> RBM:
         """Train for ``n_epochs`` passes over ``X`` in shuffled minibatches.
+
+        Every call starts afresh from the initialization that ``seed`` fixes (use
+        :meth:`partial_fit` to continue training).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+            Visible rows: unit values, or real values when ``threshold`` is set.
+        y : ignored
+            Present for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
 
         Returns
         -------
@@ -680,7 +905,7 @@ class RBM:
             ``self``, with ``history_`` holding the tracked quantities per epoch.
         """
         self._check_params()
-        v = self._check_data(X, fitted=False)  # fit starts afresh
+        v = self._check_data(X, fitted=False, one_row=False)  # fit starts afresh
         self._initialize(v)
         tracked = self._tracked(v.shape[1])
         rng = np.random.default_rng([validate_seed(self.seed), 0x33])
@@ -717,11 +942,9 @@ class RBM:
         sample = v[:1000]
         h = self.history_
         h["epoch"].append(epoch + 1)
-        h["mse"].append(
-            self.reconstruction_error(sample, seed=epoch) if "mse" in tracked else None
-        )
+        h["mse"].append(self._reconstruction_error(sample, epoch) if "mse" in tracked else None)
         h["pll"].append(self._pll(sample.astype(np.float64)) if "pll" in tracked else None)
-        h["log_likelihood"].append(self.log_likelihood(v) if "exact" in tracked else None)
+        h["log_likelihood"].append(self._log_likelihood(v) if "exact" in tracked else None)
 
     # -- persistence -------------------------------------------------------------------
 
@@ -745,6 +968,8 @@ class RBM:
             hyper[name] = list(value) if isinstance(value, tuple) else value
         hyper["dtype"] = np.dtype(self.dtype).name
         hyper["schedule"] = self.schedule
+        if self.threshold is not None:  # absent from files that do not binarize
+            hyper["threshold"] = float(self.threshold)
         np.savez(
             path,
             format=np.array("isingml-rbm-1"),

@@ -70,7 +70,7 @@ def imputation_experiment(
         raise InputError(f"unseen must be a fraction in (0, 1), got {unseen}")
     ratings, _ = synthetic_ratings(n_train + n_test, seed=seed, **data_options)
     train, test = ratings[:n_train], ratings[n_train:]
-    rbm = RBM(n_hidden, learning_rate=0.05, batch_size=20, n_epochs=30, k=1, seed=seed)
+    rbm = RBM(n_hidden=n_hidden, learning_rate=0.05, batch_size=20, n_epochs=30, k=1, seed=seed)
     rbm.fit(train)
     rng = np.random.default_rng([validate_seed(seed), 0x66])
     hidden = rng.random(test.shape) < unseen

@@ -132,7 +132,7 @@ def learn_ising(
     for T, spins in tqdm(list(zip(temps, configs, strict=True)), disable=not progress):
         x = spins.reshape(len(spins), -1)
         hidden = size * size if n_hidden is None else n_hidden
-        model = RBM(hidden, units="spin", seed=seed, **options).fit(x)
+        model = RBM(n_hidden=hidden, units="spin", seed=seed, **options).fit(x)
         samples = model.sample(n_samples, steps=steps, seed=seed + 1)
         rows_data.append(spin_observables(spins, T))
         rows_rbm.append(spin_observables(samples.reshape(-1, size, size), T))

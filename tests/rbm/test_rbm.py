@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from isingml.rbm import RBM
 from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
@@ -15,7 +16,7 @@ def small_rbm(units="binary", n_visible=6, n_hidden=4, seed=0, scale=1.0):
     rng = np.random.default_rng(seed)
     low, high = UNIT_VALUES[units]
     X = rng.choice([low, high], size=(40, n_visible))
-    rbm = RBM(n_hidden, units=units, n_epochs=0, dtype=np.float64, seed=seed).fit(X)
+    rbm = RBM(n_hidden=n_hidden, units=units, n_epochs=0, dtype=np.float64, seed=seed).fit(X)
     rbm.components_ = rng.normal(size=(n_hidden, n_visible)) * scale
     rbm.intercept_hidden_ = rng.normal(size=n_hidden) * 0.5
     rbm.intercept_visible_ = rng.normal(size=n_visible) * 0.5
@@ -162,10 +163,10 @@ def test_digits_exact_likelihood_beats_scikit_learn_and_ais_agrees():
     settings = {"learning_rate": 0.05, "batch_size": 10}
     ours, theirs = [], []
     for seed in range(3):
-        rbm = RBM(16, n_epochs=20, seed=seed, track=(), **settings).fit(X)
+        rbm = RBM(n_hidden=16, n_epochs=20, seed=seed, track=(), **settings).fit(X)
         ours.append(rbm.log_likelihood(X))
         sk = BernoulliRBM(n_components=16, n_iter=20, random_state=seed, **settings).fit(X)
-        twin = RBM(16, n_epochs=0, dtype=np.float64).fit(X)
+        twin = RBM(n_hidden=16, n_epochs=0, dtype=np.float64).fit(X)
         twin.components_ = sk.components_
         twin.intercept_hidden_ = sk.intercept_hidden_
         twin.intercept_visible_ = sk.intercept_visible_
@@ -180,7 +181,7 @@ def test_digits_exact_likelihood_beats_scikit_learn_and_ais_agrees():
 def test_history_tracks_mse_pll_and_the_exact_likelihood():
     _, X = small_rbm()
     data = np.repeat(X, 5, axis=0)
-    model = RBM(4, n_epochs=5, batch_size=20, learning_rate=0.1, seed=1).fit(data)
+    model = RBM(n_hidden=4, n_epochs=5, batch_size=20, learning_rate=0.1, seed=1).fit(data)
     h = model.history_
     assert h["epoch"] == [1, 2, 3, 4, 5]
     assert all(x is not None for x in h["mse"] + h["pll"] + h["log_likelihood"])
@@ -245,10 +246,10 @@ def test_training_update_matches_a_written_out_reference(units, method, monkeypa
 
 def test_seed_reproducibility_partial_fit_and_save_load(tmp_path):
     _, X = small_rbm()
-    a = RBM(5, n_epochs=3, seed=np.int64(4), momentum=np.float32(0.5)).fit(X)
-    b = RBM(5, n_epochs=3, seed=4, momentum=0.5).fit(X)
+    a = RBM(n_hidden=5, n_epochs=3, seed=np.int64(4), momentum=np.float32(0.5)).fit(X)
+    b = RBM(n_hidden=5, n_epochs=3, seed=4, momentum=0.5).fit(X)
     np.testing.assert_array_equal(a.components_, b.components_)
-    c = RBM(5, n_epochs=3, seed=5, momentum=0.5).fit(X)
+    c = RBM(n_hidden=5, n_epochs=3, seed=5, momentum=0.5).fit(X)
     assert not np.array_equal(a.components_, c.components_)
     path = a.save(tmp_path / "rbm.npz")
     loaded = RBM.load(path)
@@ -259,11 +260,11 @@ def test_seed_reproducibility_partial_fit_and_save_load(tmp_path):
     loaded.partial_fit(X[:8])
     np.testing.assert_array_equal(a.components_, loaded.components_)
     with pytest.raises(ValueError, match="callable schedule cannot be saved"):
-        RBM(3, n_epochs=1, schedule=lambda e: 1.0).fit(X).save(tmp_path / "s.npz")
+        RBM(n_hidden=3, n_epochs=1, schedule=lambda e: 1.0).fit(X).save(tmp_path / "s.npz")
     with pytest.raises(ValueError, match=r"schedule\(0\) must be finite"):
-        RBM(3, n_epochs=1, schedule=lambda e: float("nan")).fit(X)
-    assert RBM(3, n_epochs=0).fit(X).gibbs(X, steps=0) is not X
-    fresh = RBM(3, seed=1).partial_fit(X[:4])
+        RBM(n_hidden=3, n_epochs=1, schedule=lambda e: float("nan")).fit(X)
+    assert RBM(n_hidden=3, n_epochs=0).fit(X).gibbs(X, steps=0) is not X
+    fresh = RBM(n_hidden=3, seed=1).partial_fit(X[:4])
     assert fresh.components_.shape == (3, 6) and fresh.n_updates_ == 1
 
 
@@ -280,18 +281,21 @@ def test_transform_reconstruct_and_gibbs_shapes():
 @pytest.mark.parametrize(
     ("make", "exc", "match"),
     [
-        (lambda: RBM(0).fit(np.ones((3, 3))), ValueError, "n_hidden must be"),
-        (lambda: RBM(2, k=0).fit(np.ones((3, 3))), ValueError, "k must be"),
-        (lambda: RBM(2, units="ternary").fit(np.ones((3, 3))), ValueError, "units must be"),
-        (lambda: RBM(2).fit(np.array([[0, 2, 1]])), ValueError, r"X must hold 0 or 1"),
-        (lambda: RBM(2, units="spin").fit(np.array([[0, 1]])), ValueError, "X must hold -1 or 1"),
-        (lambda: RBM(2).fit(np.array([[0.0, np.nan]])), ValueError, "X must be finite"),
-        (lambda: RBM(2).fit(np.ones(0)), ValueError, "non-empty"),
-        (lambda: RBM(2, learning_rate=-1).fit(np.ones((2, 2))), ValueError, "learning_rate"),
-        (lambda: RBM(2).transform(np.ones((2, 2))), RuntimeError, "not fitted"),
-        (lambda: RBM(2, n_epochs=0).fit(np.ones((2, 3))).transform(np.ones((2, 4))),
-         ValueError, "X must have 3 features"),
-        (lambda: RBM(30, n_epochs=0).fit(np.ones((2, 30))).log_partition(), ValueError,
+        (lambda: RBM(n_hidden=0).fit(np.ones((3, 3))), ValueError, "n_hidden must be"),
+        (lambda: RBM(n_hidden=2, k=0).fit(np.ones((3, 3))), ValueError, "k must be"),
+        (lambda: RBM(n_hidden=2, units="ternary").fit(np.ones((3, 3))), ValueError,
+         "units must be"),
+        (lambda: RBM(n_hidden=2).fit(np.array([[0, 2, 1]])), ValueError, r"X must hold 0 or 1"),
+        (lambda: RBM(n_hidden=2, units="spin").fit(np.array([[0, 1]])), ValueError,
+         "X must hold -1 or 1"),
+        (lambda: RBM(n_hidden=2).fit(np.array([[0.0, np.nan]])), ValueError, "X must be finite"),
+        (lambda: RBM(n_hidden=2).fit(np.ones(0)), ValueError, "non-empty"),
+        (lambda: RBM(n_hidden=2, learning_rate=-1).fit(np.ones((2, 2))), ValueError,
+         "learning_rate"),
+        (lambda: RBM(n_hidden=2).transform(np.ones((2, 2))), NotFittedError, "not fitted"),
+        (lambda: RBM(n_hidden=2, n_epochs=0).fit(np.ones((2, 3))).transform(np.ones((2, 4))),
+         ValueError, "X has 4 features, but RBM is expecting 3 features"),
+        (lambda: RBM(n_hidden=30, n_epochs=0).fit(np.ones((2, 30))).log_partition(), ValueError,
          "at most 24 units"),
         (lambda: RBM.load(__file__), ValueError, "path: cannot read an RBM"),
     ],
