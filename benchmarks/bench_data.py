@@ -18,11 +18,11 @@ THERMALIZE = 200
 
 
 def kernel_only(L, samples, interval):
-    """The same sweeps as generate() (its default multi-spin kernel), with no sampling or
-    HDF5 writing."""
+    """The same sweeps as generate() (the default engine everywhere: Metropolis, multi-spin
+    kernel), with no sampling or HDF5 writing."""
     for i, T in enumerate(np.linspace(1.0, 3.5, 26)):
         model = IsingModel(L, T, seed=7, stream=i)
-        model.update(THERMALIZE + samples * interval, kernel="multispin")
+        model.update(THERMALIZE + samples * interval)
 
 
 @pytest.mark.benchmark(group="generate")

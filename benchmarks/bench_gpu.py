@@ -10,7 +10,7 @@ Run from the repository root on a machine with an NVIDIA GPU::
 Three tables, each case timed in this process so that the ratios share the machine's state:
 
 1. Ising Metropolis at T_c, spin-flip attempts per ns: the byte-spin and the multi-spin
-   kernels on the GPU (``IsingModel.thermalize(..., backend="cuda", kernel=...)``), the
+   kernels on the GPU (``IsingModel.thermalize(..., Engine(kernel=..., backend="cuda"))``), the
    same kernels on the CPU with all threads, and a checkerboard Metropolis written in
    PyTorch on the GPU (``torch.roll`` neighbour sums, ``torch.rand``), the peer a user
    would write. A GPU run copies the lattice over and back once per call; the rate is
@@ -38,7 +38,7 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from isingml.ising import IsingModel
+from isingml.ising import Engine, IsingModel
 from isingml.ising.exact import T_C
 from isingml.nn import Adam, Dense, ReLU, Sequential
 from isingml.rbm import RBM
@@ -162,8 +162,10 @@ def ising_table(sizes, n: int, repeats: int, torch) -> list[dict]:
                 if backend == "cpu" and L > 8192:
                     continue  # minutes per call on a CPU; the ratio is known from 8192
 
-                def sweeps(k: int, model=model, kernel=kernel, backend=backend) -> None:
-                    model.thermalize(k, "metropolis", backend=backend, kernel=kernel)
+                engine = Engine("metropolis", kernel=kernel, backend=backend)
+
+                def sweeps(k: int, model=model, engine=engine) -> None:
+                    model.thermalize(k, engine)
 
                 row[f"{kernel}_{backend}"] = sweep_rate(sweeps, n, L * L, repeats)
         if torch is not None:

@@ -23,7 +23,7 @@ import warnings
 import numba
 import pytest
 
-from isingml.ising import IsingModel, simulate
+from isingml.ising import Engine, IsingModel, simulate
 from isingml.ising.exact import T_C
 
 ALL = int(numba.config.NUMBA_NUM_THREADS)
@@ -33,11 +33,9 @@ THREADS = sorted({1, ALL})
 CHECKERBOARD = {64: (4000, 8), 256: (1600, 8), 1024: (128, 6), 4096: (8, 3)}
 
 
-def _warm_up(
-    model: IsingModel, algorithm: str, threads: int | None = None, kernel: str = "byte"
-) -> None:
+def _warm_up(model: IsingModel, engine: Engine) -> None:
     """Compile (and run once) the kernel on a copy, so no timed round pays for the JIT."""
-    model.copy().update(1, algorithm, threads=threads, kernel=kernel)
+    model.copy().update(1, engine)
 
 
 def _rates(benchmark, n_spins: int, sweeps: float) -> None:
@@ -67,12 +65,10 @@ def test_metropolis_tc(benchmark, L: int, threads: int, kernel: str) -> None:
         sweeps *= 2  # about twice as fast: keep the rounds long enough to time
     benchmark.group = f"checkerboard L={L}"
     model = IsingModel(L, T_C, seed=1)
-    _warm_up(model, "metropolis", threads, kernel)
+    engine = Engine("metropolis", kernel=kernel, threads=threads)
+    _warm_up(model, engine)
     e0 = model.energy()
-    benchmark.pedantic(
-        model.update, args=(sweeps, "metropolis", threads), kwargs={"kernel": kernel},
-        rounds=rounds, iterations=1,
-    )  # fmt: skip
+    benchmark.pedantic(model.update, args=(sweeps, engine), rounds=rounds, iterations=1)
     _rates(benchmark, model.n_spins, sweeps)
     benchmark.extra_info["threads"] = threads
     benchmark.extra_info["kernel"] = kernel
@@ -81,13 +77,14 @@ def test_metropolis_tc(benchmark, L: int, threads: int, kernel: str) -> None:
 
 @pytest.mark.benchmark(group="checkerboard L=1024")
 def test_heatbath_tc(benchmark) -> None:
-    """Heat-bath (Glauber) sweeps at T_c, L = 1024, all threads."""
+    """Heat-bath (Glauber) sweeps at T_c, L = 1024, all threads, byte-spin kernel."""
     L = 1024
     sweeps, rounds = CHECKERBOARD[L]
     model = IsingModel(L, T_C, seed=2)
-    _warm_up(model, "heatbath", ALL)
+    engine = Engine("heatbath", kernel="byte", threads=ALL)
+    _warm_up(model, engine)
     e0 = model.energy()
-    benchmark.pedantic(model.update, args=(sweeps, "heatbath", ALL), rounds=rounds, iterations=1)
+    benchmark.pedantic(model.update, args=(sweeps, engine), rounds=rounds, iterations=1)
     _rates(benchmark, model.n_spins, sweeps)
     benchmark.extra_info["threads"] = ALL
     _assert_critical_state(model, e0)
@@ -95,12 +92,14 @@ def test_heatbath_tc(benchmark) -> None:
 
 @pytest.mark.benchmark(group="checkerboard L=256")
 def test_metropolis_ordered(benchmark) -> None:
-    """Metropolis sweeps deep in the ordered phase (T = 1.5, cold start): |m| stays > 0.9."""
+    """Metropolis sweeps deep in the ordered phase (T = 1.5, cold start), byte-spin kernel,
+    one thread: |m| stays > 0.9."""
     L = 256
     sweeps, rounds = CHECKERBOARD[L]
     model = IsingModel(L, 1.5, initial="cold", seed=3)
-    _warm_up(model, "metropolis", 1)
-    benchmark.pedantic(model.update, args=(sweeps, "metropolis", 1), rounds=rounds, iterations=1)
+    engine = Engine("metropolis", kernel="byte", threads=1)
+    _warm_up(model, engine)
+    benchmark.pedantic(model.update, args=(sweeps, engine), rounds=rounds, iterations=1)
     _rates(benchmark, model.n_spins, sweeps)
     benchmark.extra_info["threads"] = 1
     assert abs(model.magnetization()) > 0.9
@@ -124,7 +123,7 @@ def wolff_tau(L: int) -> float:
             T_C,
             WOLFF_TAU_SWEEPS[L],
             thermalize=200,
-            algorithm="wolff",
+            engine="wolff",
             seed=5,
             progress=False,
         )
@@ -165,7 +164,7 @@ def test_swendsen_wang_tc(benchmark) -> None:
     """Swendsen–Wang updates at T_c, L = 64 (one update touches every spin)."""
     L, sweeps, rounds = 64, 1000, 5
     model = IsingModel(L, T_C, seed=6)
-    _warm_up(model, "swendsen-wang")
+    _warm_up(model, Engine("swendsen-wang"))
     e0 = model.energy()
     benchmark.pedantic(model.update, args=(sweeps, "swendsen-wang"), rounds=rounds, iterations=1)
     _rates(benchmark, model.n_spins, sweeps)

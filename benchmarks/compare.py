@@ -42,7 +42,7 @@ import numba
 import numpy as np
 
 from isingml.hopfield import HopfieldNetwork
-from isingml.ising import IsingModel, simulate
+from isingml.ising import Engine, IsingModel, simulate
 from isingml.ising.exact import T_C, finite_lattice_energy, onsager_energy
 from isingml.stats import integrated_autocorrelation_time
 
@@ -188,12 +188,13 @@ def time_sweeps(
 
 # -- the contenders ---------------------------------------------------------------------
 def bench_isingml(L: int, threads: int, target: float, repeats: int) -> Row:
-    """isingml Metropolis sweeps, ``IsingModel.update(n, "metropolis", threads)``."""
+    """isingml Metropolis sweeps, ``IsingModel.update(n, Engine(kernel="byte", threads=t))``."""
     model = IsingModel(L, T_C, seed=1)
-    model.update(20, "metropolis", threads=threads)
+    engine = Engine("metropolis", kernel="byte", threads=threads)
+    model.update(20, engine)
 
     def run(n: int) -> None:
-        model.update(n, "metropolis", threads=threads)
+        model.update(n, engine)
 
     med, best, n = time_sweeps(run, L * L, target, repeats)
     return Row(
@@ -314,7 +315,7 @@ def tau_comparison(quick: bool) -> dict[str, Any]:
         for alg, sweeps in (("metropolis", met_sweeps), ("wolff", wolff_sweeps)):
             t0 = time.perf_counter()
             r = simulate(
-                L, T_C, sweeps, thermalize=2000, algorithm=alg, seed=11, threads=1, progress=False
+                L, T_C, sweeps, thermalize=2000, engine=Engine(alg, threads=1), seed=11, progress=False
             )
             wall = time.perf_counter() - t0
             sweeps_per_s = r.flips_per_ns * 1e9 / (L * L)
@@ -482,9 +483,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # JIT warm-up of every kernel used below, outside any timing.
     warm = IsingModel(8, T_C, seed=0)
-    warm.update(2, "metropolis", threads=1)
+    warm.update(2, Engine("metropolis", kernel="byte", threads=1))
     if ALL_THREADS > 1:
-        warm.update(2, "metropolis", threads=ALL_THREADS)
+        warm.update(2, Engine("metropolis", kernel="byte", threads=ALL_THREADS))
 
     thread_counts = sorted({1, ALL_THREADS})
     rows: list[Row] = []

@@ -7,7 +7,14 @@ results (Onsager, Kaufman's finite lattice, mean-field theory) to check them aga
 """
 
 from isingml.errors import InputError, InputTypeError, ResourceError
-from isingml.ising import ALGORITHMS, IsingModel, SimulationResult, simulate, temperature_scan
+from isingml.ising import (
+    ALGORITHMS,
+    Engine,
+    IsingModel,
+    SimulationResult,
+    simulate,
+    temperature_scan,
+)
 from isingml.ising.exact import (
     T_C,
     critical_temperature,
@@ -25,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ALGORITHMS",
     "T_C",
+    "Engine",
     "InputError",
     "InputTypeError",
     "IsingModel",

@@ -1,6 +1,16 @@
 """The 2D Ising model: lattice, Metropolis and cluster updates, observables, exact results."""
 
-from isingml.ising.model import ALGORITHMS, IsingModel
+from isingml.ising.engine import ALGORITHMS, Engine
+from isingml.ising.model import IsingModel, sample_many, update_many
 from isingml.ising.simulation import SimulationResult, simulate, temperature_scan
 
-__all__ = ["ALGORITHMS", "IsingModel", "SimulationResult", "simulate", "temperature_scan"]
+__all__ = [
+    "ALGORITHMS",
+    "Engine",
+    "IsingModel",
+    "SimulationResult",
+    "sample_many",
+    "simulate",
+    "temperature_scan",
+    "update_many",
+]

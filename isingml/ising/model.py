@@ -1,8 +1,9 @@
 """The 2D Ising model on an L x L periodic square lattice: state, parameters and updates.
 
-:class:`IsingModel` holds one lattice. :func:`update_many` and :func:`sample_many` advance
-several models of one size together: with ``backend="cuda"`` their Metropolis or heat-bath
-sweeps share the kernel launches of the batched twins
+:class:`IsingModel` holds one lattice; an :class:`~isingml.ising.engine.Engine` says how it
+is updated. :func:`update_many` and :func:`sample_many` advance several models of one size
+together: with an engine on ``backend="cuda"`` their Metropolis or heat-bath sweeps share
+the kernel launches of the batched twins
 (:func:`isingml.ising.metropolis_cuda.metropolis_sample_cuda_batch`,
 :func:`isingml.ising.multispin_cuda.multispin_sample_cuda_batch`), so that many small
 lattices (many temperatures or chains) fill the GPU; each model still gets bit for bit the
@@ -11,10 +12,8 @@ chain it follows alone.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from isingml._backend import check_backend, require_cuda
 from isingml._validation import (
     check_choice,
     check_finite,
@@ -28,7 +27,7 @@ from isingml.ising.cluster import (
     wolff_sample,
     wolff_updates,
 )
-from isingml.ising.kernels import resolve_kernel
+from isingml.ising.engine import ALGORITHMS, PARALLEL_MIN_L, Engine, as_engine
 from isingml.ising.lattice import (
     bond_sum,
     from_checkerboard,
@@ -40,14 +39,7 @@ from isingml.ising.metropolis import acceptance_table, metropolis_sample, thresh
 from isingml.ising.multispin import multispin_sample, pack_checkerboard, unpack_checkerboard
 from isingml.random import TAG_INITIAL_STATE, random_uint32, validate_seed
 
-__all__ = ["ALGORITHMS", "IsingModel", "sample_many", "update_many"]
-
-#: Update algorithms accepted by :meth:`IsingModel.update` and the simulation driver.
-ALGORITHMS = ("metropolis", "heatbath", "wolff", "swendsen-wang")
-_CLUSTER = ("wolff", "swendsen-wang")
-
-#: Below this side the parallel kernel costs more in thread start-up than it saves.
-PARALLEL_MIN_L = 256
+__all__ = ["ALGORITHMS", "PARALLEL_MIN_L", "IsingModel", "sample_many", "update_many"]
 
 
 def check_spins(spins: object, L: int | None = None, name: str = "initial") -> np.ndarray:
@@ -137,9 +129,9 @@ class IsingModel:
 
     Examples
     --------
-    >>> from isingml import IsingModel
+    >>> from isingml import Engine, IsingModel
     >>> model = IsingModel(32, T=2.0, seed=1)
-    >>> _ = model.update(100, algorithm="wolff")
+    >>> _ = model.update(100, Engine("wolff"))
     >>> abs(model.magnetization()) > 0.8
     True
     """
@@ -265,15 +257,8 @@ class IsingModel:
         return float(-self._J * bond_sum(self._cb) / n - self._h * m), float(m)
 
     # -- updates ------------------------------------------------------------------------
-    def update(
-        self,
-        n: int = 1,
-        algorithm: str = "metropolis",
-        threads: int | None = None,
-        backend: str = "cpu",
-        kernel: str = "byte",
-    ) -> IsingModel:
-        """Advance the chain by ``n`` updates of ``algorithm``.
+    def update(self, n: int = 1, engine: Engine | str = "metropolis") -> IsingModel:
+        """Advance the chain by ``n`` updates of the engine's algorithm.
 
         Parameters
         ----------
@@ -282,15 +267,13 @@ class IsingModel:
             bath, single-cluster updates for Wolff, whole-lattice updates for
             Swendsen–Wang. :meth:`thermalize` and :func:`isingml.simulate` count Wolff work
             in sweep-equivalents (N flipped spins).
-        algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
-            Update rule. The cluster algorithms need ``h == 0``.
-        threads : int, optional
-            Threads for the checkerboard kernels (default: all of Numba's threads for
-            L >= 256, else 1). The result does not depend on it.
-        backend : {"cpu", "cuda"}
-            Where Metropolis and heat-bath sweeps run: the CUDA twin gives the same lattice
-            bit for bit (the lattice stays on the GPU during the call). Cluster updates
-            run on the CPU only.
+        engine : Engine or str
+            Algorithm, kernel, backend and threads (:class:`isingml.ising.Engine`; the
+            default ``Engine()`` is Metropolis with the multi-spin kernel on the CPU, the
+            default of every entry point). An algorithm name is shorthand for
+            ``Engine(name)``. The cluster algorithms need ``h == 0``. On ``"cuda"`` the
+            lattice stays on the GPU during the call and comes back bit for bit the
+            CPU's; the result never depends on the threads.
 
         Returns
         -------
@@ -298,19 +281,12 @@ class IsingModel:
             ``self``, for chaining.
         """
         n = check_int("n", n, minimum=0)
-        threads = self._check_update(algorithm, threads, backend, kernel)
+        engine = self._check_update(engine)
         if n:
-            self._run(n, algorithm, threads, None, backend, kernel)
+            self._run(n, engine, None)
         return self
 
-    def thermalize(
-        self,
-        n_sweeps: int,
-        algorithm: str = "metropolis",
-        threads: int | None = None,
-        backend: str = "cpu",
-        kernel: str = "byte",
-    ) -> int:
+    def thermalize(self, n_sweeps: int, engine: Engine | str = "metropolis") -> int:
         """Run ``n_sweeps`` sweeps, counting Wolff work in sweep-equivalents.
 
         For Wolff, cluster updates run until ``n_sweeps * N`` spins have flipped (a
@@ -320,7 +296,7 @@ class IsingModel:
         ----------
         n_sweeps : int
             Sweeps (or sweep-equivalents) to run, >= 0.
-        algorithm, threads, backend, kernel
+        engine : Engine or str
             As in :meth:`update`.
 
         Returns
@@ -329,42 +305,31 @@ class IsingModel:
             Updates done (cluster updates for Wolff, sweeps otherwise).
         """
         n_sweeps = check_int("n_sweeps", n_sweeps, minimum=0)
-        threads = self._check_update(algorithm, threads, backend, kernel)
+        engine = self._check_update(engine)
         if n_sweeps == 0:
             return 0
-        if algorithm == "wolff":
-            return self._run(2**62, algorithm, threads, n_sweeps * self.n_spins)
-        return self._run(n_sweeps, algorithm, threads, None, backend, kernel)
+        if engine.algorithm == "wolff":
+            return self._run(2**62, engine, n_sweeps * self.n_spins)
+        return self._run(n_sweeps, engine, None)
 
-    def _check_update(
-        self, algorithm: str, threads: int | None, backend: str = "cpu", kernel: str = "byte"
-    ) -> int:
-        check_choice("algorithm", algorithm, ALGORITHMS)
-        resolve_kernel(kernel, algorithm)
-        if check_backend(backend) == "cuda":
-            if algorithm not in ("metropolis", "heatbath"):
-                raise InputError(
-                    f"backend 'cuda' runs the metropolis and heatbath sweeps; algorithm "
-                    f"{algorithm!r} runs on the CPU (backend='cpu')"
-                )
-            require_cuda()
-        if algorithm in _CLUSTER and self._h != 0.0:
+    def _check_update(self, engine: Engine | str) -> Engine:
+        # The engine, resolved, once it is known to run on this model.
+        engine = as_engine(engine)
+        if engine.cluster and self._h != 0.0:
             raise InputError(
-                f"algorithm {algorithm!r} needs h = 0 (cluster updates ignore the field), "
-                f"got h={self._h}"
+                f"algorithm {engine.algorithm!r} needs h = 0 (cluster updates ignore the "
+                f"field), got h={self._h}"
             )
-        return self._check_threads(threads)
+        return engine
 
     def sample(
         self,
         n_measurements: int,
         updates_per_measurement: int = 1,
-        algorithm: str = "metropolis",
-        threads: int | None = None,
+        engine: Engine | str = "metropolis",
+        *,
         return_spins: bool = False,
         packed: bool = False,
-        backend: str = "cpu",
-        kernel: str = "byte",
     ) -> tuple[np.ndarray, ...]:
         """Alternate updates and measurements inside the kernels (no Python per sample).
 
@@ -374,7 +339,7 @@ class IsingModel:
             Measurements to take (>= 0).
         updates_per_measurement : int
             Updates (as in :meth:`update`) before each measurement, >= 1.
-        algorithm, threads, backend, kernel
+        engine : Engine or str
             As in :meth:`update`.
         return_spins : bool
             Also return the configuration at each measurement.
@@ -394,7 +359,7 @@ class IsingModel:
         per = check_int("updates_per_measurement", updates_per_measurement, minimum=1)
         if packed and not return_spins:
             raise InputError("packed=True needs return_spins=True")
-        threads = self._check_update(algorithm, threads, backend, kernel)
+        engine = self._check_update(engine)
         if n_meas == 0:  # nothing to measure: the chain does not move
             empty = np.empty(0)
             if return_spins:
@@ -403,12 +368,12 @@ class IsingModel:
                 return empty, empty.copy(), spins
             return empty, empty.copy()
         # The multi-spin kernel writes dataset bytes straight from its words.
-        direct = (packed and backend == "cpu" and self._L % 8 == 0
-                  and resolve_kernel(kernel, algorithm) == "multispin")  # fmt: skip
+        direct = (packed and engine.backend == "cpu" and self._L % 8 == 0
+                  and engine.kernel == "multispin")  # fmt: skip
         rows = n_meas if return_spins and not direct else 0
         snaps = np.empty((rows, *self._cb.shape), dtype=np.int8)
         words = np.empty((n_meas, self._L * self._L // 8), np.uint8) if direct else None
-        bonds, mags = self._kernel(n_meas, per, algorithm, threads, snaps, backend, kernel, words)
+        bonds, mags = self._kernel(n_meas, per, engine, snaps, words)
         energy, m = self._per_spin(bonds, mags)
         if return_spins:
             if direct:
@@ -423,16 +388,8 @@ class IsingModel:
         m = mags / n
         return -self._J * bonds / n - self._h * m, m
 
-    def _run(
-        self,
-        n: int,
-        algorithm: str,
-        threads: int,
-        min_flips: int | None,
-        backend: str = "cpu",
-        kernel: str = "byte",
-    ) -> int:
-        if algorithm == "wolff" and min_flips is not None:
+    def _run(self, n: int, engine: Engine, min_flips: int | None) -> int:
+        if engine.algorithm == "wolff" and min_flips is not None:
             done, flipped = wolff_updates(
                 self._cb,
                 self.step,
@@ -447,25 +404,23 @@ class IsingModel:
             self.flipped_by_clusters += flipped
             self.step += done
             return done
-        self._kernel(0, n, algorithm, threads, None, backend, kernel)
+        self._kernel(0, n, engine)
         return n
 
     def _kernel(
         self,
         n_meas: int,
         per: int,
-        algorithm: str,
-        threads: int,
+        engine: Engine,
         snapshots: np.ndarray | None = None,
-        backend: str = "cpu",
-        kernel: str = "byte",
         packed_snapshots: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         if snapshots is None:
             snapshots = np.empty((0, *self._cb.shape), dtype=np.int8)
         # n_meas blocks of `per` updates, measuring after each; n_meas = 0: `per` updates.
-        kind = resolve_kernel(kernel, algorithm)
-        if algorithm in ("metropolis", "heatbath") and (kind == "multispin" or backend == "cuda"):
+        algorithm, kind, backend = engine.algorithm, engine.kernel, engine.backend
+        threads = engine.threads_for(self._L)
+        if engine.checkerboard and (kind == "multispin" or backend == "cuda"):
             table = acceptance_table(self._beta, self._J, self._h, algorithm)
             args = (n_meas, per, self.step, table, self._seed, self._stream)
             if kind == "byte":  # on the GPU
@@ -482,7 +437,7 @@ class IsingModel:
                     out = multispin_sample(words, self._L // 2, *args, threads, snapshots,
                                            packed_snapshots)  # fmt: skip
                 unpack_checkerboard(words, self._cb)
-        elif algorithm in ("metropolis", "heatbath"):
+        elif engine.checkerboard:
             t = self._tables.get(algorithm)
             if t is None:
                 t = thresholds32(acceptance_table(self._beta, self._J, self._h, algorithm))
@@ -536,17 +491,6 @@ class IsingModel:
             self._work = np.empty(self.n_spins, dtype=np.int64)
         return self._work
 
-    def _check_threads(self, threads: int | None) -> int:
-        available = numba.config.NUMBA_NUM_THREADS
-        if threads is None:
-            return available if self._L >= PARALLEL_MIN_L else 1
-        threads = check_int("threads", threads, minimum=1)
-        if threads > available:
-            raise InputError(
-                f"threads must be between 1 and {available} (Numba's thread count), got {threads}"
-            )
-        return threads
-
     def __repr__(self) -> str:
         return (
             f"IsingModel(L={self._L}, T={self.T:.6g}, J={self._J:g}, h={self._h:g}, "
@@ -557,7 +501,7 @@ class IsingModel:
 # -- many models at once ----------------------------------------------------------------
 
 
-def _check_models(models: object, algorithm: str, backend: str, kernel: str) -> list[IsingModel]:
+def _check_models(models: object, engine: Engine | str) -> tuple[list[IsingModel], Engine]:
     if isinstance(models, IsingModel) or not isinstance(models, (list, tuple)):
         raise InputTypeError(f"models must be a list of IsingModel, got {type(models).__name__}")
     for i, model in enumerate(models):
@@ -565,14 +509,15 @@ def _check_models(models: object, algorithm: str, backend: str, kernel: str) -> 
             raise InputTypeError(f"models[{i}] must be an IsingModel, got {type(model).__name__}")
     if len({id(model) for model in models}) != len(models):
         raise InputError("models must be distinct objects; a model is listed twice")
-    if check_backend(backend) == "cuda" and len({model.L for model in models}) > 1:
+    engine = as_engine(engine)
+    if engine.backend == "cuda" and len({model.L for model in models}) > 1:
         raise InputError(
             "backend 'cuda' runs models of one lattice size together, got sizes "
             f"{sorted({model.L for model in models})}"
         )
     for model in models:
-        model._check_update(algorithm, None, backend, kernel)
-    return list(models)
+        model._check_update(engine)
+    return list(models), engine
 
 
 def _per_model(name: str, value: object, n: int, minimum: int) -> list[int]:
@@ -590,8 +535,7 @@ def _kernel_many(
     models: list[IsingModel],
     n_meas: int,
     per: list[int],
-    algorithm: str,
-    kernel: str,
+    engine: Engine,
     snapshots: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     # IsingModel._kernel for a batch of models of one size on the GPU: n_meas blocks of
@@ -599,10 +543,10 @@ def _kernel_many(
     L = models[0].L
     if snapshots is None:
         snapshots = np.empty((len(models), 0, 2, L, L // 2), dtype=np.int8)
-    tables = np.stack([acceptance_table(m._beta, m._J, m._h, algorithm) for m in models])
+    tables = np.stack([acceptance_table(m._beta, m._J, m._h, engine.algorithm) for m in models])
     chains = ([m.step for m in models], tables, [m._seed for m in models],
               [m._stream for m in models])  # fmt: skip
-    if resolve_kernel(kernel, algorithm) == "byte":
+    if engine.kernel == "byte":
         from isingml.ising.metropolis_cuda import metropolis_sample_cuda_batch
 
         cbs = np.stack([m._cb for m in models])
@@ -624,15 +568,13 @@ def _kernel_many(
 def update_many(
     models: list[IsingModel],
     n: int | list[int] = 1,
-    algorithm: str = "metropolis",
-    backend: str = "cpu",
-    kernel: str = "byte",
+    engine: Engine | str = "metropolis",
 ) -> list[IsingModel]:
     """Advance several models, as :meth:`IsingModel.update` on each, in shared GPU launches.
 
-    With ``backend="cuda"`` the Metropolis or heat-bath sweeps of all the models run in the
-    same kernel launches (a batch: one lattice per slice of the grid), so that many small
-    lattices fill the GPU together; each model still follows its own chain (its own
+    With an engine on ``backend="cuda"`` the Metropolis or heat-bath sweeps of all the models
+    run in the same kernel launches (a batch: one lattice per slice of the grid), so that
+    many small lattices fill the GPU together; each model still follows its own chain (its own
     temperature, field, coupling, seed, stream and :attr:`IsingModel.step`), bit for bit the
     chain :meth:`IsingModel.update` gives it alone, on either backend. With ``"cpu"`` the
     models are updated one after the other.
@@ -643,7 +585,7 @@ def update_many(
         Distinct models; of one lattice size with ``backend="cuda"``.
     n : int or list of int
         Updates to run (>= 0), for all models or one count per model.
-    algorithm, backend, kernel
+    engine : Engine or str
         As in :meth:`IsingModel.update` (the GPU runs ``"metropolis"`` and ``"heatbath"``).
 
     Returns
@@ -651,15 +593,15 @@ def update_many(
     list of IsingModel
         The models, advanced in place.
     """
-    models = _check_models(models, algorithm, backend, kernel)
+    models, engine = _check_models(models, engine)
     counts = _per_model("n", n, len(models), 0)
-    if backend == "cpu":
+    if engine.backend == "cpu":
         for model, count in zip(models, counts, strict=True):
-            model.update(count, algorithm, kernel=kernel)
+            model.update(count, engine)
         return models
     moving = [(model, count) for model, count in zip(models, counts, strict=True) if count]
     if moving:
-        _kernel_many([m for m, _ in moving], 0, [c for _, c in moving], algorithm, kernel)
+        _kernel_many([m for m, _ in moving], 0, [c for _, c in moving], engine)
     return models
 
 
@@ -667,17 +609,16 @@ def sample_many(
     models: list[IsingModel],
     n_measurements: int,
     updates_per_measurement: int | list[int] = 1,
-    algorithm: str = "metropolis",
+    engine: Engine | str = "metropolis",
+    *,
     return_spins: bool = False,
     packed: bool = False,
-    backend: str = "cpu",
-    kernel: str = "byte",
 ) -> list[tuple[np.ndarray, ...]]:
     """:meth:`IsingModel.sample` for several models, in shared GPU launches.
 
-    With ``backend="cuda"`` all the models sweep in the same kernel launches (see
-    :func:`update_many`) and every model's measurements, configurations and final state are
-    bit for bit those :meth:`IsingModel.sample` gives it alone. With ``"cpu"`` the models
+    With an engine on ``backend="cuda"`` all the models sweep in the same kernel launches
+    (see :func:`update_many`) and every model's measurements, configurations and final
+    state are bit for bit those :meth:`IsingModel.sample` gives it alone. With ``"cpu"`` the models
     are sampled one after the other.
 
     Parameters
@@ -688,7 +629,7 @@ def sample_many(
         Measurements per model (>= 0).
     updates_per_measurement : int or list of int
         Updates before each measurement (>= 1), for all models or one count per model.
-    algorithm, return_spins, packed, backend, kernel
+    engine, return_spins, packed
         As in :meth:`IsingModel.sample`.
 
     Returns
@@ -697,20 +638,19 @@ def sample_many(
         One ``(energy, magnetization)`` or ``(energy, magnetization, spins)`` per model, as
         :meth:`IsingModel.sample` returns them.
     """
-    models = _check_models(models, algorithm, backend, kernel)
+    models, engine = _check_models(models, engine)
     n_meas = check_int("n_measurements", n_measurements, minimum=0)
     per = _per_model("updates_per_measurement", updates_per_measurement, len(models), 1)
     if packed and not return_spins:
         raise InputError("packed=True needs return_spins=True")
-    if backend == "cpu" or n_meas == 0 or not models:
-        options = {"return_spins": return_spins, "packed": packed, "backend": backend}
+    if engine.backend == "cpu" or n_meas == 0 or not models:
         return [
-            model.sample(n_meas, p, algorithm, kernel=kernel, **options)
+            model.sample(n_meas, p, engine, return_spins=return_spins, packed=packed)
             for model, p in zip(models, per, strict=True)
         ]
     L = models[0].L
     snaps = np.empty((len(models), n_meas if return_spins else 0, 2, L, L // 2), np.int8)
-    bonds, mags = _kernel_many(models, n_meas, per, algorithm, kernel, snaps)
+    bonds, mags = _kernel_many(models, n_meas, per, engine, snaps)
     out: list[tuple[np.ndarray, ...]] = []
     for b, model in enumerate(models):
         energy, m = model._per_spin(bonds[b], mags[b])

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from isingml._validation import check_int, check_positive
 from isingml.errors import InputError, InputTypeError
+from isingml.ising.engine import Engine, as_engine
 from isingml.ising.model import IsingModel
 from isingml.ising.observables import OBSERVABLES, thermodynamics
 from isingml.stats import Stats, integrated_autocorrelation_time
@@ -28,7 +29,7 @@ class SimulationResult:
     L, T, J, h : int, float, float, float
         The model's parameters.
     algorithm : str
-        Update rule.
+        Update rule (``engine.algorithm``).
     seed, stream : int
         Philox key.
     sweeps, thermalize, interval : int
@@ -48,7 +49,9 @@ class SimulationResult:
     elapsed : float
         Wall-clock seconds spent in updates during production.
     model : IsingModel
-        The model in its final state (continue with ``model.update``).
+        The model in its final state (continue with ``model.update(n, engine)``).
+    engine : Engine, optional
+        The engine that ran the chain (its algorithm, resolved kernel, backend, threads).
     """
 
     L: int
@@ -70,6 +73,7 @@ class SimulationResult:
     sweeps_per_measurement: float
     elapsed: float
     model: IsingModel = field(repr=False)
+    engine: Engine | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (no time series).
@@ -107,8 +111,8 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def updates_per_interval(model: IsingModel, algorithm: str, interval: int) -> int:
-    """Kernel updates that make up ``interval`` sweeps of ``algorithm`` on ``model``.
+def updates_per_interval(model: IsingModel, engine: Engine | str, interval: int) -> int:
+    """Kernel updates that make up ``interval`` sweeps of the engine's algorithm on ``model``.
 
     For Wolff this is ``interval * N / <cluster size>``, the mean cluster size measured over
     two sweep-equivalents (at least 20 updates) that advance the model; call it after
@@ -119,8 +123,8 @@ def updates_per_interval(model: IsingModel, algorithm: str, interval: int) -> in
     ----------
     model : IsingModel
         A thermalized model (it is advanced by the calibration for Wolff).
-    algorithm : str
-        Update rule.
+    engine : Engine or str
+        How the model is updated (or an algorithm name, as everywhere).
     interval : int
         Sweeps.
 
@@ -129,12 +133,13 @@ def updates_per_interval(model: IsingModel, algorithm: str, interval: int) -> in
     int
         At least 1.
     """
-    if algorithm != "wolff":
+    engine = as_engine(engine)
+    if engine.algorithm != "wolff":
         return interval
     flipped0 = model.flipped_by_clusters
-    done = model.thermalize(2, "wolff")
+    done = model.thermalize(2, engine)
     if done < 20:
-        model.update(20 - done, "wolff")
+        model.update(20 - done, engine)
         done = 20
     mean_cluster = (model.flipped_by_clusters - flipped0) / done
     return max(1, round(interval * model.n_spins / mean_cluster))
@@ -147,16 +152,13 @@ def simulate(
     *,
     thermalize: int = 1000,
     interval: int = 1,
-    algorithm: str = "metropolis",
+    engine: Engine | str = "metropolis",
     J: float = 1.0,
     h: float = 0.0,
     seed: int = 0,
     stream: int = 0,
-    threads: int | None = None,
     initial: str | np.ndarray = "hot",
     progress: bool = True,
-    backend: str = "cpu",
-    kernel: str = "auto",
 ) -> SimulationResult:
     """Simulate the 2D Ising model and measure its thermodynamics with honest errors.
 
@@ -172,21 +174,20 @@ def simulate(
         Sweeps before measuring (>= 0).
     interval : int
         Sweeps between measurements (>= 1).
-    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
-        Update rule. For Wolff, sweeps are sweep-equivalents: the number of cluster
-        updates per measurement is fixed after thermalization from the mean cluster size
-        seen there (a fixed count keeps the sampling unbiased).
+    engine : Engine or str
+        Algorithm, kernel, backend and threads (:class:`isingml.ising.Engine`, default
+        ``Engine()``: Metropolis, multi-spin kernel, CPU), or an algorithm name as
+        shorthand. The same model, seed and engine give the chain of
+        ``IsingModel(L, T, seed=seed).update(thermalize, engine)`` followed by
+        ``sample(sweeps // interval, interval, engine)``, bit for bit. For Wolff, sweeps are
+        sweep-equivalents: the number of cluster updates per measurement is fixed after
+        thermalization from the mean cluster size seen there (a fixed count keeps the
+        sampling unbiased).
     J, h : float
         Coupling and field (cluster algorithms need h = 0).
     seed, stream : int
-        Philox key: the same key gives the same bits on any number of threads.
-    threads : int, optional
-        Kernel threads (see :meth:`IsingModel.update`).
-    backend : {"cpu", "cuda"}
-        Where the Metropolis and heat-bath sweeps run (the same bits either way).
-    kernel : {"auto", "byte", "multispin"}
-        The checkerboard kernel (:mod:`isingml.ising.kernels`); ``"auto"`` is the faster
-        multi-spin one.
+        Philox key: the same key gives the same bits on any number of threads and on
+        either backend.
     initial : {"hot", "cold"} or ndarray
         Initial state.
     progress : bool
@@ -210,7 +211,8 @@ def simulate(
     if sweeps < interval:
         raise InputError(f"sweeps must be >= interval ({interval}), got {sweeps}")
     model = IsingModel(L, T, J=J, h=h, initial=initial, seed=seed, stream=stream)
-    model._check_update(algorithm, threads, backend, kernel)  # validate before any kernel
+    engine = model._check_update(engine)  # validate before any kernel
+    algorithm = engine.algorithm
     n_meas = sweeps // interval
     n = model.n_spins
 
@@ -221,9 +223,9 @@ def simulate(
         desc=f"L={L} T={T:.4g} {algorithm}",
         leave=False,
     ) as bar:
-        model.thermalize(thermalize, algorithm, threads, backend, kernel)
+        model.thermalize(thermalize, engine)
         bar.update(thermalize)
-        per_meas = updates_per_interval(model, algorithm, interval)
+        per_meas = updates_per_interval(model, engine, interval)
         # Chunks of about 2e7 spin updates keep the progress bar moving without
         # costing Python time per measurement.
         chunk = max(1, int(2e7 // (n * interval)))
@@ -234,9 +236,7 @@ def simulate(
         for start in range(0, n_meas, chunk):
             stop = min(n_meas, start + chunk)
             t0 = time.perf_counter()
-            energy[start:stop], magnet[start:stop] = model.sample(
-                stop - start, per_meas, algorithm, threads, backend=backend, kernel=kernel
-            )
+            energy[start:stop], magnet[start:stop] = model.sample(stop - start, per_meas, engine)
             elapsed += time.perf_counter() - t0
             bar.update((stop - start) * interval)
 
@@ -270,6 +270,7 @@ def simulate(
         sweeps_per_measurement=float(sweeps_per_meas),
         elapsed=elapsed,
         model=model,
+        engine=engine,
     )
 
 
@@ -278,6 +279,7 @@ def temperature_scan(
     temperatures: np.ndarray | list[float],
     sweeps: int,
     *,
+    engine: Engine | str = "metropolis",
     progress: bool = True,
     seed: int = 0,
     **kwargs: Any,
@@ -292,12 +294,14 @@ def temperature_scan(
         Temperatures, each finite and > 0.
     sweeps : int
         Production sweeps per temperature.
+    engine : Engine or str
+        As in :func:`simulate` (validated once, before the first temperature).
     progress : bool
         Show a progress bar over temperatures.
     seed : int
         Philox seed; temperature ``i`` uses stream ``i``.
     **kwargs
-        Passed on to :func:`simulate` (``thermalize``, ``interval``, ``algorithm``, ...).
+        Passed on to :func:`simulate` (``thermalize``, ``interval``, ``J``, ``h``, ...).
 
     Returns
     -------
@@ -311,7 +315,8 @@ def temperature_scan(
         check_positive("temperatures", float(t))
     if "stream" in kwargs:
         raise InputTypeError("temperature_scan sets stream itself (stream i for temperature i)")
+    engine = as_engine(engine)
     return [
-        simulate(L, float(t), sweeps, seed=seed, stream=i, progress=False, **kwargs)
+        simulate(L, float(t), sweeps, engine=engine, seed=seed, stream=i, progress=False, **kwargs)
         for i, t in enumerate(tqdm(temps, disable=not progress, desc=f"scan L={L}", unit="T"))
     ]

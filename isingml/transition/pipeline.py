@@ -35,7 +35,7 @@ PIPELINE_SIZES = (16, 32, 64)
 PIPELINE_TEMPERATURES = "1.0:2.0:5,2.1:2.5:17,2.6:3.5:4"
 
 #: Sampling of the pipeline's dataset: Wolff clusters decorrelate fast near T_c.
-PIPELINE_SAMPLING = {"thermalize": 200, "interval": 2, "algorithm": "wolff"}
+PIPELINE_SAMPLING = {"thermalize": 200, "interval": 2, "engine": "wolff"}
 
 _MIN_TEMPERATURES = 5
 

@@ -183,21 +183,40 @@ def test_a_stale_lock_is_taken_over(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"temperatures": "3.0:1.0:5"}, "--temperatures must be strictly increasing"),
-        ({"temperatures": "2.0:2.5:0"}, "--temperatures must have a count >= 1"),
-        ({"temperatures": ","}, "--temperatures must not be empty"),
-        ({"temperatures": "a:b:c"}, "--temperatures must be 'start:stop:count'"),
-        ({"temperatures": "-1,2"}, "--temperatures must be finite and > 0"),
-        ({"samples": 0}, "--samples must be an integer >= 1, got 0"),
-        ({"samples": -4}, "--samples must be an integer >= 1, got -4"),
-        ({"sizes": "7"}, "--sizes must be an even integer >= 2, got 7"),
-        ({"sizes": "0,16"}, "--sizes must be an even integer >= 2, got 0"),
-        ({"sizes": "x"}, "--sizes must be a comma list"),
-        ({"chains": 500}, "chains must be <= samples"),
-        ({"algorithm": "exchange"}, "--algorithm must be one of"),
-        ({"algorithm": "wolff", "field": 0.5}, "needs h = 0"),
-        ({"workers": 0}, "--workers must be an integer >= 1"),
-        ({"scheduler": "nowhere"}, "--scheduler must be an address"),
+        (
+            {"temperatures": "3.0:1.0:5"},
+            "argument --temperatures: temperatures must be strictly increasing",
+        ),
+        (
+            {"temperatures": "2.0:2.5:0"},
+            "argument --temperatures: temperatures must have a count >= 1",
+        ),
+        ({"temperatures": ","}, "argument --temperatures: temperatures must not be empty"),
+        (
+            {"temperatures": "a:b:c"},
+            "argument --temperatures: temperatures must be 'start:stop:count'",
+        ),
+        ({"temperatures": "-1,2"}, "argument --temperatures: temperatures must be finite and > 0"),
+        ({"samples": 0}, "argument --samples: must be an integer >= 1, got 0"),
+        ({"samples": -4}, "argument --samples: must be an integer >= 1, got -4"),
+        ({"sizes": "7"}, "argument --sizes: sizes must be an even integer >= 2, got 7"),
+        ({"sizes": "0,16"}, "argument --sizes: sizes must be an even integer >= 2, got 0"),
+        ({"sizes": "x"}, "argument --sizes: sizes must be a comma list"),
+        ({"chains": 500}, "argument --chains: must be <= --samples (150), got 500"),
+        ({"algorithm": "exchange"}, "argument --algorithm: invalid choice: 'exchange'"),
+        (
+            {"algorithm": "wolff", "field": 0.5},
+            "argument --field: --algorithm wolff needs h = 0, got 0.5",
+        ),
+        ({"kernel": "multispin", "algorithm": "wolff"}, "multispin"),
+        ({"threads": 0}, "argument --threads: must be an integer >= 1, got 0"),
+        ({"seed": 2**32}, "argument --seed: must be an integer in [0, 2**32)"),
+        ({"workers": 0}, "argument --workers: must be an integer >= 1"),
+        (
+            {"workers": 2, "scheduler": "tcp://h:1"},
+            "argument --scheduler: not allowed with argument --workers",
+        ),
+        ({"scheduler": "nowhere"}, "scheduler must be an address"),
         ({"scheduler": "tcp://127.0.0.1:1"}, "scheduler: cannot reach tcp://127.0.0.1:1"),
     ],
 )
@@ -211,12 +230,12 @@ def test_bad_arguments_fail_before_any_work_and_leave_no_files(tmp_path, capsys,
 
 def test_missing_or_unwritable_output_directory(tmp_path, capsys, monkeypatch):
     assert main(cli_args(tmp_path / "no" / "x.h5")) == 2
-    assert "--out: directory" in capsys.readouterr().err
+    assert f"argument --out: directory {tmp_path / 'no'} does not exist" in capsys.readouterr().err
     # Permission bits do not bind root, so the check is exercised through os.access.
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     assert main(cli_args(tmp_path / "x.h5")) == 2
     assert capsys.readouterr().err.strip() == (
-        f"isingml: error: --out: directory {tmp_path} is not writable"
+        f"isingml: error: argument --out: directory {tmp_path} is not writable"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -285,7 +304,10 @@ def test_interval_auto_follows_the_autocorrelation_time(tmp_path):
 
 def test_interval_must_be_an_integer_or_auto(tmp_path, capsys):
     assert main(cli_args(tmp_path / "x.h5", interval="often")) == 2
-    assert "expected an integer or 'auto', got 'often'" in capsys.readouterr().err
+    assert (
+        "argument --interval: must be an integer >= 1 or 'auto', got 'often'"
+        in capsys.readouterr().err
+    )
 
 
 def test_two_runs_at_once_the_second_refuses_and_the_first_completes(tmp_path, capsys):
@@ -299,7 +321,7 @@ def test_two_runs_at_once_the_second_refuses_and_the_first_completes(tmp_path, c
     while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     assert first.poll() is None, "the first run ended before the second could start"
-    assert main(cli_args(out, samples=400)) == 2
+    assert main(cli_args(out, samples=400)) == 1  # a resource held elsewhere, not bad input
     assert f"another run (pid {first.pid}) is writing" in capsys.readouterr().err
     assert first.wait(timeout=300) == 0
     assert verify(out).ok
@@ -310,7 +332,7 @@ def test_resume_over_a_damaged_file_is_a_clear_error(tmp_path, capsys):
     out.write_bytes(b"not an HDF5 file")
     assert main([*cli_args(out), "--resume"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("isingml: error: --out: ") and "pass --overwrite" in err
+    assert err.startswith(f"isingml: error: out: {out} ") and "pass --overwrite" in err
     assert out.read_bytes() == b"not an HDF5 file"
 
 
@@ -347,22 +369,22 @@ def test_leftover_shards_of_a_finished_run_are_cleaned_on_resume(tmp_path):
 def test_a_failing_task_keeps_the_shards_and_leaves_no_partial_file(
     tmp_path, reference, monkeypatch
 ):
-    from isingml.data import generation
+    from isingml.data import shards
 
     out = tmp_path / "failed.h5"
-    real = generation.run_task
+    real = shards.run_task
 
     def fail_at_the_fifth(task, plan, parts):
         if task.index == 4:
             raise OSError(28, "No space left on device")
         return real(task, plan, parts)
 
-    monkeypatch.setattr(generation, "run_task", fail_at_the_fifth)
+    monkeypatch.setattr(shards, "run_task", fail_at_the_fifth)
     with pytest.raises(OSError, match="No space left"):
         generate(out, progress=False, **ARGS)
     assert not out.exists() and not (tmp_path / "failed.h5.tmp").exists()
     assert len(list((tmp_path / "failed.h5.parts").glob("L*.h5"))) == 4
-    monkeypatch.setattr(generation, "run_task", real)
+    monkeypatch.setattr(shards, "run_task", real)
     generate(out, resume=True, progress=False, **ARGS)
     assert_same_columns(out, reference)
     assert not (tmp_path / "failed.h5.parts").exists()
@@ -390,9 +412,8 @@ def test_many_chunks_and_uneven_chains_hold_exactly_what_the_chains_sampled(
             for t, T in enumerate((1.5, 3.0)):
                 for c, n in enumerate((34, 33, 33)):
                     model = IsingModel(L, T, seed=4, stream=index)
-                    model.thermalize(5, kernel="multispin")  # generate's "auto"
-                    e, m, packed = model.sample(n, 2, return_spins=True, packed=True,
-                                                kernel="multispin")  # fmt: skip
+                    model.thermalize(5)  # the default engine, generate's too
+                    e, m, packed = model.sample(n, 2, return_spins=True, packed=True)
                     rows = slice(row[L], row[L] + n)
                     np.testing.assert_array_equal(g["spins"][rows], packed)
                     np.testing.assert_array_equal(g["energy"][rows], e)
@@ -429,7 +450,7 @@ def test_a_failing_write_in_the_assembly_keeps_the_shards(tmp_path, reference, m
 
 
 def test_abort_stops_the_assembly_within_a_block(tmp_path, reference, monkeypatch):
-    from isingml.data import generation
+    from isingml.data import generation, shards
 
     plan = generation.GenerationPlan(
         sizes=(8, 16), temperatures=(1.5, 2.5), samples=20, chains=1, thermalize=5,
@@ -438,7 +459,7 @@ def test_abort_stops_the_assembly_within_a_block(tmp_path, reference, monkeypatc
     parts = tmp_path / "a.h5.parts"
     parts.mkdir()
     for task in plan.tasks():
-        generation.run_task(task, plan, str(parts))
+        shards.run_task(task, plan, str(parts))
     real = generation._Assembler._copy
 
     def copy_then_interrupt(self, task, writers):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from isingml import IsingModel
+from isingml import Engine, IsingModel
 from isingml.ising.lattice import to_checkerboard
 from isingml.ising.metropolis import acceptance_table, metropolis_sample, thresholds32
 from isingml.ising.model import sample_many, update_many
@@ -135,16 +135,16 @@ def test_sample_many_on_the_gpu_is_sample_on_the_cpu(kernel):
                 for T, h, _, seed, stream, _ in LATTICES]  # fmt: skip
 
     cpu, gpu = models(), models()
-    cpu[2].update(3, kernel=kernel)  # models at different steps
-    gpu[2].update(3, kernel=kernel)
-    update_many(cpu, [2, 0, 1], "heatbath", kernel=kernel)
-    update_many(gpu, [2, 0, 1], "heatbath", backend="cuda", kernel=kernel)
+    on_cpu, on_gpu = Engine(kernel=kernel), Engine(kernel=kernel, backend="cuda")
+    cpu[2].update(3, on_cpu)  # models at different steps
+    gpu[2].update(3, on_cpu)
+    update_many(cpu, [2, 0, 1], Engine("heatbath", kernel))
+    update_many(gpu, [2, 0, 1], Engine("heatbath", kernel, "cuda"))
     for a, b in zip(cpu, gpu, strict=True):
         np.testing.assert_array_equal(a.spins, b.spins)
-    expected = [model.sample(3, per, return_spins=True, packed=True, kernel=kernel)
+    expected = [model.sample(3, per, on_cpu, return_spins=True, packed=True)
                 for model, per in zip(cpu, (1, 2, 1), strict=True)]  # fmt: skip
-    got = sample_many(gpu, 3, [1, 2, 1], return_spins=True, packed=True, backend="cuda",
-                      kernel=kernel)  # fmt: skip
+    got = sample_many(gpu, 3, [1, 2, 1], on_gpu, return_spins=True, packed=True)
     for want, have in zip(expected, got, strict=True):
         assert len(have) == 3
         for x, y in zip(want, have, strict=True):
@@ -153,27 +153,28 @@ def test_sample_many_on_the_gpu_is_sample_on_the_cpu(kernel):
     for a, b in zip(cpu, gpu, strict=True):
         np.testing.assert_array_equal(a.spins, b.spins)
     # Without spins, and nothing to measure.
-    e, m = sample_many(gpu[:2], 2, 1, backend="cuda", kernel=kernel)[1]
-    e_cpu, m_cpu = cpu[1].sample(2, kernel=kernel)
+    e, m = sample_many(gpu[:2], 2, 1, on_gpu)[1]
+    e_cpu, m_cpu = cpu[1].sample(2, engine=on_cpu)
     np.testing.assert_array_equal(e, e_cpu)
     np.testing.assert_array_equal(m, m_cpu)
-    assert sample_many(gpu, 0, backend="cuda")[0][0].shape == (0,)
+    assert sample_many(gpu, 0, engine=on_gpu)[0][0].shape == (0,)
 
 
 def test_many_models_errors_are_clear():
     a, b, c = IsingModel(8, 2.0), IsingModel(8, 2.5), IsingModel(6, 2.0)
+    gpu = Engine(backend="cuda")
     with pytest.raises(ValueError, match="one lattice size together, got sizes \\[6, 8\\]"):
-        sample_many([a, c], 1, backend="cuda")
+        sample_many([a, c], 1, engine=gpu)
     with pytest.raises(ValueError, match="distinct objects"):
-        update_many([a, a], 1, backend="cuda")
+        update_many([a, a], 1, gpu)
     with pytest.raises(ValueError, match="an int or 2 ints \\(one per model\\), got 3"):
-        sample_many([a, b], 1, [1, 2, 3], backend="cuda")
+        sample_many([a, b], 1, [1, 2, 3], gpu)
     with pytest.raises(ValueError, match="updates_per_measurement\\[1\\] must be an integer >= 1"):
-        sample_many([a, b], 1, [1, 0], backend="cuda")
+        sample_many([a, b], 1, [1, 0], gpu)
     with pytest.raises(TypeError, match="models must be a list of IsingModel"):
         update_many(a, 1)
     with pytest.raises(ValueError, match="algorithm 'wolff' runs on the CPU"):
-        update_many([a, b], 1, "wolff", backend="cuda")
+        update_many([a, b], 1, Engine("wolff", backend="cuda"))
     assert a.step == b.step == c.step == 0
     update_many([a, c], [1, 2], "wolff")  # on the CPU: any sizes and algorithms
     assert (a.step, c.step) == (1, 2)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from naive import checkerboard_sweep_naive, energy_naive
 
-from isingml import IsingModel
+from isingml import Engine, IsingModel
 from isingml.ising.lattice import (
     bond_sum,
     from_checkerboard,
@@ -71,17 +71,18 @@ def test_checkerboard_kernel_matches_naive_sweep_bit_for_bit(L, T, J, h, rule):
     s = model.spins
     for step in range(3):
         s = checkerboard_sweep_naive(s, 1.0 / T, J, h, step, seed=5, stream=2, rule=rule)
-    model.update(3, rule)
+    model.update(3, Engine(rule, kernel="byte"))
     np.testing.assert_array_equal(model.spins, s)
     assert model.energy() == pytest.approx(energy_naive(s, J, h) / L**2)
 
 
 @pytest.mark.parametrize("algorithm", ["metropolis", "heatbath", "swendsen-wang", "wolff"])
 def test_same_seed_same_bits_different_seed_different_bits(algorithm):
-    a = IsingModel(32, 2.3, seed=11).update(20, algorithm)
-    b = IsingModel(32, 2.3, seed=11).update(20, algorithm)
-    c = IsingModel(32, 2.3, seed=12).update(20, algorithm)
-    d = IsingModel(32, 2.3, seed=11, stream=1).update(20, algorithm)
+    engine = Engine(algorithm, kernel="byte")
+    a = IsingModel(32, 2.3, seed=11).update(20, engine)
+    b = IsingModel(32, 2.3, seed=11).update(20, engine)
+    c = IsingModel(32, 2.3, seed=12).update(20, engine)
+    d = IsingModel(32, 2.3, seed=11, stream=1).update(20, engine)
     np.testing.assert_array_equal(a.spins, b.spins)
     assert not np.array_equal(a.spins, c.spins)
     assert not np.array_equal(a.spins, d.spins)
@@ -93,8 +94,8 @@ def test_threads_do_not_change_the_bits(L, h):
     assert numba.config.NUMBA_NUM_THREADS >= 2  # tests/conftest.py sees to it
     one = IsingModel(L, 2.269, h=h, seed=3)
     two = one.copy()
-    e1, m1 = one.sample(4, 3, threads=1)
-    e2, m2 = two.sample(4, 3, threads=2)
+    e1, m1 = one.sample(4, 3, Engine(kernel="byte", threads=1))
+    e2, m2 = two.sample(4, 3, Engine(kernel="byte", threads=2))
     np.testing.assert_array_equal(one.spins, two.spins)
     np.testing.assert_array_equal(e1, e2)
     np.testing.assert_array_equal(m1, m2)
@@ -104,8 +105,9 @@ def test_threads_do_not_change_the_bits(L, h):
 @pytest.mark.parametrize("algorithm", ["metropolis", "wolff", "swendsen-wang"])
 def test_split_runs_equal_one_run(algorithm):
     # The counter carries the chain: 4 + 6 updates are the same as 10 at once.
-    a = IsingModel(16, 2.269, seed=2).update(10, algorithm)
-    b = IsingModel(16, 2.269, seed=2).update(4, algorithm).update(6, algorithm)
+    engine = Engine(algorithm, kernel="byte")
+    a = IsingModel(16, 2.269, seed=2).update(10, engine)
+    b = IsingModel(16, 2.269, seed=2).update(4, engine).update(6, engine)
     np.testing.assert_array_equal(a.spins, b.spins)
 
 
@@ -213,15 +215,17 @@ def test_bad_construction_is_refused(kwargs, exc, match):
         ((-1,), ValueError, "n must be an integer >= 0, got -1"),
         ((1.5,), TypeError, "n must be an integer"),
         ((1, "glauber"), ValueError, "algorithm must be one of"),
-        ((1, "metropolis", 0), ValueError, "threads must be an integer >= 1"),
-        ((1, "metropolis", 10**6), ValueError, "threads must be between 1 and"),
+        ((1, {"threads": 0}), ValueError, "threads must be an integer >= 1"),
+        ((1, {"threads": 10**6}), ValueError, "threads must be between 1 and"),
+        ((1, 3), TypeError, "engine must be an isingml.ising.Engine or an algorithm name"),
     ],
 )
 def test_bad_update_is_refused(args, exc, match):
     model = IsingModel(4, 2.0)
     before = model.spins
     with pytest.raises(exc, match=match):
-        model.update(*args)
+        n, *rest = args
+        model.update(n, *(Engine(**a) if isinstance(a, dict) else a for a in rest))
     np.testing.assert_array_equal(model.spins, before)
     assert model.step == 0
 
@@ -243,22 +247,24 @@ def test_bad_spins_assignment_is_refused():
 def test_sample_returns_the_configurations_it_measured(algorithm):
     model = IsingModel(8, 2.3, seed=6)
     twin = model.copy()
-    e, m, spins = model.sample(5, 2, algorithm, return_spins=True)
+    engine = Engine(algorithm, kernel="byte")
+    e, m, spins = model.sample(5, 2, engine, return_spins=True)
     assert spins.shape == (5, 8, 8) and spins.dtype == np.int8
     np.testing.assert_array_equal(spins[-1], model.spins)
     np.testing.assert_allclose(spins.mean(axis=(1, 2)), m)
     np.testing.assert_allclose([energy_naive(s) / 64 for s in spins], e)
     # Snapshots do not change the chain.
-    e2, _ = twin.sample(5, 2, algorithm)
+    e2, _ = twin.sample(5, 2, engine)
     np.testing.assert_array_equal(e, e2)
     np.testing.assert_array_equal(twin.spins, model.spins)
 
 
 @pytest.mark.parametrize("L", [6, 8])
 def test_sample_can_return_packed_configurations(L):
-    e, m, spins = IsingModel(L, 2.3, seed=4).sample(4, 1, return_spins=True)
+    byte = Engine(kernel="byte")
+    e, m, spins = IsingModel(L, 2.3, seed=4).sample(4, 1, byte, return_spins=True)
     assert m.shape == (4,)
-    e2, _, packed = IsingModel(L, 2.3, seed=4).sample(4, 1, return_spins=True, packed=True)
+    e2, _, packed = IsingModel(L, 2.3, seed=4).sample(4, 1, byte, return_spins=True, packed=True)
     np.testing.assert_array_equal(e, e2)
     assert packed.shape == (4, (L * L + 7) // 8) and packed.dtype == np.uint8
     np.testing.assert_array_equal(np.packbits(spins.reshape(4, -1) > 0, axis=1), packed)

@@ -103,8 +103,8 @@ def test_finite_size_scaling_fits_the_line_and_propagates_errors():
 def test_the_odd_latent_drops_a_learned_offset():
     rng = np.random.default_rng(3)
     x = rng.choice([-1.0, 1.0], size=(32, 16))
-    ae = Autoencoder((), 2, (8,), seed=0)
-    ae.fit(x, epochs=1)
+    ae = Autoencoder(encoder_widths=(), latent_dim=2, decoder_widths=(8,), n_epochs=1, seed=0)
+    ae.fit(x)
     z = odd_latent(ae, x, unit=1)
     np.testing.assert_allclose(odd_latent(ae, -x, unit=1), -z, atol=1e-6)
     with pytest.raises(ValueError, match="unit must be below latent_dim = 2, got 2"):
@@ -139,7 +139,7 @@ def test_tc_from_one_size_within_2_percent_and_finite_size_scaling_within_1(tmp_
     from isingml.transition.pipeline import PIPELINE_TEMPERATURES
 
     path = generate(tmp_path / "fss.h5", "16,32,64", parse_temperatures(PIPELINE_TEMPERATURES),
-                    1000, thermalize=200, interval=2, algorithm="wolff", seed=1,
+                    1000, thermalize=200, interval=2, engine="wolff", seed=1,
                     progress=False)  # fmt: skip
     a = discover_transition(path, n_bootstrap=100, seed=1)
     for size, s in a.sizes.items():
