@@ -50,12 +50,14 @@ __all__ = [
     "TAG_SWENDSEN_WANG",
     "TAG_WOLFF",
     "TAG_WOLFF_SEED",
+    "fill_blocks",
     "normal_pair",
     "output_of_block_source",
     "philox4x32",
     "philox4x32_source",
     "philox_block",
     "philox_fill",
+    "philox_fill_source",
     "random_normal",
     "random_uint32",
     "random_uniform",
@@ -205,12 +207,50 @@ def philox_block(index, step, tag, seed, stream):
     )
 
 
+def philox_fill_source(philox):
+    """The one Philox fill loop, for a given compiled ``philox4x32`` (plain-Python source).
+
+    Every kernel that draws a run of random words before using them fills its buffer with
+    this loop, compiled for its target: ``numba.njit`` here (:func:`fill_blocks`), and
+    ``numba.cuda.jit(device=True)`` by the CUDA twins, each handing in its own compiled
+    :func:`philox4x32_source`.
+
+    Parameters
+    ----------
+    philox : callable
+        The target's compiled Philox4x32-10.
+
+    Returns
+    -------
+    callable
+        ``fill(out, n_blocks, first, s_lo, s_hi, tag, k0, k1)``: output ``o`` of block
+        ``first + j`` (counter ``(first + j, s_lo, s_hi, tag)``, key ``(k0, k1)``, all
+        uint64 words) goes to ``out[4 j + o]``, for ``j < n_blocks``. The loop is
+        branch-free over consecutive counters so that LLVM vectorizes it.
+    """
+
+    def fill(out, n_blocks, first, s_lo, s_hi, tag, k0, k1):
+        base = np.uint64(first)
+        for j in range(n_blocks):
+            r0, r1, r2, r3 = philox(base + np.uint64(j), s_lo, s_hi, tag, k0, k1)
+            out[4 * j] = np.uint32(r0)
+            out[4 * j + 1] = np.uint32(r1)
+            out[4 * j + 2] = np.uint32(r2)
+            out[4 * j + 3] = np.uint32(r3)
+
+    return fill
+
+
+#: :func:`philox_fill_source` compiled for the CPU (inlined into the kernels that call it).
+fill_blocks = numba.njit(inline="always")(philox_fill_source(philox4x32))
+
+
 @numba.njit(cache=True)
 def philox_fill(out, first_index, step, tag, seed, stream):
     """Fill ``out`` (uint32, length multiple of 4) from consecutive counters.
 
     Block ``b`` of four outputs comes from counter ``(first_index + b, step_lo, step_hi,
-    tag)``. The loop is branch-free over consecutive counters so that LLVM vectorizes it.
+    tag)`` (:func:`fill_blocks`).
 
     Parameters
     ----------
@@ -222,18 +262,8 @@ def philox_fill(out, first_index, step, tag, seed, stream):
         As in :func:`philox_block`.
     """
     s = np.uint64(step)
-    s_lo = s & MASK32
-    s_hi = s >> _S32
-    t = np.uint64(tag)
-    k0 = np.uint64(seed)
-    k1 = np.uint64(stream)
-    base = np.uint64(first_index)
-    for b in range(out.shape[0] // 4):
-        r0, r1, r2, r3 = philox4x32(base + np.uint64(b), s_lo, s_hi, t, k0, k1)
-        out[4 * b] = r0
-        out[4 * b + 1] = r1
-        out[4 * b + 2] = r2
-        out[4 * b + 3] = r3
+    fill_blocks(out, out.shape[0] // 4, first_index, s & MASK32, s >> _S32, np.uint64(tag),
+                np.uint64(seed), np.uint64(stream))  # fmt: skip
 
 
 def validate_seed(seed: object, name: str = "seed") -> int:

@@ -30,7 +30,13 @@ import sys
 import numba
 import numpy as np
 
-from isingml.random import MASK32, TAG_HOPFIELD_GLAUBER, TAG_HOPFIELD_ORDER, philox4x32_source
+from isingml.random import (
+    MASK32,
+    TAG_HOPFIELD_GLAUBER,
+    TAG_HOPFIELD_ORDER,
+    philox4x32_source,
+    philox_fill_source,
+)
 
 __all__ = ["TIE_TOLERANCE", "async_dynamics", "make_async_probe", "sync_step", "tie_tolerances"]
 
@@ -76,21 +82,13 @@ def make_async_probe(jit, probe_jit=None):
         probe_jit = jit
     philox = jit(philox4x32_source)
 
+    fill_run = jit(philox_fill_source(philox))
+
     def fill(out, first_index, step, tag, seed, stream):
         # isingml.random.philox_fill: block b of four from counter (first_index + b, step).
         st = np.uint64(step)
-        s_lo = st & MASK32
-        s_hi = st >> _S32
-        t = np.uint64(tag)
-        k0 = np.uint64(seed)
-        k1 = np.uint64(stream)
-        base = np.uint64(first_index)
-        for q in range(out.shape[0] // 4):
-            r0, r1, r2, r3 = philox(base + np.uint64(q), s_lo, s_hi, t, k0, k1)
-            out[4 * q] = r0
-            out[4 * q + 1] = r1
-            out[4 * q + 2] = r2
-            out[4 * q + 3] = r3
+        fill_run(out, out.shape[0] // 4, first_index, st & MASK32, st >> _S32, np.uint64(tag),
+                 np.uint64(seed), np.uint64(stream))  # fmt: skip
 
     def field(w, s, i):
         row = w[i]

@@ -27,7 +27,7 @@ import numpy as np
 
 from isingml.errors import InputError
 from isingml.ising.lattice import bond_sum, magnetization_sum
-from isingml.random import MASK32, TAG_METROPOLIS, philox4x32, threshold_uint32
+from isingml.random import MASK32, TAG_METROPOLIS, fill_blocks, threshold_uint32
 
 __all__ = ["acceptance_table", "metropolis_sample", "run_on_threads", "thresholds32"]
 
@@ -111,19 +111,6 @@ def _new_spin_general(s, n, r, t):
 
 
 @numba.njit(inline="always")
-def _fill_blocks(buf, n_blocks, first, s_lo, s_hi, tag, k0, k1):
-    # Output o of block first + j goes to buf[4 j + o]: consecutive rows' blocks are
-    # consecutive counters, so one long branch-free loop covers several short rows.
-    base = np.uint64(first)
-    for j in range(n_blocks):
-        r0, r1, r2, r3 = philox4x32(base + np.uint64(j), s_lo, s_hi, tag, k0, k1)
-        buf[4 * j] = np.uint32(r0)
-        buf[4 * j + 1] = np.uint32(r1)
-        buf[4 * j + 2] = np.uint32(r2)
-        buf[4 * j + 3] = np.uint32(r3)
-
-
-@numba.njit(inline="always")
 def _update_row(row, up, dn, mid, parity, rnd, new_spin, t):
     # Neighbour sums in int8 keep the vector lanes narrow. The side neighbour is
     # mid[k - 1] (parity 0) or mid[k + 1] (parity 1); the wrap-around column is done
@@ -168,7 +155,9 @@ def _half_sweep_rows(cb, c, row_start, row_stop, buf, step, new_spin, t, seed, s
     k1 = np.uint64(stream)
     for i0 in range(row_start, row_stop, group):
         i1 = min(i0 + group, row_stop)
-        _fill_blocks(buf, (i1 - i0) * blocks, i0 * blocks, s_lo, s_hi, tag, k0, k1)
+        # Output o of block first + j goes to buf[4 j + o]: consecutive rows' blocks are
+        # consecutive counters, so one long branch-free loop covers several short rows.
+        fill_blocks(buf, (i1 - i0) * blocks, i0 * blocks, s_lo, s_hi, tag, k0, k1)
         for i in range(i0, i1):
             o = (i - i0) * width
             _update_row(
