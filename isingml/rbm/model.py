@@ -34,6 +34,12 @@ from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_finite, check_int
 from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, validate_seed
 from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
+from isingml.rbm.training import (
+    TrainingState,
+    UpdateConfig,
+    UpdateStep,
+    check_parameters_finite,
+)
 
 __all__ = ["METHODS", "RBM", "UNITS"]
 
@@ -134,6 +140,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         (:mod:`isingml.rbm.training_cuda`) and copies them back once per epoch for the
         history and at the end: the same random draws as the CPU, parameters equal to
         rounding. It is also the default backend of :meth:`gibbs` and :meth:`sample`.
+        Either way the same epoch loop runs; only its update step
+        (:class:`isingml.rbm.training.UpdateStep`) differs.
 
     Attributes
     ----------
@@ -144,9 +152,13 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     intercept_visible_ : ndarray, shape (n_features_in_,)
         Visible biases ``b_v``.
     chains_ : ndarray, shape (n_chains, n_features_in_)
-        Visible states of the persistent chains (PCD).
+        Visible states of the persistent chains (PCD); ``training_state_.chains``.
     n_updates_ : int
-        Parameter updates made so far.
+        Parameter updates made so far; ``training_state_.n_updates``.
+    training_state_ : isingml.rbm.training.TrainingState
+        What training carries from one update to the next besides the parameters
+        (momentum buffers, persistent chains and their hidden states, Philox draw and
+        update counters): handed to the update step, saved and loaded with the model.
     n_features_in_ : int
         Visible units (the number of features seen by :meth:`fit`).
     history_ : dict of lists
@@ -155,6 +167,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    :meth:`fit` and :meth:`partial_fit` raise
+    :class:`isingml.rbm.training.TrainingDiverged` (a ``RuntimeError``) when an epoch, or
+    the update, leaves a parameter NaN or infinite; the message names the epoch and the
+    learning rate, and ``history_`` holds the epochs before.
+
     ``score_samples`` is the pseudo-log-likelihood ``sum_i log P(v_i | v_-i)`` of each
     row, summed over every unit (exact and deterministic, unlike scikit-learn's
     ``BernoulliRBM``, which estimates it from one random unit per row); the exact
@@ -226,6 +243,16 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         except TypeError:  # an invalid dtype: fit says so
             pass
         return tags
+
+    @property
+    def chains_(self) -> np.ndarray:
+        """Visible states of the persistent chains (``training_state_.chains``)."""
+        return self.training_state_.chains
+
+    @property
+    def n_updates_(self) -> int:
+        """Parameter updates made so far (``training_state_.n_updates``)."""
+        return self.training_state_.n_updates
 
     @property
     def _n_features_out(self) -> int:
@@ -374,17 +401,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self.intercept_visible_[:] = logit / 2 if self._spin else logit
         n_chains = self.n_chains or self.batch_size
         start = rng.integers(0, 2, size=(n_chains, n_v)).astype(self.dtype)
-        self.chains_ = start * (1.0 - self._low) + self._low
-        self.n_updates_ = 0
-        self._draw = 0
-        a = self.chains_ @ self.components_.T + self.intercept_hidden_
-        _, self._chain_hidden = self._sample(a, _STREAM_TRAIN, 0, TAG_RBM_HIDDEN)
-        self._draw = 1
-        self._velocity = [
-            np.zeros_like(self.components_),
-            np.zeros_like(self.intercept_visible_),
-            np.zeros_like(self.intercept_hidden_),
-        ]
+        chains = start * (1.0 - self._low) + self._low
+        a = chains @ self.components_.T + self.intercept_hidden_
+        _, chain_hidden = self._sample(a, _STREAM_TRAIN, 0, TAG_RBM_HIDDEN)
+        velocity = tuple(np.zeros_like(p) for p in self._parameters())
+        # Draw 0 of the training stream started the chains' hidden layer.
+        self.training_state_ = TrainingState(chains, chain_hidden, velocity, draw=1)
         self.history_ = {"epoch": [], "mse": [], "pll": [], "log_likelihood": []}
 
     # -- conditionals and sampling -----------------------------------------------------
@@ -784,78 +806,26 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             return 1.0 - epoch / self.n_epochs
         return 1.0
 
-    def _update(self, v_pos: np.ndarray, factor: float) -> None:
-        # Each Gibbs step costs two products: v ~ P(v | h) through h W, and the hidden
-        # inputs of the new v, whose means enter the gradient and whose sample carries the
-        # chain on (PCD keeps the hidden samples between updates, as Tieleman's does).
-        W = self.components_
-        stream = _STREAM_TRAIN
-        rate = self.learning_rate * factor
-        b_v, b_h = self.intercept_visible_, self.intercept_hidden_
-        if self.method == "exact":
-            a_pos = v_pos @ W.T + b_h
-            h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
-            neg_w, neg_v, neg_h = self._model_statistics_exact()
-            b = len(v_pos)
-            self._apply(
-                rate * (h_pos.T @ v_pos / b - neg_w - self.weight_decay * W),
-                rate * (v_pos.mean(axis=0) - neg_v),
-                rate * (h_pos.mean(axis=0) - neg_h),
-            )
-            return
-        # Gibbs step i samples the visible layer with draw d + i and the hidden layer with
-        # draw d + i + 1 (CD's first hidden sample, from the data, takes draw d).
-        d = self._draw
-        if self.method == "cd":
-            a_pos = v_pos @ W.T + b_h
-            h_pos, h = self._sample(a_pos, stream, d, TAG_RBM_HIDDEN)
-            for step in range(self.k):
-                _, v_neg = self._sample(h @ W + b_v, stream, d + step, TAG_RBM_VISIBLE)
-                h_neg, h = self._sample(v_neg @ W.T + b_h, stream, d + step + 1, TAG_RBM_HIDDEN)
-            v_both = np.concatenate([v_pos, v_neg])
-        else:
-            # PCD: the chains do not depend on the data, so the last step's hidden inputs
-            # and the data's come from one product over both (better BLAS efficiency, one
-            # product fewer), and that stacked visible block serves the gradient too.
-            h = self._chain_hidden
-            for step in range(self.k - 1):
-                _, v = self._sample(h @ W + b_v, stream, d + step, TAG_RBM_VISIBLE)
-                _, h = self._sample(v @ W.T + b_h, stream, d + step + 1, TAG_RBM_HIDDEN)
-            _, v_neg = self._sample(h @ W + b_v, stream, d + self.k - 1, TAG_RBM_VISIBLE)
-            v_both = np.concatenate([v_pos, v_neg])
-            a_both = v_both @ W.T + b_h
-            a_pos, a_neg = a_both[: len(v_pos)], a_both[len(v_pos) :]
-            h_pos = np.tanh(a_pos) if self._spin else _sigmoid(a_pos)
-            h_neg, h = self._sample(a_neg, stream, d + self.k, TAG_RBM_HIDDEN)
-            self.chains_ = v_neg
-            self._chain_hidden = h
-        self._draw += self.k + 1
-        # Both phases in one product: [h_pos; -c h_neg]^T [v_pos; v_neg] with c = B / C is
-        # B times the weight gradient (no separate products, no subtraction pass).
-        b, c = len(v_pos), len(v_neg)
-        h_both = np.concatenate([h_pos, h_neg * (-b / c)])
-        grad_w = h_both.T @ v_both
-        if self.weight_decay:
-            grad_w -= (self.weight_decay * b) * W
-        grad_w *= rate / b
-        self._apply(
-            grad_w,
-            rate * (v_pos.mean(axis=0) - v_neg.mean(axis=0)),
-            rate * (h_pos.mean(axis=0) - h_neg.mean(axis=0)),
-        )
+    def _parameters(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(W, b_v, b_h)``: the arrays an update step changes in place."""
+        return self.components_, self.intercept_visible_, self.intercept_hidden_
 
-    def _apply(self, *steps: np.ndarray) -> None:
-        """Add the learning-rate-scaled gradient steps (through the momentum buffers)."""
-        params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
-        for p, vel, g in zip(params, self._velocity, steps, strict=True):
-            g = np.asarray(g, dtype=self.dtype)
-            if self.momentum:
-                vel *= self.momentum
-                vel += g
-                p += vel
-            else:
-                p += g
-        self.n_updates_ += 1
+    def _update_config(self) -> UpdateConfig:
+        # The hyperparameters as given (a NumPy scalar stays one: the same arithmetic).
+        return UpdateConfig(
+            method=self.method, k=self.k, spin=self._spin, seed=validate_seed(self.seed),
+            stream=_STREAM_TRAIN, learning_rate=self.learning_rate, momentum=self.momentum,
+            weight_decay=self.weight_decay,
+        )  # fmt: skip
+
+    def _make_step(self, data: np.ndarray) -> UpdateStep:
+        """The update step of ``backend`` over the validated training rows ``data``."""
+        config = self._update_config()
+        if self.backend == "cuda":
+            from isingml.rbm.training_cuda import DeviceStep
+
+            return DeviceStep(self._parameters(), self.training_state_, config, data)
+        return _CPUStep(self, self.training_state_, config, data)
 
     def partial_fit(self, X: np.ndarray, y: object = None) -> RBM:
         """One update on the minibatch ``X`` (initializing the model on first use).
@@ -871,26 +841,32 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         -------
         RBM
             ``self``.
+
+        Raises
+        ------
+        isingml.rbm.training.TrainingDiverged
+            When the update leaves a parameter NaN or infinite.
         """
         self._check_params()
         v = self._check_data(X, one_row=False)
         if not hasattr(self, "components_"):
             self._initialize(v)
-        if self.backend == "cuda":
-            from isingml.rbm.training_cuda import DeviceTrainer
-
-            trainer = DeviceTrainer(self, _STREAM_TRAIN)
-            trainer.update(v, 1.0)
-            trainer.to_host()
-        else:
-            self._update(v, 1.0)
+        step = self._make_step(v)
+        step.step(np.arange(len(v)), 1.0)
+        step.sync_to_host()
+        where = f"update {self.n_updates_} (partial_fit)"
+        check_parameters_finite(self._parameters(), self.learning_rate, where)
         return self
 
     def fit(self, X: np.ndarray, y: object = None) -> RBM:
         """Train for ``n_epochs`` passes over ``X`` in shuffled minibatches.
 
         Every call starts afresh from the initialization that ``seed`` fixes (use
-        :meth:`partial_fit` to continue training).
+        :meth:`partial_fit` to continue training). One loop serves every backend: it
+        hands each minibatch's rows to the update step
+        (:class:`isingml.rbm.training.UpdateStep`, the CPU's or the GPU's), brings the
+        parameters to the host after each epoch, checks that they are finite and records
+        the history.
 
         Parameters
         ----------
@@ -903,29 +879,27 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         -------
         RBM
             ``self``, with ``history_`` holding the tracked quantities per epoch.
+
+        Raises
+        ------
+        isingml.rbm.training.TrainingDiverged
+            When an epoch leaves a parameter NaN or infinite (the message names the epoch
+            and the learning rate; ``history_`` holds the epochs before).
         """
         self._check_params()
         v = self._check_data(X, fitted=False, one_row=False)  # fit starts afresh
         self._initialize(v)
         tracked = self._tracked(v.shape[1])
         rng = np.random.default_rng([validate_seed(self.seed), 0x33])
-        trainer = None
-        if self.backend == "cuda":
-            from isingml.rbm.training_cuda import DeviceTrainer
-
-            trainer = DeviceTrainer(self, _STREAM_TRAIN)
-            trainer.load_data(v)
+        step = self._make_step(v)
         for epoch in tqdm(range(self.n_epochs), disable=not self.progress, unit="epoch"):
             order = rng.permutation(len(v))
             factor = self._factor(epoch)
             for start in range(0, len(v), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                if trainer is None:
-                    self._update(v[rows], factor)
-                else:
-                    trainer.update_rows(rows, factor)
-            if trainer is not None:
-                trainer.to_host()  # the history is measured on the host
+                step.step(order[start : start + self.batch_size], factor)
+            step.sync_to_host()  # the history is measured on the host
+            where = f"epoch {epoch + 1} of {self.n_epochs}"
+            check_parameters_finite(self._parameters(), self.learning_rate, where)
             self._record(epoch, v, tracked)
         return self
 
@@ -960,6 +934,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if callable(self.schedule):
             raise ValueError("schedule: a callable schedule cannot be saved; use a named one")
         path = Path(path)
+        state = self.training_state_
         hyper = {}
         for name in self._HYPER:
             value = getattr(self, name)
@@ -977,13 +952,13 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             components=self.components_,
             intercept_hidden=self.intercept_hidden_,
             intercept_visible=self.intercept_visible_,
-            chains=self.chains_,
-            chain_hidden=self._chain_hidden,
-            velocity_weights=self._velocity[0],
-            velocity_visible=self._velocity[1],
-            velocity_hidden=self._velocity[2],
-            n_updates=np.array(self.n_updates_),
-            draw=np.array(self._draw),
+            chains=state.chains,
+            chain_hidden=state.chain_hidden,
+            velocity_weights=state.velocity[0],
+            velocity_visible=state.velocity[1],
+            velocity_hidden=state.velocity[2],
+            n_updates=np.array(state.n_updates),
+            draw=np.array(state.draw),
         )
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
@@ -1003,21 +978,27 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 model.components_ = f["components"].copy()
                 model.intercept_hidden_ = f["intercept_hidden"].copy()
                 model.intercept_visible_ = f["intercept_visible"].copy()
-                model.chains_ = f["chains"].copy()
-                model._chain_hidden = f["chain_hidden"].copy()
-                model.n_updates_ = int(f["n_updates"])
-                model._draw = int(f["draw"])
-                model._velocity = [
-                    f["velocity_weights"].copy(),
-                    f["velocity_visible"].copy(),
-                    f["velocity_hidden"].copy(),
-                ]
+                state = TrainingState(
+                    chains=f["chains"].copy(),
+                    chain_hidden=f["chain_hidden"].copy(),
+                    velocity=(
+                        f["velocity_weights"].copy(),
+                        f["velocity_visible"].copy(),
+                        f["velocity_hidden"].copy(),
+                    ),
+                    draw=int(f["draw"]),
+                    n_updates=int(f["n_updates"]),
+                )
+                model.training_state_ = state
             n_h, n_v = model.components_.shape
             shapes = {
                 "intercept_hidden": (model.intercept_hidden_.shape, (n_h,)),
                 "intercept_visible": (model.intercept_visible_.shape, (n_v,)),
-                "chain_hidden": (model._chain_hidden.shape[1:], (n_h,)),
-                "chains": (model.chains_.shape[1:], (n_v,)),
+                "chain_hidden": (state.chain_hidden.shape[1:], (n_h,)),
+                "chains": (state.chains.shape[1:], (n_v,)),
+                "velocity_weights": (state.velocity[0].shape, (n_h, n_v)),
+                "velocity_visible": (state.velocity[1].shape, (n_v,)),
+                "velocity_hidden": (state.velocity[2].shape, (n_h,)),
             }
             for name, (got, want) in shapes.items():
                 if got != want or n_h != model.n_hidden:
@@ -1029,3 +1010,107 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         model.n_features_in_ = model.components_.shape[1]
         model.history_ = {"epoch": [], "mse": [], "pll": [], "log_likelihood": []}
         return model
+
+
+class _CPUStep:
+    """The CPU's :class:`~isingml.rbm.training.UpdateStep`: CD-k, PCD or exact-gradient
+    updates on the model's host arrays, with the model's samplers and exact statistics.
+
+    Parameters
+    ----------
+    model : RBM
+        Whose parameters are updated in place.
+    state : TrainingState
+        The model's training state, kept current after every update.
+    config : UpdateConfig
+    data : ndarray, shape (n, n_visible)
+        The rows that :meth:`step` indexes.
+    """
+
+    def __init__(
+        self, model: RBM, state: TrainingState, config: UpdateConfig, data: np.ndarray
+    ) -> None:
+        self.model, self.state, self.config, self.data = model, state, config, data
+
+    def step(self, rows: np.ndarray, factor: float) -> None:
+        """One update on ``data[rows]``."""
+        # A diverging run overflows on its way to inf and NaN: the loop reports that.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._update(self.data[rows], factor)
+
+    def sync_to_host(self) -> None:
+        """Nothing to copy: the parameters and the state are the host's."""
+
+    def _update(self, v_pos: np.ndarray, factor: float) -> None:
+        # Each Gibbs step costs two products: v ~ P(v | h) through h W, and the hidden
+        # inputs of the new v, whose means enter the gradient and whose sample carries the
+        # chain on (PCD keeps the hidden samples between updates, as Tieleman's does).
+        model, state, config = self.model, self.state, self.config
+        W, b_v, b_h = model._parameters()
+        sample = model._sample
+        stream, k, spin = config.stream, config.k, config.spin
+        rate = config.learning_rate * factor
+        if config.method == "exact":
+            a_pos = v_pos @ W.T + b_h
+            h_pos = np.tanh(a_pos) if spin else _sigmoid(a_pos)
+            neg_w, neg_v, neg_h = model._model_statistics_exact()
+            b = len(v_pos)
+            self._apply(
+                rate * (h_pos.T @ v_pos / b - neg_w - config.weight_decay * W),
+                rate * (v_pos.mean(axis=0) - neg_v),
+                rate * (h_pos.mean(axis=0) - neg_h),
+            )
+            return
+        # Gibbs step i samples the visible layer with draw d + i and the hidden layer with
+        # draw d + i + 1 (CD's first hidden sample, from the data, takes draw d).
+        d = state.draw
+        if config.method == "cd":
+            a_pos = v_pos @ W.T + b_h
+            h_pos, h = sample(a_pos, stream, d, TAG_RBM_HIDDEN)
+            for step in range(k):
+                _, v_neg = sample(h @ W + b_v, stream, d + step, TAG_RBM_VISIBLE)
+                h_neg, h = sample(v_neg @ W.T + b_h, stream, d + step + 1, TAG_RBM_HIDDEN)
+            v_both = np.concatenate([v_pos, v_neg])
+        else:
+            # PCD: the chains do not depend on the data, so the last step's hidden inputs
+            # and the data's come from one product over both (better BLAS efficiency, one
+            # product fewer), and that stacked visible block serves the gradient too.
+            h = state.chain_hidden
+            for step in range(k - 1):
+                _, v = sample(h @ W + b_v, stream, d + step, TAG_RBM_VISIBLE)
+                _, h = sample(v @ W.T + b_h, stream, d + step + 1, TAG_RBM_HIDDEN)
+            _, v_neg = sample(h @ W + b_v, stream, d + k - 1, TAG_RBM_VISIBLE)
+            v_both = np.concatenate([v_pos, v_neg])
+            a_both = v_both @ W.T + b_h
+            a_pos, a_neg = a_both[: len(v_pos)], a_both[len(v_pos) :]
+            h_pos = np.tanh(a_pos) if spin else _sigmoid(a_pos)
+            h_neg, h = sample(a_neg, stream, d + k, TAG_RBM_HIDDEN)
+            state.chains = v_neg
+            state.chain_hidden = h
+        state.draw += k + 1
+        # Both phases in one product: [h_pos; -c h_neg]^T [v_pos; v_neg] with c = B / C is
+        # B times the weight gradient (no separate products, no subtraction pass).
+        b, c = len(v_pos), len(v_neg)
+        h_both = np.concatenate([h_pos, h_neg * (-b / c)])
+        grad_w = h_both.T @ v_both
+        if config.weight_decay:
+            grad_w -= (config.weight_decay * b) * W
+        grad_w *= rate / b
+        self._apply(
+            grad_w,
+            rate * (v_pos.mean(axis=0) - v_neg.mean(axis=0)),
+            rate * (h_pos.mean(axis=0) - h_neg.mean(axis=0)),
+        )
+
+    def _apply(self, *steps: np.ndarray) -> None:
+        """Add the learning-rate-scaled gradient steps (through the momentum buffers)."""
+        momentum, dtype = self.config.momentum, self.model.dtype
+        for p, vel, g in zip(self.model._parameters(), self.state.velocity, steps, strict=True):
+            g = np.asarray(g, dtype=dtype)
+            if momentum:
+                vel *= momentum
+                vel += g
+                p += vel
+            else:
+                p += g
+        self.state.n_updates += 1

@@ -78,12 +78,70 @@ def test_training_on_the_gpu_follows_the_cpu(units, method, k):
         np.testing.assert_allclose(getattr(gpu, name), getattr(cpu, name), rtol=0, atol=1e-13)
     np.testing.assert_array_equal(gpu.chains_, cpu.chains_)
     assert gpu.n_updates_ == cpu.n_updates_ == 6
+    g_state, c_state = gpu.training_state_, cpu.training_state_
+    assert g_state.draw == c_state.draw
+    np.testing.assert_array_equal(g_state.chain_hidden, c_state.chain_hidden)
+    for g_vel, c_vel in zip(g_state.velocity, c_state.velocity, strict=True):
+        np.testing.assert_allclose(g_vel, c_vel, rtol=0, atol=1e-13)
     np.testing.assert_allclose(gpu.history_["mse"], cpu.history_["mse"], rtol=1e-12)
     # partial_fit copies the state over and back for its one update
     cpu.partial_fit(X[:8])
     gpu.partial_fit(X[:8])
     np.testing.assert_allclose(gpu.components_, cpu.components_, rtol=0, atol=1e-13)
     assert gpu.gibbs(X[:2], steps=1).shape == (2, 9)  # the model's backend by default
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_the_device_step_needs_only_arrays_a_state_and_a_config(method):
+    # The GPU's UpdateStep, made by hand from copies of a model's arrays (no model), makes
+    # the CPU's updates: the same draws, parameters equal to rounding.
+    from isingml.rbm.model import _STREAM_TRAIN
+    from isingml.rbm.training import TrainingState, UpdateConfig, UpdateStep
+    from isingml.rbm.training_cuda import DeviceStep
+
+    rng = np.random.default_rng(6)
+    X = (rng.random((16, 7)) < 0.5).astype(np.float64)
+    cpu = RBM(n_hidden=4, method=method, k=2, n_epochs=0, n_chains=5, momentum=0.5,
+              weight_decay=1e-3, learning_rate=0.1, dtype=np.float64, seed=8).fit(X)  # fmt: skip
+    params = [p.copy() for p in (cpu.components_, cpu.intercept_visible_,
+                                 cpu.intercept_hidden_)]  # fmt: skip
+    s = cpu.training_state_
+    state = TrainingState(s.chains.copy(), s.chain_hidden.copy(),
+                          tuple(v.copy() for v in s.velocity), s.draw, s.n_updates)  # fmt: skip
+    config = UpdateConfig(method=method, k=2, spin=False, seed=8, stream=_STREAM_TRAIN,
+                          learning_rate=0.1, momentum=0.5, weight_decay=1e-3)  # fmt: skip
+    step = DeviceStep(params, state, config, X)
+    assert isinstance(step, UpdateStep)
+    step.step(np.arange(8), 1.0)
+    step.step(np.arange(8, 16), 0.5)
+    assert state.n_updates == 0  # the host's state is current at sync_to_host
+    step.sync_to_host()
+    cpu.partial_fit(X[:8])
+    cpu.learning_rate = 0.05
+    cpu.partial_fit(X[8:])
+    for got, name in zip(params, ("components_", "intercept_visible_", "intercept_hidden_"),
+                         strict=True):  # fmt: skip
+        np.testing.assert_allclose(got, getattr(cpu, name), rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(state.chains, cpu.chains_)
+    assert (state.draw, state.n_updates) == (cpu.training_state_.draw, 2)
+    with pytest.raises(ValueError, match="'cd' or 'pcd', not 'exact'"):
+        DeviceStep(params, state, UpdateConfig("exact", 1, False, 8, 0, 0.1, 0.0, 0.0), X)
+
+
+# The simulator's scalar arithmetic warns on its way to inf; a GPU does not.
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning",
+                            "ignore:overflow:RuntimeWarning")  # fmt: skip
+def test_divergence_on_the_gpu_names_the_epoch_and_the_learning_rate():
+    from isingml.rbm.training import TrainingDiverged
+
+    X = (np.random.default_rng(7).random((16, 5)) < 0.5).astype(np.float64)
+    rbm = RBM(n_hidden=3, n_epochs=3, batch_size=8, learning_rate=0.05, backend="cuda",
+              schedule=lambda epoch: 1.0 if epoch < 1 else 1e300)  # fmt: skip
+    with pytest.raises(TrainingDiverged, match=r"epoch 2 of 3.*learning_rate=0\.05"):
+        rbm.fit(X)
+    assert rbm.history_["epoch"] == [1]
+    with pytest.raises(TrainingDiverged, match=r"update 1 \(partial_fit\)"):
+        RBM(n_hidden=3, learning_rate=1e300, backend="cuda").partial_fit(X[:8])
 
 
 def test_gpu_training_refuses_what_it_cannot_do():
@@ -105,7 +163,7 @@ def test_rbm_ising_command_on_the_gpu(tmp_path, capsys):
                     progress=False)  # fmt: skip
     reports = []
     for backend in ("cpu", "cuda"):
-        args = ["rbm", "ising", "--data", str(data), "--size", "4", "--epochs", "1", "--hidden",
+        args = ["rbm", "ising", str(data), "--size", "4", "--epochs", "1", "--hidden",
                 "4", "--samples", "12", "--steps", "2", "--out", str(tmp_path / "f.png"),
                 "--json", "--backend", backend]  # fmt: skip
         assert main(args) == 0
@@ -113,4 +171,4 @@ def test_rbm_ising_command_on_the_gpu(tmp_path, capsys):
     np.testing.assert_allclose(reports[1]["rbm"]["energy_per_spin"],
                                reports[0]["rbm"]["energy_per_spin"], rtol=1e-6)  # fmt: skip
     assert main([*args[:-1], "tpu"]) == 2
-    assert "--backend must be one of" in capsys.readouterr().err
+    assert "argument --backend: invalid choice: 'tpu'" in capsys.readouterr().err
