@@ -37,6 +37,20 @@ from isingml.errors import InputError, InputTypeError
 
 __all__ = [
     "MASK32",
+    "STREAM_AUTOENCODER_BATCHES",
+    "STREAM_CLASSIFIER_SPLIT",
+    "STREAM_DENOISE_FLIPS",
+    "STREAM_HOLDOUT_SPLIT",
+    "STREAM_NN_BATCHES",
+    "STREAM_NN_INIT",
+    "STREAM_RATINGS_DATA",
+    "STREAM_RATINGS_UNSEEN",
+    "STREAM_RBM_BATCHES",
+    "STREAM_RBM_IMPUTE_START",
+    "STREAM_RBM_INIT",
+    "STREAM_RBM_PSEUDO_LIKELIHOOD",
+    "STREAM_RBM_SAMPLE_START",
+    "STREAM_VALIDATION_SPLIT",
     "TAG_HOPFIELD_GLAUBER",
     "TAG_HOPFIELD_ORDER",
     "TAG_METROPOLIS",
@@ -51,6 +65,7 @@ __all__ = [
     "TAG_WOLFF",
     "TAG_WOLFF_SEED",
     "fill_blocks",
+    "host_rng",
     "normal_pair",
     "output_of_block_source",
     "philox4x32",
@@ -95,6 +110,43 @@ TAG_SPIN_GLASS = 0x90
 TAG_SPIN_GLASS_EXCHANGE = 0x91
 TAG_SPIN_GLASS_DISORDER = 0x92
 _TWO_PI = 2.0 * np.pi
+
+# Host streams: the NumPy generators of the work around the kernels (initial weights,
+# minibatch orders, data splits, synthetic data), each ``host_rng(seed, STREAM_..., *n)``.
+# They are registered here beside the Philox tags so that no two uses share a stream.
+STREAM_RBM_INIT = 0x11
+STREAM_RBM_SAMPLE_START = 0x22
+STREAM_RBM_BATCHES = 0x33
+STREAM_RBM_IMPUTE_START = 0x44
+STREAM_RATINGS_DATA = 0x55
+STREAM_RATINGS_UNSEEN = 0x66
+STREAM_NN_INIT = 0x77
+STREAM_NN_BATCHES = 0x88
+STREAM_CLASSIFIER_SPLIT = 0x99
+STREAM_AUTOENCODER_BATCHES = 0xAE
+STREAM_VALIDATION_SPLIT = 0x5A1
+STREAM_HOLDOUT_SPLIT = 0x5B
+STREAM_DENOISE_FLIPS = 0xF11
+STREAM_RBM_PSEUDO_LIKELIHOOD = 0x1F1
+
+
+def host_rng(seed: int, stream: int, *counters: int) -> np.random.Generator:
+    """A NumPy generator for host-side randomness: ``default_rng([seed, stream, *counters])``.
+
+    Parameters
+    ----------
+    seed : int
+        The user's seed.
+    stream : int
+        One of the ``STREAM_*`` constants of this module.
+    *counters : int
+        Further words (an epoch, an update count) that make successive uses independent.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    return np.random.default_rng([validate_seed(seed), stream, *counters])
 
 
 def philox4x32_source(c0, c1, c2, c3, k0, k1):

@@ -32,7 +32,17 @@ from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_finite, check_int
-from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE, validate_seed
+from isingml.random import (
+    STREAM_RBM_BATCHES,
+    STREAM_RBM_IMPUTE_START,
+    STREAM_RBM_INIT,
+    STREAM_RBM_PSEUDO_LIKELIHOOD,
+    STREAM_RBM_SAMPLE_START,
+    TAG_RBM_HIDDEN,
+    TAG_RBM_VISIBLE,
+    host_rng,
+    validate_seed,
+)
 from isingml.rbm.kernels import log_partition_by_enumeration, sample_layer
 from isingml.rbm.training import (
     TrainingState,
@@ -387,7 +397,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _initialize(self, X: np.ndarray) -> None:
         self._check_params()
         n_v = X.shape[1]
-        rng = np.random.default_rng([validate_seed(self.seed), 0x11])
+        rng = host_rng(self.seed, STREAM_RBM_INIT)
         self.n_features_in_ = n_v
         self.components_ = (rng.normal(size=(self.n_hidden, n_v)) * self.init_scale).astype(
             self.dtype
@@ -501,7 +511,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         n = check_int("n", n, minimum=1)
-        rng = np.random.default_rng([validate_seed(seed), 0x22])
+        rng = host_rng(seed, STREAM_RBM_SAMPLE_START)
         start = rng.integers(0, 2, size=(n, self.n_features_in_)).astype(self.dtype)
         return self._gibbs(start * (1.0 - self._low) + self._low, steps, seed, backend)
 
@@ -543,7 +553,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         burn_in = check_int("burn_in", burn_in, minimum=0)
         if burn_in >= steps:
             raise ValueError(f"burn_in must be < steps ({steps}), got {burn_in}")
-        rng = np.random.default_rng([validate_seed(seed), 0x44])
+        rng = host_rng(seed, STREAM_RBM_IMPUTE_START)
         start = rng.integers(0, 2, size=arr.shape) * (1.0 - self._low) + self._low
         v = np.where(unknown, start, arr).astype(self.dtype)
         W = self.components_
@@ -659,7 +669,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 x[:, i] = flip_to[:, i]
                 total -= _softplus(f0 - self._free_energy(x))  # log sigma(F(x) - F(v))
             return float(total.mean())
-        rng = np.random.default_rng([validate_seed(self.seed), self.n_updates_])
+        rng = host_rng(self.seed, STREAM_RBM_PSEUDO_LIKELIHOOD, self.n_updates_)
         i = rng.integers(0, n_v, size=n)
         x = v.copy()
         x[np.arange(n), i] = flip_to[np.arange(n), i]
@@ -890,7 +900,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         v = self._check_data(X, fitted=False, one_row=False)  # fit starts afresh
         self._initialize(v)
         tracked = self._tracked(v.shape[1])
-        rng = np.random.default_rng([validate_seed(self.seed), 0x33])
+        rng = host_rng(self.seed, STREAM_RBM_BATCHES)
         step = self._make_step(v)
         for epoch in tqdm(range(self.n_epochs), disable=not self.progress, unit="epoch"):
             order = rng.permutation(len(v))

@@ -13,7 +13,7 @@ import numpy as np
 
 from isingml._validation import check_int
 from isingml.errors import InputError
-from isingml.random import validate_seed
+from isingml.random import STREAM_RATINGS_DATA, STREAM_RATINGS_UNSEEN, host_rng
 from isingml.rbm.model import RBM
 
 __all__ = ["imputation_experiment", "synthetic_ratings"]
@@ -40,7 +40,7 @@ def synthetic_ratings(
     movies_per_genre = check_int("movies_per_genre", movies_per_genre, minimum=1)
     if not 0.0 <= noise <= 0.5:
         raise InputError(f"noise must be in [0, 0.5], got {noise}")
-    rng = np.random.default_rng([validate_seed(seed), 0x55])
+    rng = host_rng(seed, STREAM_RATINGS_DATA)
     genre = np.repeat(np.arange(n_genres), movies_per_genre)
     taste = rng.random((n_users, n_genres)) < 0.5
     p_like = np.where(taste[:, genre], 1.0 - noise, noise)
@@ -72,7 +72,7 @@ def imputation_experiment(
     train, test = ratings[:n_train], ratings[n_train:]
     rbm = RBM(n_hidden=n_hidden, learning_rate=0.05, batch_size=20, n_epochs=30, k=1, seed=seed)
     rbm.fit(train)
-    rng = np.random.default_rng([validate_seed(seed), 0x66])
+    rng = host_rng(seed, STREAM_RATINGS_UNSEEN)
     hidden = rng.random(test.shape) < unseen
     filled, _ = rbm.impute(np.where(hidden, np.nan, test), seed=seed)
     popular = (train.mean(axis=0) > 0.5).astype(float)
