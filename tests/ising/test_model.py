@@ -111,6 +111,20 @@ def test_split_runs_equal_one_run(algorithm):
     np.testing.assert_array_equal(a.spins, b.spins)
 
 
+@pytest.mark.parametrize("algorithm", ["metropolis", "heatbath", "wolff"])
+def test_a_saved_state_continues_the_same_chain(tmp_path, algorithm):
+    a = IsingModel(16, 2.269, h=0.0 if algorithm == "wolff" else 0.1, seed=4, stream=3)
+    a.update(5, algorithm)
+    path = a.save(tmp_path / "state")
+    assert path.name == "state.npz"
+    b = IsingModel.load(path)
+    assert (b.L, b.T, b.J, b.h, b.seed, b.stream, b.step) == (a.L, a.T, a.J, a.h, 4, 3, 5)
+    np.testing.assert_array_equal(a.update(7, algorithm).spins, b.update(7, algorithm).spins)
+    (tmp_path / "cut.npz").write_bytes(path.read_bytes()[:50])
+    with pytest.raises(ValueError, match=r"cut\.npz"):
+        IsingModel.load(tmp_path / "cut.npz")
+
+
 def test_sample_measures_what_the_model_reports():
     model = IsingModel(16, 2.0, h=0.1, seed=4)
     e, m = model.sample(3, 2)
