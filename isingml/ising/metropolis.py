@@ -25,6 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from isingml._numba import numba_threads
 from isingml.errors import InputError
 from isingml.ising.lattice import bond_sum, magnetization_sum
 from isingml.random import MASK32, TAG_METROPOLIS, fill_blocks, threshold_uint32
@@ -309,9 +310,5 @@ def run_on_threads(threads: int, serial, parallel, args: tuple, rows: int) -> No
     if threads <= 1:
         serial(*args)
         return
-    previous = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
+    with numba_threads(threads):
         parallel(*args, min(rows, threads))
-    finally:
-        numba.set_num_threads(previous)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numba
@@ -44,6 +43,7 @@ import numpy as np
 from numba import prange
 from tqdm import tqdm
 
+from isingml._numba import numba_threads
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.random import (
@@ -205,18 +205,6 @@ def _simulate_callable(fn, xa, xb, width, w_scale, b_scale, seed, edges, first, 
 # --------------------------------------------------------------------------------------
 # Host side
 # --------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _thread_count(threads: int | None):
-    """Numba's thread count for a block (``None``: leave it)."""
-    previous = numba.get_num_threads()
-    if threads is not None:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 def _compile_callable(fn: Callable) -> Callable:
@@ -499,7 +487,7 @@ def simulate_random_network(
     moments = np.zeros((draws, depth, 3))
     counts = np.zeros((depth, edges.shape[1] - 1), dtype=np.int64)
     args = (xa, xb, width, math.sqrt(sigma_w2 / width), math.sqrt(sigma_b2), seed, edges)
-    with _thread_count(threads), tqdm(total=draws, disable=not progress, unit="net") as bar:
+    with numba_threads(threads), tqdm(total=draws, disable=not progress, unit="net") as bar:
         batch = max(numba.get_num_threads(), -(-draws // 20)) if progress else draws
         start = time.perf_counter()
         for low in range(0, draws, batch):
