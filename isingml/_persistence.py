@@ -22,6 +22,7 @@ array ``isingml``; a name without a suffix gets ``.npz``). No pickle anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ import numpy as np
 
 from isingml.errors import InputError
 
-__all__ = ["FORMAT_TAG", "atomic_write", "load_arrays", "save_arrays"]
+__all__ = ["FORMAT_TAG", "atomic_write", "fsync_dir", "load_arrays", "save_arrays"]
 
 #: The tag every isingml model or result file carries.
 FORMAT_TAG = "isingml"
@@ -43,17 +44,14 @@ _HEADER = "isingml"
 _HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
+def fsync_dir(directory: Path) -> None:
+    """Sync a directory's entries to disk, where the file system can."""
+    with contextlib.suppress(OSError):  # not every file system can sync a directory
         fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - a platform without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems refuse fsync on directories
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes], Path], None]) -> Path:
@@ -90,7 +88,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes], Path], Non
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 

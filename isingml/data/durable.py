@@ -14,19 +14,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from isingml._persistence import fsync_dir
 from isingml.errors import ResourceError
 
 __all__ = ["durable_replace", "fsync_dir", "lock", "tmp_name"]
-
-
-def fsync_dir(path: Path) -> None:
-    """Sync a directory's entries to disk, where the file system can."""
-    with contextlib.suppress(OSError):  # not every file system can sync a directory
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def durable_replace(tmp: Path, final: Path) -> None:
