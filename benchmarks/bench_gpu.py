@@ -19,7 +19,7 @@ Three tables, each case timed in this process so that the ratios share the machi
 2. RBM block-Gibbs sampling, chain-steps per second (``RBM.gibbs(..., backend=...)``),
    against the CPU and ``torch.bernoulli(torch.sigmoid(...))`` chains on the GPU.
 3. Training an MLP (784-256-10, ReLU, cross-entropy, Adam, batches of 256), samples per
-   second (``Sequential.fit(..., backend=...)``), against the CPU and the same network in
+   second (``Sequential(..., backend=...).partial_fit``), against the CPU and the same network in
    PyTorch on the GPU.
 
 ``--smoke`` runs every path once on tiny inputs (under the CUDA simulator when set) so that
@@ -212,8 +212,9 @@ def mlp_table(n: int, features: int, hidden: int, batch: int, repeats: int, torc
     y = rng.integers(0, 10, size=n)
     out = {"samples": n, "features": features, "hidden": hidden, "batch": batch}
     for backend in ("cuda", "cpu"):
-        model = Sequential([Dense(hidden), ReLU(), Dense(10)], "cross_entropy", Adam(1e-3))
-        seconds = best_of(lambda m=model, b=backend: m.fit(x, y, 1, batch, backend=b), repeats)
+        model = Sequential(layers=[Dense(hidden), ReLU(), Dense(10)], loss="cross_entropy",
+                           optimizer=Adam(1e-3), batch_size=batch, backend=backend)  # fmt: skip
+        seconds = best_of(lambda m=model: m.partial_fit(x, y), repeats)
         out[f"{backend}_samples_per_s"] = n / seconds
     if torch is not None:
         epoch = torch_mlp(torch, x, y, hidden, batch)

@@ -315,7 +315,13 @@ def tau_comparison(quick: bool) -> dict[str, Any]:
         for alg, sweeps in (("metropolis", met_sweeps), ("wolff", wolff_sweeps)):
             t0 = time.perf_counter()
             r = simulate(
-                L, T_C, sweeps, thermalize=2000, engine=Engine(alg, threads=1), seed=11, progress=False
+                L,
+                T_C,
+                sweeps,
+                thermalize=2000,
+                engine=Engine(alg, threads=1),
+                seed=11,
+                progress=False,
             )
             wall = time.perf_counter() - t0
             sweeps_per_s = r.flips_per_ns * 1e9 / (L * L)

@@ -38,8 +38,8 @@ def nn_comparison(quick: bool = False) -> list[dict]:
     x, labels = mnist_like(4096)
     y = np.eye(10, dtype=np.float32)[labels]
     ours = appendix_mlp()
-    ours.fit(x[:64], y[:64], epochs=1, batch_size=64)
-    cases = {"isingml": lambda: ours.fit(x, y, epochs=1, batch_size=64)}
+    ours.partial_fit(x[:64], y[:64])
+    cases = {"isingml": lambda: ours.partial_fit(x, y)}  # one epoch
     if torch is not None:
         net = torch.nn.Sequential(
             torch.nn.Flatten(), torch.nn.Linear(784, 100), torch.nn.ReLU(),
@@ -78,8 +78,8 @@ def nn_comparison(quick: bool = False) -> list[dict]:
     # The small CNN.
     xc, yc = mnist_like(1024)
     cnn = small_cnn()
-    cnn.fit(xc[:64], yc[:64], epochs=1, batch_size=64)
-    cases = {"isingml": lambda: cnn.fit(xc, yc, epochs=1, batch_size=64)}
+    cnn.partial_fit(xc[:64], yc[:64])
+    cases = {"isingml": lambda: cnn.partial_fit(xc, yc)}
     if torch is not None:
         tnet = torch.nn.Sequential(
             torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),

@@ -13,7 +13,7 @@ import numpy as np
 from isingml.data.schema import COLUMNS, FORMAT, REQUIRED_ATTRS, group_name, unpack_spins
 from isingml.errors import InputError, InputTypeError
 
-__all__ = ["Dataset", "VerifyReport", "open_dataset", "verify"]
+__all__ = ["Dataset", "Minibatches", "VerifyReport", "open_dataset", "verify"]
 
 
 class Dataset:
@@ -245,6 +245,54 @@ class Dataset:
             packed = np.concatenate(buf_s)
             yield unpack_spins(packed, size, dtype), np.concatenate(buf_t)
 
+    def minibatches(
+        self,
+        size: int,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        temperatures: Sequence[float] | None = None,
+        dtype: type = np.float32,
+        shuffle: bool = True,
+        drop_last: bool = False,
+    ) -> Minibatches:
+        """A re-iterable source of minibatches of spins, for training without loading the
+        file (``Autoencoder().fit(ds.minibatches(16, 128))``).
+
+        Each ``iter()`` is one epoch of :meth:`batches` (spins only, each ``(b, L, L)``),
+        shuffled with a seed of its own: epoch ``k`` (counted from 0 by the source) uses
+        ``seed + 7919 * (k + 1)``. The size and temperatures are checked here, at once.
+        The dataset must stay open while the source is iterated.
+
+        Parameters
+        ----------
+        size : int
+            Lattice side.
+        batch_size : int
+            Samples per batch, >= 1.
+        seed : int
+            Seed of the per-epoch shuffles.
+        temperatures : sequence of float, optional
+            Only these temperatures.
+        dtype : numpy dtype
+            Of the spins.
+        shuffle : bool
+            Shuffle every epoch (False: file order).
+        drop_last : bool
+            Drop a last, smaller batch.
+
+        Returns
+        -------
+        Minibatches
+
+        Raises
+        ------
+        ValueError
+            For a size the file lacks, a temperature it does not hold or a bad batch size.
+        """
+        return Minibatches(self, size, batch_size, seed, temperatures, dtype, shuffle,
+                           drop_last)  # fmt: skip
+
     def storage(self, size: int) -> tuple[int, int]:
         """Bytes on disk and uncompressed bytes of all columns of ``size``."""
         group = self._group(size)
@@ -254,6 +302,71 @@ class Dataset:
             stored += ds.id.get_storage_size()
             raw += ds.size * ds.dtype.itemsize
         return stored, raw
+
+
+class Minibatches:
+    """Minibatches of one size of a :class:`Dataset`, one epoch per ``iter()``; made by
+    :meth:`Dataset.minibatches`, which documents the parameters.
+
+    Attributes
+    ----------
+    size : int
+        Lattice side.
+    n_samples : int
+        Configurations per epoch.
+    sample_shape : tuple of int
+        ``(size, size)``.
+    epoch : int
+        Epochs iterated so far (the next ``iter()`` shuffles with
+        ``seed + 7919 * (epoch + 1)``).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        size: int,
+        batch_size: int,
+        seed: int,
+        temperatures: Sequence[float] | None,
+        dtype: type,
+        shuffle: bool,
+        drop_last: bool,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise InputTypeError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+        if batch_size < 1:
+            raise InputError(f"batch_size must be an integer >= 1, got {batch_size}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputError(f"seed must be an integer >= 0, got {seed!r}")
+        self.dataset = dataset
+        self.size = size
+        self.n_samples = dataset.n_samples(size, temperatures)  # checks size and temperatures
+        self.sample_shape = (size, size)
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.temperatures = temperatures
+        self.dtype = dtype
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.epoch = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        seed = self.seed + 7919 * (self.epoch + 1)
+        self.epoch += 1  # at iter(), not at the first batch: one seed per epoch asked for
+        batches = self.dataset.batches(
+            self.size,
+            self.batch_size,
+            self.shuffle,
+            seed,
+            self.temperatures,
+            self.dtype,
+            self.drop_last,
+        )
+        return (spins for spins, _ in batches)
+
+    def __repr__(self) -> str:
+        return (f"Minibatches({self.dataset.path.name}, size={self.size}, "
+                f"batch_size={self.batch_size}, n_samples={self.n_samples})")  # fmt: skip
 
 
 def open_dataset(path: str | os.PathLike) -> Dataset:

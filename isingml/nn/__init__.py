@@ -1,5 +1,6 @@
 """Neural networks written out by hand: layers with explicit backward passes, losses,
-optimizers and the ``Sequential`` model."""
+optimizers, the ``Sequential`` model and autoencoders (scikit-learn estimators), one epoch
+loop (:mod:`isingml.nn.training`) on the CPU and the GPU."""
 
 from isingml.nn.autoencoder import Autoencoder, VariationalAutoencoder
 from isingml.nn.conv import AvgPool2D, Conv2D, MaxPool2D
@@ -16,6 +17,7 @@ from isingml.nn.layers import (
 from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from isingml.nn.model import Sequential
 from isingml.nn.optimizers import SGD, Adam, Optimizer, schedule
+from isingml.nn.training import LossDiverged
 
 __all__ = [
     "SGD",
@@ -29,6 +31,7 @@ __all__ = [
     "Layer",
     "LeakyReLU",
     "Loss",
+    "LossDiverged",
     "MaxPool2D",
     "MeanSquaredError",
     "Optimizer",

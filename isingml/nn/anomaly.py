@@ -8,6 +8,8 @@ quantile of the losses of normal data, flags anomalies.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.utils.validation import check_is_fitted
 
 from isingml.errors import InputError, InputTypeError
 from isingml.nn.autoencoder import Autoencoder
@@ -15,58 +17,91 @@ from isingml.nn.autoencoder import Autoencoder
 __all__ = ["AnomalyDetector", "roc_auc", "roc_curve"]
 
 
-class AnomalyDetector:
+class AnomalyDetector(OutlierMixin, BaseEstimator):
     """Flags samples whose reconstruction loss exceeds a quantile of normal data's.
+
+    A scikit-learn outlier detector: :meth:`score_samples` is minus the reconstruction
+    loss (lower is more anomalous), :meth:`decision_function` is negative for anomalies,
+    :meth:`predict` gives -1 for anomalies and +1 for normal samples.
 
     Parameters
     ----------
-    autoencoder : Autoencoder
-        Trained on normal data (or trained by :meth:`fit`).
+    autoencoder : Autoencoder, optional
+        The model (default ``Autoencoder()``): :meth:`fit` trains a clone of it on normal
+        data; :meth:`fit_threshold` uses it as it is, already trained.
     quantile : float
         In (0, 1): the share of normal samples that the threshold keeps below it (so about
         ``1 - quantile`` of normal data is flagged).
 
     Attributes
     ----------
+    autoencoder_ : Autoencoder
+        The trained autoencoder.
     threshold_ : float
-        Set by :meth:`fit` or :meth:`fit_threshold`.
+        The reconstruction loss above which a sample is anomalous.
+    offset_ : float
+        ``-threshold_``: :meth:`decision_function` is ``score_samples - offset_``.
     """
 
-    def __init__(self, autoencoder: Autoencoder, quantile: float = 0.99) -> None:
-        if not isinstance(autoencoder, Autoencoder):
-            raise InputTypeError(
-                f"autoencoder must be an isingml Autoencoder, got {autoencoder!r}"
-            )
-        quantile = float(quantile)
-        if not 0.0 < quantile < 1.0:
-            raise InputError(f"quantile must be in (0, 1), got {quantile}")
+    def __init__(self, *, autoencoder: Autoencoder | None = None, quantile: float = 0.99) -> None:
         self.autoencoder = autoencoder
         self.quantile = quantile
-        self.threshold_: float | None = None
 
-    def fit(self, x_normal: np.ndarray, **fit_options: object) -> AnomalyDetector:
-        """Train the autoencoder on normal data, then set the threshold on it.
+    def _check_params(self) -> None:
+        if self.autoencoder is not None and not isinstance(self.autoencoder, Autoencoder):
+            raise InputTypeError(
+                f"autoencoder must be an isingml Autoencoder, got {self.autoencoder!r}"
+            )
+        quantile = float(self.quantile)
+        if not 0.0 < quantile < 1.0:
+            raise InputError(f"quantile must be in (0, 1), got {quantile}")
 
-        ``fit_options`` go to :meth:`Autoencoder.fit` (``epochs``, ``batch_size``, ...).
+    def fit(self, X: np.ndarray, y: None = None) -> AnomalyDetector:
+        """Train a clone of ``autoencoder`` on the normal data ``X`` (its own
+        hyperparameters: ``n_epochs``, ``batch_size``, ...), then set the threshold on
+        ``X``. Returns ``self``."""
+        self._check_params()
+        model = Autoencoder() if self.autoencoder is None else clone(self.autoencoder)
+        self.autoencoder_ = model.fit(X)
+        return self._set_threshold(X)
+
+    def fit_threshold(self, X: np.ndarray, y: None = None) -> AnomalyDetector:
+        """Set the threshold at :attr:`quantile` of the reconstruction losses of ``X``
+        with the already trained ``autoencoder`` (best on normal data held out of its
+        training). Returns ``self``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When ``autoencoder`` is not fitted.
         """
-        self.autoencoder.fit(x_normal, **fit_options)
-        return self.fit_threshold(x_normal)
+        self._check_params()
+        if self.autoencoder is None:
+            raise InputError("autoencoder: fit_threshold needs a trained autoencoder")
+        check_is_fitted(self.autoencoder, "encoder_")
+        self.autoencoder_ = self.autoencoder
+        return self._set_threshold(X)
 
-    def fit_threshold(self, x_normal: np.ndarray) -> AnomalyDetector:
-        """Set the threshold at :attr:`quantile` of the reconstruction losses of
-        ``x_normal`` (best on normal data held out of training)."""
-        self.threshold_ = float(np.quantile(self.score(x_normal), self.quantile))
+    def _set_threshold(self, X: np.ndarray) -> AnomalyDetector:
+        losses = -self.autoencoder_.score_samples(X)
+        self.threshold_ = float(np.quantile(losses, float(self.quantile)))
+        self.offset_ = -self.threshold_
         return self
 
-    def score(self, x: np.ndarray) -> np.ndarray:
-        """The anomaly score of each sample: its reconstruction loss, shape ``(n,)``."""
-        return self.autoencoder.reconstruction_error(x)
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """Minus the reconstruction loss of each sample, shape ``(n,)`` (lower is more
+        anomalous)."""
+        check_is_fitted(self, "threshold_")
+        return self.autoencoder_.score_samples(X)
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """``True`` for the samples whose score exceeds the threshold."""
-        if self.threshold_ is None:
-            raise RuntimeError("the threshold is not set yet: call fit or fit_threshold")
-        return self.score(x) > self.threshold_
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """``threshold_ - reconstruction loss``: negative for the samples flagged."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """-1 for the samples whose reconstruction loss exceeds the threshold, +1 for the
+        others."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
 
 
 def _check_scores(scores: object, labels: object) -> tuple[np.ndarray, np.ndarray]:

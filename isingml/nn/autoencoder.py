@@ -7,41 +7,100 @@ itself. On Ising configurations a single latent neuron learns the magnetization
 randomly flipped spins, targets clean) and the variational autoencoder
 (:class:`VariationalAutoencoder`, Gaussian latent, reparameterisation, KL term, ``beta``).
 
-Training reads NumPy arrays or streams minibatches from an isingml HDF5 dataset
-(:meth:`isingml.data.Dataset.batches`), so a file larger than memory trains too. Every
+Both are scikit-learn estimators and transformers (``transform`` gives the latent,
+``score_samples`` minus the reconstruction loss of each sample). Training takes a NumPy
+array or a re-iterable minibatch source (iterated once per epoch, yielding arrays of
+samples), so data larger than memory trains too: an isingml dataset file gives one with
+:meth:`isingml.data.Dataset.minibatches`. The models never open files themselves. Every
 backward pass is written out: the decoder's ``dL/dz`` flows into the encoder by hand.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
-from isingml._backend import check_backend, require_cuda
+from isingml._backend import require_cuda
 from isingml._validation import check_int
-from isingml.errors import InputError
+from isingml.errors import InputError, InputTypeError
 from isingml.nn.layers import Dense, Flatten, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from isingml.nn.losses import BinaryCrossEntropy, MeanSquaredError
-from isingml.nn.model import EarlyStopping, LossDiverged, Sequential
+from isingml.nn.model import Sequential
 from isingml.nn.optimizers import Adam, Optimizer
 from isingml.nn.serialization import read_model_file, write_model_file
-from isingml.random import validate_seed
+from isingml.nn.training import (
+    CPUStep,
+    LossDiverged,
+    check_dtype,
+    check_training_params,
+    run_epochs,
+    samples,
+    validation_split,
+)
+from isingml.random import STREAM_AUTOENCODER_BATCHES, host_rng, validate_seed
 
-__all__ = ["Autoencoder", "VariationalAutoencoder"]
+__all__ = ["ENCODER_ACTIVATIONS", "Autoencoder", "VariationalAutoencoder"]
 
-_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid}
+#: The activations an autoencoder's hidden layers take, by name.
+ENCODER_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid}
 _LOSSES = {"mse": MeanSquaredError, "binary_cross_entropy": BinaryCrossEntropy}
 _FORMAT = "isingml-autoencoder-1"
 _CHUNK = 4096  # samples per forward pass when encoding or scoring many
+_FITTED = ("encoder_", "decoder_", "n_features_in_")
 
 
-class Autoencoder:
+def _is_source(X: object) -> bool:
+    """Whether ``X`` is a minibatch source rather than an array (or array-like)."""
+    return (
+        not isinstance(X, (np.ndarray, list, tuple))
+        and isinstance(X, Iterable)
+        and (not hasattr(X, "__array__"))
+    )
+
+
+class _Step(CPUStep):
+    """The CPU's :class:`~isingml.nn.training.EpochStep` of an autoencoder: a batch is row
+    indices of the training array, or an array of samples from a source."""
+
+    def __init__(self, model: Autoencoder, data: np.ndarray | None) -> None:
+        self.model, self.data = model, data
+
+    def begin_epoch(self, epoch: int) -> None:
+        self.model.optimizer_.epoch = epoch
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    def step(self, batch: np.ndarray) -> None:
+        model = self.model
+        xb = batch if self.data is None else self.data[batch]
+        try:
+            total, parts = model._batch_gradients(xb, model._rng)
+        except LossDiverged as exc:
+            raise LossDiverged(exc.loss, samples(self.count, len(xb))) from None
+        model.optimizer_.step(model.parameters(), model.gradients())
+        for key, value in {"loss": total, **parts}.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value * len(xb)
+        self.count += len(xb)
+
+    def end_epoch(self) -> dict[str, float]:
+        if not self.count:
+            raise InputError("X: the minibatch source yielded no samples this epoch")
+        return {key: value / self.count for key, value in self.sums.items()}
+
+
+class Autoencoder(TransformerMixin, BaseEstimator):
     """Encoder - latent - decoder of Dense layers, trained to reproduce its input.
+
+    A scikit-learn estimator: keyword-only hyperparameters, only stored by ``__init__``
+    and checked by :meth:`fit`; fitted state ends in ``_``;
+    :class:`sklearn.exceptions.NotFittedError` before a fit.
 
     Parameters
     ----------
@@ -63,23 +122,55 @@ class Autoencoder:
         (``x -> -x`` for tanh outputs, ``x -> 1 - x`` for sigmoid ones); the target stays
         the clean input. 0 trains a plain autoencoder.
     optimizer : Optimizer, optional
-        Default ``Adam(1e-3)``.
+        Default ``Adam(1e-3)``; training uses a deep copy (``optimizer_``).
+    n_epochs : int
+        Epochs of :meth:`fit` (:meth:`partial_fit` trains one).
+    batch_size : int
+        Samples per minibatch of an array (a minibatch source sets its own).
+    shuffle : bool
+        Shuffle an array's samples every epoch (seeded; a source shuffles itself).
+    early_stopping : bool
+        Stop when the validation loss has not improved for ``n_iter_no_change`` epochs
+        and restore the best weights; the validation set is ``validation_data`` of
+        :meth:`fit`, or else ``validation_fraction`` of an array held out (seeded).
+    validation_fraction : float
+        In (0, 1), for early stopping without ``validation_data``.
+    n_iter_no_change : int
+        The patience of early stopping, in epochs.
+    warm_start : bool
+        ``fit`` continues from the fitted weights, optimizer state and random stream
+        instead of starting afresh.
     seed : int
         Seed of the initial weights, the minibatch order and the corruption.
     dtype : {np.float32, np.float64}
+    progress : bool
+        A progress bar over epochs.
+    backend : {"cpu", "cuda"}
+        ``"cuda"`` trains on the GPU (:class:`isingml.nn.training_cuda.AutoencoderDeviceStep`;
+        not for the variational autoencoder): an array is copied over once and its
+        minibatches gathered there, a minibatch source copied batch by batch; parameters
+        and optimizer state stay on the device until the end of each epoch's measurement.
+        The same batches and corruption as the CPU, results equal to rounding.
 
     Attributes
     ----------
-    encoder, decoder : Sequential
-        Built by the first :meth:`fit` (or :meth:`load`).
-    n_features : int
+    encoder_, decoder_ : Sequential
+        The built, trained networks.
+    n_features_in_ : int
         Values per sample (``L * L`` for spins).
-    history : dict of str to list of float
-        Per-epoch ``loss`` (and ``val_loss``) of the last :meth:`fit`.
+    optimizer_ : Optimizer
+        With its state after training.
+    n_epochs_ : int
+        Epochs trained so far.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` (mean over the epoch's minibatches, with its parts
+        ``reconstruction`` and, for a VAE, ``kl``) and, with a validation set,
+        ``val_loss``.
     """
 
     def __init__(
         self,
+        *,
         encoder_widths: Sequence[int] = (256, 64),
         latent_dim: int = 1,
         decoder_widths: Sequence[int] | None = None,
@@ -88,107 +179,153 @@ class Autoencoder:
         loss: str = "mse",
         corruption: float = 0.0,
         optimizer: Optimizer | None = None,
+        n_epochs: int = 10,
+        batch_size: int = 128,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        warm_start: bool = False,
         seed: int = 0,
         dtype: type = np.float32,
+        progress: bool = False,
+        backend: str = "cpu",
     ) -> None:
-        self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
-        self.encoder_widths = tuple(check_int("encoder_widths", w, 1) for w in encoder_widths)
-        decoder = self.encoder_widths[::-1] if decoder_widths is None else decoder_widths
-        self.decoder_widths = tuple(check_int("decoder_widths", w, 1) for w in decoder)
-        if activation not in _ACTIVATIONS:
-            choices = sorted(_ACTIVATIONS)
-            raise InputError(f"activation must be one of {choices}, got {activation!r}")
-        if output_activation not in ("tanh", "sigmoid", "linear"):
-            raise InputError(
-                "output_activation must be 'tanh', 'sigmoid' or 'linear', got "
-                f"{output_activation!r}"
-            )
-        if loss not in _LOSSES:
-            raise InputError(f"loss must be 'mse' or 'binary_cross_entropy', got {loss!r}")
-        if loss == "binary_cross_entropy" and output_activation != "sigmoid":
-            raise InputError("loss 'binary_cross_entropy' needs output_activation 'sigmoid'")
-        corruption = float(corruption)
-        if not 0.0 <= corruption < 1.0:
-            raise InputError(f"corruption must be a probability in [0, 1), got {corruption}")
-        if corruption and output_activation == "linear":
-            raise InputError(
-                "corruption flips values: it needs output_activation 'tanh' (+/-1 spins) or "
-                "'sigmoid' (0/1 data), got 'linear'"
-            )
-        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.encoder_widths = encoder_widths
+        self.latent_dim = latent_dim
+        self.decoder_widths = decoder_widths
         self.activation = activation
         self.output_activation = output_activation
         self.loss = loss
         self.corruption = corruption
-        self.seed = validate_seed(seed)
-        self.dtype = np.dtype(dtype).type
-        self.optimizer = optimizer if optimizer is not None else Adam(1e-3)
-        self.encoder: Sequential | None = None
-        self.decoder: Sequential | None = None
-        self.n_features: int | None = None
-        self.history: dict[str, list[float]] = {}
-        self._loss = _LOSSES[loss]()
-        self._epochs_done = 0
+        self.optimizer = optimizer
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.seed = seed
+        self.dtype = dtype
+        self.progress = progress
+        self.backend = backend
 
-    # -- structure -------------------------------------------------------------------
+    # -- hyperparameters -----------------------------------------------------------------
+
+    @property
+    def _dtype(self) -> type:
+        return check_dtype(self.dtype)
+
+    def _widths(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        encoder = tuple(check_int("encoder_widths", w, 1) for w in self.encoder_widths)
+        decoder = encoder[::-1] if self.decoder_widths is None else self.decoder_widths
+        return encoder, tuple(check_int("decoder_widths", w, 1) for w in decoder)
+
+    def _check_params(self) -> None:
+        check_int("latent_dim", self.latent_dim, minimum=1)
+        self._widths()
+        if self.activation not in ENCODER_ACTIVATIONS:
+            choices = sorted(ENCODER_ACTIVATIONS)
+            raise InputError(f"activation must be one of {choices}, got {self.activation!r}")
+        if self.output_activation not in ("tanh", "sigmoid", "linear"):
+            raise InputError(
+                "output_activation must be 'tanh', 'sigmoid' or 'linear', got "
+                f"{self.output_activation!r}"
+            )
+        if self.loss not in _LOSSES:
+            raise InputError(f"loss must be 'mse' or 'binary_cross_entropy', got {self.loss!r}")
+        if self.loss == "binary_cross_entropy" and self.output_activation != "sigmoid":
+            raise InputError("loss 'binary_cross_entropy' needs output_activation 'sigmoid'")
+        corruption = float(self.corruption)
+        if not 0.0 <= corruption < 1.0:
+            raise InputError(f"corruption must be a probability in [0, 1), got {corruption}")
+        if corruption and self.output_activation == "linear":
+            raise InputError(
+                "corruption flips values: it needs output_activation 'tanh' (+/-1 spins) or "
+                "'sigmoid' (0/1 data), got 'linear'"
+            )
+        if self.optimizer is not None and not isinstance(self.optimizer, Optimizer):
+            raise InputTypeError(
+                f"optimizer must be an isingml.nn Optimizer or None, got {self.optimizer!r}"
+            )
+        check_training_params(self)
 
     def _config(self) -> dict:
+        encoder, decoder = self._widths()
         return {
-            "encoder_widths": list(self.encoder_widths),
-            "latent_dim": self.latent_dim,
-            "decoder_widths": list(self.decoder_widths),
+            "encoder_widths": list(encoder),
+            "latent_dim": int(self.latent_dim),
+            "decoder_widths": list(decoder),
             "activation": self.activation,
             "output_activation": self.output_activation,
             "loss": self.loss,
-            "corruption": self.corruption,
-            "seed": self.seed,
-            "dtype": np.dtype(self.dtype).name,
+            "corruption": float(self.corruption),
+            "seed": int(self.seed),
+            "dtype": np.dtype(self._dtype).name,
         }
+
+    # -- structure -------------------------------------------------------------------
 
     @property
     def _encoder_outputs(self) -> int:
-        return self.latent_dim
+        return int(self.latent_dim)
 
-    def _build(self, n_features: int) -> None:
-        act = _ACTIVATIONS[self.activation]
+    def _reset(self) -> None:
+        """Forget any fitted state: the next batch builds afresh."""
+        for name in _FITTED:
+            self.__dict__.pop(name, None)
+        self.optimizer_ = Adam(1e-3) if self.optimizer is None else copy.deepcopy(self.optimizer)
+        self.loss_ = _LOSSES[self.loss]()
+        self.n_epochs_ = 0
+        self.history_: dict[str, list[float]] = {}
+        self._rng = host_rng(self.seed, STREAM_AUTOENCODER_BATCHES, 0)
+
+    def _initialize(self, n_features: int) -> None:
+        """Build the encoder and the decoder for ``n_features`` values per sample."""
+        act = ENCODER_ACTIVATIONS[self.activation]
+        encoder_widths, decoder_widths = self._widths()
         encoder: list[Layer] = [Flatten()]
-        for width in self.encoder_widths:
+        for width in encoder_widths:
             encoder += [Dense(width, init="xavier"), act()]
         encoder.append(Dense(self._encoder_outputs, init="xavier"))
         decoder: list[Layer] = []
-        for width in self.decoder_widths:
+        for width in decoder_widths:
             decoder += [Dense(width, init="xavier"), act()]
         decoder.append(Dense(n_features, init="xavier"))
         if self.output_activation == "tanh":
             decoder.append(Tanh())
         elif self.output_activation == "sigmoid":
             decoder.append(Sigmoid())
-        self.encoder = Sequential(encoder, self.loss, seed=self.seed, dtype=self.dtype)
-        self.encoder.build((n_features,))
+        seed, dtype = int(self.seed), self._dtype
+        self.encoder_ = Sequential(layers=encoder, loss=self.loss, seed=seed, dtype=dtype)
+        self.encoder_.build((n_features,))
         # A different stream for the decoder's weights than the encoder's.
-        self.decoder = Sequential(decoder, self.loss, seed=self.seed ^ 0x5EED, dtype=self.dtype)
-        self.decoder.build((self.latent_dim,), input_grad=True)
-        self.n_features = n_features
+        self.decoder_ = Sequential(layers=decoder, loss=self.loss, seed=seed ^ 0x5EED,
+                                   dtype=dtype)  # fmt: skip
+        self.decoder_.build((int(self.latent_dim),), input_grad=True)
+        self.n_features_in_ = n_features
 
     def _check_fitted(self) -> tuple[Sequential, Sequential]:
-        if self.encoder is None or self.decoder is None:
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit first")
-        return self.encoder, self.decoder
+        check_is_fitted(
+            self, "encoder_", msg="this %(name)s is not fitted yet: call fit or partial_fit first"
+        )
+        return self.encoder_, self.decoder_
 
-    def _flat(self, name: str, x: np.ndarray) -> np.ndarray:
-        arr = np.asarray(x, dtype=self.dtype)
+    def _flat(self, name: str, x: object, finite: bool = True) -> np.ndarray:
+        arr = np.asarray(x, dtype=self._dtype)
         if arr.ndim < 2 or arr.shape[0] == 0:
             raise InputError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
         arr = arr.reshape(len(arr), -1)
-        if self.n_features is not None and arr.shape[1] != self.n_features:
-            side = math.isqrt(self.n_features)
-            size = f" (L = {side})" if side * side == self.n_features else ""
+        n_features = getattr(self, "n_features_in_", None)
+        if n_features is not None and arr.shape[1] != n_features:
+            side = math.isqrt(n_features)
+            size = f" (L = {side})" if side * side == n_features else ""
             raise InputError(
                 f"{name} has {arr.shape[1]} values per sample, but the autoencoder was built "
-                f"for {self.n_features}{size}"
+                f"for {n_features}{size}"
             )
-        if not np.isfinite(arr).all():
+        if finite and not np.isfinite(arr).all():
             raise InputError(f"{name} must be finite, found NaN or inf")
         return arr
 
@@ -197,7 +334,7 @@ class Autoencoder:
     def _corrupt(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         flip = rng.random(x.shape) < self.corruption
         flipped = -x if self.output_activation == "tanh" else 1.0 - x
-        return np.where(flip, flipped, x).astype(self.dtype, copy=False)
+        return np.where(flip, flipped, x).astype(self._dtype, copy=False)
 
     def _sample_latent(
         self, h: np.ndarray, rng: np.random.Generator
@@ -228,12 +365,12 @@ class Autoencoder:
             h = encoder.forward(inputs, training=True)
             z, saved = self._sample_latent(h, rng)
             out = decoder.forward(z, training=True)
-            reconstruction = self._loss(out, x)
+            reconstruction = self.loss_(out, x)
             parts = {"reconstruction": reconstruction, **self._penalty(h)}
         total = float(sum(parts.values()))
         if not np.isfinite(total):
             raise LossDiverged(total)
-        grad_z = decoder.backward(self._loss.gradient(out, x))
+        grad_z = decoder.backward(self.loss_.gradient(out, x))
         grad_h = self._latent_backward(h, saved, grad_z)
         encoder.backward(grad_h)
         return total, parts
@@ -250,160 +387,139 @@ class Autoencoder:
 
     # -- training --------------------------------------------------------------------
 
-    def _batches(
-        self,
-        data: object,
-        size: int | None,
-        temperatures: Sequence[float] | None,
-        batch_size: int,
-        epoch: int,
-        rng: np.random.Generator,
-    ) -> Iterator[np.ndarray]:
-        if isinstance(data, np.ndarray):
-            order = rng.permutation(len(data))
-            for start in range(0, len(data), batch_size):
-                yield data[order[start : start + batch_size]]
-            return
-        # An isingml dataset: stream chunks, never the whole file.
-        for spins, _ in data.batches(size, batch_size, shuffle=True, seed=self.seed + 7919 *
-                                     (epoch + 1), temperatures=temperatures,
-                                     dtype=self.dtype):  # fmt: skip
-            yield spins.reshape(len(spins), -1)
+    def _data(self, X: object, once: bool) -> tuple[np.ndarray | None, Iterable | None]:
+        """``(array, None)`` or ``(None, source)``."""
+        if not _is_source(X):
+            return self._flat("X", X), None
+        if isinstance(X, Iterator) and not once:
+            raise InputTypeError(
+                "X: a minibatch source must be re-iterable (each iter() one epoch), not an "
+                f"iterator such as a generator ({type(X).__name__}); partial_fit takes one"
+            )
+        return None, X
+
+    def _source_batches(self, source: Iterable) -> Iterator[np.ndarray]:
+        for batch in source:
+            if isinstance(batch, tuple):
+                raise InputTypeError(
+                    "X: a minibatch source must yield arrays of samples, got a tuple "
+                    "(Dataset.minibatches gives spins alone)"
+                )
+            if not hasattr(self, "n_features_in_"):
+                self._initialize(self._flat("X", batch, finite=False).shape[1])
+            yield self._flat("X", batch)
 
     def fit(
         self,
-        data: np.ndarray | str | os.PathLike,
-        epochs: int = 10,
-        batch_size: int = 128,
+        X: np.ndarray | Iterable,
+        y: None = None,
         *,
-        size: int | None = None,
-        temperatures: Sequence[float] | None = None,
         validation_data: np.ndarray | None = None,
-        patience: int | None = None,
-        progress: bool = False,
-        backend: str = "cpu",
-    ) -> dict[str, list[float]]:
-        """Train to reproduce the data (a further call continues the training).
+    ) -> Autoencoder:
+        """Train for ``n_epochs`` epochs to reproduce the data.
 
         Parameters
         ----------
-        data : ndarray or path or Dataset
-            Samples first (any per-sample shape), or an isingml dataset file (or an open
-            :class:`~isingml.data.Dataset`) streamed in minibatches; then ``size`` is needed.
-        epochs : int
-        batch_size : int
-        size : int, optional
-            Lattice side to train on, for a dataset.
-        temperatures : sequence of float, optional
-            Only these temperatures of a dataset (e.g. the ordered phase alone).
+        X : ndarray or minibatch source
+            Samples first (any per-sample shape); or a re-iterable source whose every
+            ``iter()`` is one epoch of arrays of samples (such as
+            :meth:`isingml.data.Dataset.minibatches`), so the data never has to fit in
+            memory.
+        y : None
+            Ignored.
         validation_data : ndarray, optional
-            Evaluated after every epoch (``val_loss``).
-        patience : int, optional
-            Early stopping on ``val_loss``; the best weights are restored.
-        progress : bool
-            A progress bar over epochs.
-        backend : {"cpu", "cuda"}
-            ``"cuda"`` trains on the GPU (:func:`isingml.nn.training_cuda.train_autoencoder_cuda`;
-            not for the variational autoencoder): an array is copied over once and its
-            minibatches gathered there, a dataset file streamed batch by batch; parameters
-            and optimizer state stay on the device until the end of each epoch's
-            measurement. The same batches and corruption as the CPU, results equal to
-            rounding.
+            Scored after every epoch (``val_loss``); the validation set of early stopping.
 
         Returns
         -------
-        dict of str to list of float
-            Per-epoch ``loss`` (mean over the epoch's minibatches, with its parts
-            ``reconstruction`` and, for a VAE, ``kl``) and ``val_loss``.
+        Autoencoder
+            ``self``, fitted.
 
         Raises
         ------
-        RuntimeError
-            When the loss becomes NaN or infinite (no step is taken with it).
+        LossDiverged
+            A ``RuntimeError``, when the loss becomes NaN or infinite (no step is taken
+            with it).
         """
-        epochs = check_int("epochs", epochs, minimum=0)
-        batch_size = check_int("batch_size", batch_size, minimum=1)
-        if patience is not None:
-            patience = check_int("patience", patience, minimum=1)
-            if validation_data is None:
-                raise InputError("patience (early stopping) needs validation_data")
-        if check_backend(backend) == "cuda":
+        self._check_params()
+        data, source = self._data(X, once=False)
+        if not (self.warm_start and hasattr(self, "encoder_")):
+            self._reset()
+            if data is not None:
+                self._initialize(data.shape[1])
+        val = None
+        if validation_data is not None:
+            val = self._flat("validation_data", validation_data)
+        elif self.early_stopping:
+            if data is None:
+                raise InputError(
+                    "early_stopping on a minibatch source needs validation_data (a "
+                    "validation_fraction is held out of arrays only)"
+                )
+            train, held = validation_split(len(data), self.validation_fraction, int(self.seed))
+            data, val = data[train], data[held]
+        patience = self.n_iter_no_change if self.early_stopping else None
+        self._train(data, source, val, self.n_epochs, patience)
+        return self
+
+    def partial_fit(
+        self,
+        X: np.ndarray | Iterable,
+        y: None = None,
+        *,
+        validation_data: np.ndarray | None = None,
+    ) -> Autoencoder:
+        """Train one epoch on ``X`` (an array, a source or an iterator of batches),
+        continuing from the fitted state (built on the first call). Returns ``self``."""
+        self._check_params()
+        data, source = self._data(X, once=True)
+        if not hasattr(self, "encoder_"):
+            if not hasattr(self, "n_epochs_"):
+                self._reset()
+            if data is not None:
+                self._initialize(data.shape[1])
+        val = None if validation_data is None else self._flat("validation_data", validation_data)
+        self._train(data, source, val, 1, None)
+        return self
+
+    def _train(self, data, source, val, n_epochs: int, patience: int | None) -> None:
+        if getattr(self, "_rng", None) is None:  # a loaded model: on from its epochs
+            self._rng = host_rng(self.seed, STREAM_AUTOENCODER_BATCHES, self.n_epochs_)
+        if self.backend == "cuda":
             if isinstance(self, VariationalAutoencoder):
                 raise InputError("backend 'cuda' trains Autoencoder; a VariationalAutoencoder "
                                  "trains on the CPU (backend='cpu')")  # fmt: skip
             require_cuda()
-        from isingml.data.reader import Dataset, open_dataset
+            from isingml.nn.training_cuda import AutoencoderDeviceStep
 
-        owned = None
-        if isinstance(data, (str, os.PathLike)):
-            data = owned = open_dataset(data)
+            step = AutoencoderDeviceStep(
+                lambda: self.encoder_.layers_ + self.decoder_.layers_, self.optimizer_,
+                self.loss_, data, float(self.corruption), self.output_activation == "tanh",
+                self._rng, self._dtype,
+            )  # fmt: skip
+        else:
+            step = _Step(self, data)
+
+        def batches(epoch: int):
+            if source is not None:
+                yield from self._source_batches(source)
+                return
+            n = len(data)
+            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+            for start in range(0, n, self.batch_size):
+                yield order[start : start + self.batch_size]
+
+        validate = None if val is None else (lambda: {"val_loss": self._mean_loss(val)})
+        self.history_.setdefault("loss", [])
         try:
-            if isinstance(data, Dataset):
-                if size is None:
-                    raise InputError(f"size: give the lattice side to train on, one of "
-                                     f"{list(data.sizes)}")  # fmt: skip
-                n_features = check_int("size", size, minimum=2) ** 2
-                data._group(size)  # a clear error for a size the file lacks
-                if temperatures is not None:
-                    data._rows(size, temperatures)
-            else:
-                if size is not None or temperatures is not None:
-                    raise InputError("size and temperatures select from a dataset file; "
-                                     "data is an array")  # fmt: skip
-                data = self._flat("data", data)
-                n_features = data.shape[1]
-            if self.encoder is None:
-                self._build(n_features)
-            elif n_features != self.n_features:
-                self._flat("data", np.zeros((1, n_features)))  # raises the clear error
-            val = None
-            if validation_data is not None:
-                val = self._flat("validation_data", validation_data)
-            return self._train(data, epochs, batch_size, size, temperatures, val, patience,
-                               backend, progress)  # fmt: skip
-        finally:
-            if owned is not None:
-                owned.close()
-
-    def _train(
-        self, data, epochs, batch_size, size, temperatures, val, patience, backend, progress
-    ):
-        if backend == "cuda":
-            from isingml.nn.training_cuda import train_autoencoder_cuda
-
-            return train_autoencoder_cuda(self, data, epochs, batch_size, size, temperatures,
-                                          val, EarlyStopping(patience), progress)  # fmt: skip
-        rng = np.random.default_rng([self.seed, 0xAE, self._epochs_done])
-        self.history = {"loss": []}
-        stopping = EarlyStopping(patience)
-        for epoch in tqdm(range(epochs), disable=not progress, unit="epoch"):
-            self.optimizer.epoch = self._epochs_done
-            sums: dict[str, float] = {}
-            count = 0
-            batches = self._batches(data, size, temperatures, batch_size, self._epochs_done, rng)
-            for xb in batches:
-                try:
-                    total, parts = self._batch_gradients(xb, rng)
-                except LossDiverged as exc:
-                    raise LossDiverged(exc.loss, f"epoch {epoch + 1}") from None
-                self.optimizer.step(self.parameters(), self.gradients())
-                for key, value in {"loss": total, **parts}.items():
-                    sums[key] = sums.get(key, 0.0) + value * len(xb)
-                count += len(xb)
-            self._epochs_done += 1
-            for key, value in sums.items():
-                self.history.setdefault(key, []).append(value / count)
-            if val is not None:
-                self.history.setdefault("val_loss", []).append(self.evaluate(val))
-                if stopping.stop(self.history["val_loss"][-1], self.parameters()):
-                    break
-        stopping.restore(self.parameters())
-        return self.history
-
-    def evaluate(self, x: np.ndarray) -> float:
-        """The reconstruction loss on ``x`` (no corruption, the latent mean for a VAE)."""
-        flat = self._flat("x", x)
-        return float(np.mean(self._sample_losses(flat)))
+            self.n_epochs_ += run_epochs(
+                step, batches, n_epochs, history=self.history_, parameters=self.parameters,
+                first_epoch=self.n_epochs_, validate=validate, patience=patience,
+                progress=self.progress,
+            )  # fmt: skip
+        except LossDiverged:
+            self.n_epochs_ = len(self.history_["loss"])
+            raise
 
     # -- use -------------------------------------------------------------------------
 
@@ -413,26 +529,26 @@ class Autoencoder:
             [encoder.forward(flat[i : i + _CHUNK]) for i in range(0, len(flat), _CHUNK)]
         )
 
-    def encode(self, x: np.ndarray) -> np.ndarray:
-        """Latent vectors ``(n, latent_dim)`` (the mean of the latent for a VAE)."""
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Latent vectors ``(n, latent_dim)`` of ``X`` (the mean of the latent for a VAE)."""
         self._check_fitted()
-        return self._encoded(self._flat("x", x))[:, : self.latent_dim]
+        return self._encoded(self._flat("X", X))[:, : self.latent_dim]
 
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """Reconstructions ``(n, n_features)`` of latent vectors."""
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """Reconstructions ``(n, n_features_in_)`` of latent vectors ``Z``."""
         _, decoder = self._check_fitted()
-        latent = np.asarray(z, dtype=self.dtype)
+        latent = np.asarray(Z, dtype=self._dtype)
         if latent.ndim == 1 and self.latent_dim == 1:
             latent = latent[:, None]
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
-            raise InputError(f"z must have shape (n, {self.latent_dim}), got {latent.shape}")
+            raise InputError(f"Z must have shape (n, {self.latent_dim}), got {latent.shape}")
         return np.concatenate(
             [decoder.forward(latent[i : i + _CHUNK]) for i in range(0, len(latent), _CHUNK)]
         )
 
-    def reconstruct(self, x: np.ndarray) -> np.ndarray:
-        """``decode(encode(x))``, flattened per sample."""
-        return self.decode(self.encode(x))
+    def reconstruct(self, X: np.ndarray) -> np.ndarray:
+        """``inverse_transform(transform(X))``, flattened per sample."""
+        return self.inverse_transform(self.transform(X))
 
     def _sample_losses(self, flat: np.ndarray) -> np.ndarray:
         out = self.reconstruct(flat)
@@ -441,17 +557,27 @@ class Autoencoder:
         p = np.clip(out, 1e-7, 1.0 - 1e-7)
         return -np.mean(flat * np.log(p) + (1.0 - flat) * np.log1p(-p), axis=1)
 
-    def reconstruction_error(self, x: np.ndarray) -> np.ndarray:
-        """The reconstruction loss per sample (mean over its values), shape ``(n,)``."""
-        return self._sample_losses(self._flat("x", x))
+    def _mean_loss(self, flat: np.ndarray) -> float:
+        return float(np.mean(self._sample_losses(flat)))
 
-    def denoise(self, x: np.ndarray) -> np.ndarray:
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """Minus the reconstruction loss of each sample (the mean over its values, no
+        corruption, the latent mean for a VAE), shape ``(n,)``: higher is better."""
+        self._check_fitted()
+        return -self._sample_losses(self._flat("X", X))
+
+    def score(self, X: np.ndarray, y: None = None) -> float:
+        """Minus the mean reconstruction loss on ``X`` (``y`` is ignored)."""
+        self._check_fitted()
+        return -self._mean_loss(self._flat("X", X))
+
+    def denoise(self, X: np.ndarray) -> np.ndarray:
         """Reconstructions snapped back onto the data's values, in the input's shape.
 
         +/-1 spins (tanh outputs) come back as ``sign`` (a tie goes to +1), 0/1 data
         (sigmoid outputs) as ``output > 1/2``; linear outputs are returned as they are.
         """
-        arr = np.asarray(x)
+        arr = np.asarray(X)
         out = self.reconstruct(arr)
         if self.output_activation == "linear":
             return out.reshape(arr.shape)
@@ -471,8 +597,8 @@ class Autoencoder:
             "format": _FORMAT,
             "class": type(self).__name__,
             "config": self._config(),
-            "n_features": self.n_features,
-            "epochs": self._epochs_done,
+            "n_features": self.n_features_in_,
+            "epochs": self.n_epochs_,
             "encoder": encoder.describe(),
             "decoder": decoder.describe(),
         }
@@ -481,8 +607,9 @@ class Autoencoder:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
-        """Read a file written by :meth:`save` (an autoencoder or a VAE, whichever it holds;
-        the optimizer starts afresh)."""
+        """Read a file written by :meth:`save` (an autoencoder or a VAE, whichever it
+        holds): fitted, the optimizer starting afresh; ``partial_fit`` (or ``fit`` with
+        ``warm_start=True``) trains it on."""
         try:
             meta, arrays = read_model_file(path)
             if meta.get("format") != _FORMAT:
@@ -490,12 +617,17 @@ class Autoencoder:
             kinds = {c.__name__: c for c in (Autoencoder, VariationalAutoencoder)}
             config = dict(meta["config"])
             config["dtype"] = np.dtype(config["dtype"]).type
+            config["encoder_widths"] = tuple(config["encoder_widths"])
+            config["decoder_widths"] = tuple(config["decoder_widths"])
             model = kinds[meta["class"]](**config)
-            model.encoder = Sequential.from_description(meta["encoder"], arrays, "encoder_")
-            model.decoder = Sequential.from_description(meta["decoder"], arrays, "decoder_",
-                                                        input_grad=True)  # fmt: skip
-            model.n_features = int(meta["n_features"])
-            model._epochs_done = int(meta.get("epochs", 0))
+            model._check_params()
+            model._reset()
+            model.encoder_ = Sequential.from_description(meta["encoder"], arrays, "encoder_")
+            model.decoder_ = Sequential.from_description(meta["decoder"], arrays, "decoder_",
+                                                         input_grad=True)  # fmt: skip
+            model.n_features_in_ = int(meta["n_features"])
+            model.n_epochs_ = int(meta.get("epochs", 0))
+            model._rng = None
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise InputError(f"path: cannot read an autoencoder from {path} ({exc})") from None
         return model
@@ -518,19 +650,54 @@ class VariationalAutoencoder(Autoencoder):
     beta : float
         Weight of the KL term, > 0 (Higgins et al. 2017: beta > 1 favours disentangled
         latents).
-    **options
-        As :class:`Autoencoder`.
+    encoder_widths, latent_dim, decoder_widths, activation, output_activation, loss, \
+    corruption, optimizer, n_epochs, batch_size, shuffle, early_stopping, \
+    validation_fraction, n_iter_no_change, warm_start, seed, dtype, progress, backend
+        As :class:`Autoencoder` (``backend`` must be ``"cpu"``).
     """
 
-    def __init__(self, *args: object, beta: float = 1.0, **options: object) -> None:
-        super().__init__(*args, **options)
-        beta = float(beta)
-        if not beta > 0.0 or not np.isfinite(beta):
-            raise InputError(f"beta must be a positive number, got {beta}")
+    def __init__(
+        self,
+        *,
+        encoder_widths: Sequence[int] = (256, 64),
+        latent_dim: int = 1,
+        decoder_widths: Sequence[int] | None = None,
+        activation: str = "tanh",
+        output_activation: str = "tanh",
+        loss: str = "mse",
+        corruption: float = 0.0,
+        beta: float = 1.0,
+        optimizer: Optimizer | None = None,
+        n_epochs: int = 10,
+        batch_size: int = 128,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        warm_start: bool = False,
+        seed: int = 0,
+        dtype: type = np.float32,
+        progress: bool = False,
+        backend: str = "cpu",
+    ) -> None:
+        super().__init__(
+            encoder_widths=encoder_widths, latent_dim=latent_dim, decoder_widths=decoder_widths,
+            activation=activation, output_activation=output_activation, loss=loss,
+            corruption=corruption, optimizer=optimizer, n_epochs=n_epochs,
+            batch_size=batch_size, shuffle=shuffle, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start, seed=seed, dtype=dtype, progress=progress, backend=backend,
+        )  # fmt: skip
         self.beta = beta
 
+    def _check_params(self) -> None:
+        super()._check_params()
+        beta = float(self.beta)
+        if not beta > 0.0 or not np.isfinite(beta):
+            raise InputError(f"beta must be a positive number, got {beta}")
+
     def _config(self) -> dict:
-        return {**super()._config(), "beta": self.beta}
+        return {**super()._config(), "beta": float(self.beta)}
 
     @property
     def _encoder_outputs(self) -> int:
@@ -544,32 +711,32 @@ class VariationalAutoencoder(Autoencoder):
     ) -> tuple[np.ndarray, tuple | None]:
         mu, log_var = self._split(h)
         std = np.exp(0.5 * log_var)
-        eps = rng.standard_normal(mu.shape).astype(self.dtype)
+        eps = rng.standard_normal(mu.shape).astype(self._dtype)
         return mu + std * eps, (std, eps)
 
     def _penalty(self, h: np.ndarray) -> dict[str, float]:
         mu, log_var = self._split(h)
         kl = 0.5 * np.sum(mu**2 + np.exp(log_var) - 1.0 - log_var, axis=1)
-        return {"kl": float(self.beta * np.mean(kl) / self.n_features)}
+        return {"kl": float(self.beta * np.mean(kl) / self.n_features_in_)}
 
     def _latent_backward(
         self, h: np.ndarray, saved: tuple | None, grad_z: np.ndarray
     ) -> np.ndarray:
         std, eps = saved
         mu, _ = self._split(h)
-        c = self.beta / (len(h) * self.n_features)
+        c = self.beta / (len(h) * self.n_features_in_)
         grad_mu = grad_z + c * mu
         grad_log_var = 0.5 * grad_z * eps * std + 0.5 * c * (std**2 - 1.0)
         return np.concatenate([grad_mu, grad_log_var], axis=1)
 
-    def latent_distribution(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def latent_distribution(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean and standard deviation of the latent Gaussian, each ``(n, latent_dim)``."""
         self._check_fitted()
-        mu, log_var = self._split(self._encoded(self._flat("x", x)))
+        mu, log_var = self._split(self._encoded(self._flat("X", X)))
         return mu, np.exp(0.5 * log_var)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` new samples: latents drawn from the prior N(0, 1), decoded."""
         n = check_int("n", n, minimum=1)
         rng = np.random.default_rng(validate_seed(seed))
-        return self.decode(rng.standard_normal((n, self.latent_dim)))
+        return self.inverse_transform(rng.standard_normal((n, self.latent_dim)))

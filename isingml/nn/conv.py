@@ -286,6 +286,11 @@ def _pool_backward(shape, g, arg, ph, pw, sh, sw, use_max):
 class _Pool2D(Layer):
     _max = True
 
+    @property
+    def use_max(self) -> bool:
+        """True for max pooling, False for average pooling."""
+        return self._max
+
     def __init__(
         self, pool_size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None
     ) -> None:

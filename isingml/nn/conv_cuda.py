@@ -15,7 +15,7 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
-from isingml.cuda_arrays import launch_1d
+from isingml._cuda_arrays import launch_1d
 from isingml.nn.conv import pool_window_source
 
 __all__ = [

@@ -1,7 +1,7 @@
 """CUDA twins of the layers of :mod:`isingml.nn.layers`: Dense, the activations, softmax.
 
 Dense: ``y = x W + b``; ``dL/dW = x^T g``, ``dL/db = sum_rows g``, ``dL/dx = g W^T``, on
-device arrays, with the tiled product of :mod:`isingml.cuda_linalg`. Activations (ReLU,
+device arrays, with the tiled product of :mod:`isingml._cuda_linalg`. Activations (ReLU,
 LeakyReLU, Sigmoid, Tanh) one thread per element and softmax one thread per row, computed
 in float64 and stored in the arrays' type. All equal the CPU's to rounding. This module
 imports ``numba.cuda``; the package imports it only when a CUDA backend is asked for.
@@ -15,8 +15,8 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
-from isingml.cuda_arrays import column_sums, flat, launch_1d
-from isingml.cuda_linalg import add_row, matmul
+from isingml._cuda_arrays import column_sums, flat, launch_1d
+from isingml._cuda_linalg import add_row, matmul
 
 __all__ = [
     "ACTIVATIONS",

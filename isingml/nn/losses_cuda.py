@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import cuda
 
-from isingml.cuda_arrays import launch_1d
+from isingml._cuda_arrays import launch_1d
 from isingml.errors import InputError
 from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 

@@ -35,6 +35,14 @@ class Optimizer:
             raise InputError(f"schedule({self.epoch}) must be finite and >= 0, got {factor}")
         return self.learning_rate * factor
 
+    def get_state(self) -> dict:
+        """The optimizer's state besides its hyperparameters (moment buffers by parameter
+        index, step count), for a device to continue from (:meth:`set_state`)."""
+        return {}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``state`` (as :meth:`get_state` returns it)."""
+
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update ``params`` in place."""
         raise InputTypeError(f"{type(self).__name__} does not define step")  # pragma: no cover
@@ -56,6 +64,14 @@ class SGD(Optimizer):
             raise InputError(f"momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
         self._velocity: dict[int, np.ndarray] = {}
+
+    def get_state(self) -> dict:
+        """``{"velocity": {index: array}}`` (empty before the first step)."""
+        return {"velocity": self._velocity}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``{"velocity": {index: array}}``."""
+        self._velocity = dict(state["velocity"])
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         rate = self.rate
@@ -89,6 +105,14 @@ class Adam(Optimizer):
         self._v: dict[int, np.ndarray] = {}
         self._buffers: dict[np.dtype, np.ndarray] = {}
         self._t = 0
+
+    def get_state(self) -> dict:
+        """``{"m": {index: array}, "v": {index: array}, "t": steps taken}``."""
+        return {"m": self._m, "v": self._v, "t": self._t}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``{"m": ..., "v": ..., "t": ...}``."""
+        self._m, self._v, self._t = dict(state["m"]), dict(state["v"]), int(state["t"])
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         self._t += 1

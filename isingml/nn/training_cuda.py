@@ -1,24 +1,31 @@
 """Training of :class:`~isingml.nn.Sequential` models and autoencoders on the GPU.
 
+Only the device half of training lives here: :class:`SequentialDeviceStep` and
+:class:`AutoencoderDeviceStep` are :class:`~isingml.nn.training.EpochStep` objects
+(``begin_epoch`` / ``step(batch)`` / ``end_epoch`` / ``sync_to_host``) that the one epoch
+loop, :func:`isingml.nn.training.run_epochs`, drives exactly as it drives the CPU's steps;
+they are made from built layers, an optimizer, a loss and the data, and read no model.
+The models import this module lazily, only for ``backend="cuda"``, and it imports no model.
+
 :class:`DeviceLayers` holds a network's parameters on the device and runs its layers'
 forward and backward passes there (the twins in :mod:`isingml.nn.layers_cuda` and
 :mod:`isingml.nn.conv_cuda`); :class:`DeviceOptimizer` steps SGD (with momentum) or Adam
-there; :class:`~isingml.nn.losses_cuda.LossTwin` keeps the epoch's loss and accuracy on
-the device. The training data is copied to the device once, minibatches are gathered
-there in the CPU's shuffled order, and nothing comes back until the end of an epoch (the
-loss totals; the parameters too when a validation set is scored). Results equal the
-CPU's to rounding: the products sum in another order than BLAS's, elementwise maths is
-done in float64.
+there, from and back into the optimizer's public state (``get_state`` / ``set_state``);
+:class:`~isingml.nn.losses_cuda.LossTwin` keeps the epoch's loss and accuracy on the
+device. The training data is copied to the device once, minibatches are gathered there in
+the CPU's shuffled order, and nothing comes back until the end of an epoch (the loss
+totals; the parameters too when a validation set is scored). Results equal the CPU's to
+rounding: the products sum in another order than BLAS's, elementwise maths is done in
+float64.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import cuda
-from tqdm import tqdm
 
 from isingml._backend import require_cuda
-from isingml.cuda_arrays import adam_step, gather_rows, sgd_step
+from isingml._cuda_arrays import adam_step, gather_rows, sgd_step
 from isingml.errors import InputError
 from isingml.nn.conv_cuda import (
     conv2d_backward_cuda,
@@ -38,8 +45,9 @@ from isingml.nn.layers_cuda import (
 from isingml.nn.losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from isingml.nn.losses_cuda import HIT_ARGMAX, HIT_NONE, HIT_THRESHOLD, LossTwin
 from isingml.nn.optimizers import SGD, Adam, Optimizer
+from isingml.nn.training import LossDiverged, samples
 
-__all__ = ["DeviceLayers", "DeviceOptimizer", "train_autoencoder_cuda", "train_sequential_cuda"]
+__all__ = ["AutoencoderDeviceStep", "DeviceLayers", "DeviceOptimizer", "SequentialDeviceStep"]
 
 _LAYERS = {"Dense", "Flatten", "Softmax", "Conv2D", "MaxPool2D", "AvgPool2D", *ACTIVATIONS}
 
@@ -86,7 +94,7 @@ class DeviceLayers:
         elif kind == "Conv2D":
             y = conv2d_forward_cuda(x, p["W"], p["b"], *layer.stride, *layer.padding)
         elif kind in ("MaxPool2D", "AvgPool2D"):
-            y, arg = pool2d_forward_cuda(x, *layer.pool_size, *layer.stride, layer._max)
+            y, arg = pool2d_forward_cuda(x, *layer.pool_size, *layer.stride, layer.use_max)
             self._saved[i] = (x.shape, arg)
             return y
         else:
@@ -118,7 +126,7 @@ class DeviceLayers:
             elif kind in ("MaxPool2D", "AvgPool2D"):
                 shape, arg = self._saved[i]
                 g = pool2d_backward_cuda(shape, g, arg, *layer.pool_size, *layer.stride,
-                                         layer._max)  # fmt: skip
+                                         layer.use_max)  # fmt: skip
             else:
                 x, y = self._saved[i]
                 g = activation_backward_cuda(kind, x, y, g, getattr(layer, "alpha", 0.0))
@@ -135,7 +143,8 @@ class DeviceLayers:
 
 class DeviceOptimizer:
     """An :class:`~isingml.nn.SGD` or :class:`~isingml.nn.Adam` optimizer's state on the
-    device, continuing from (and written back into) the host optimizer's."""
+    device, continuing from (and written back into) the host optimizer's
+    (:meth:`~isingml.nn.Optimizer.get_state` / :meth:`~isingml.nn.Optimizer.set_state`)."""
 
     def __init__(self, optimizer: Optimizer, params: list) -> None:
         if type(optimizer) not in (SGD, Adam):
@@ -143,10 +152,12 @@ class DeviceOptimizer:
                              f"{type(optimizer).__name__}")  # fmt: skip
         self.optimizer = optimizer
         self.params = params
+        state = optimizer.get_state()
+        self.t = int(state.get("t", 0))
         if isinstance(optimizer, SGD):
-            self.state = [[self._start(optimizer._velocity, i, p)] for i, p in enumerate(params)]
+            self.state = [[self._start(state["velocity"], i, p)] for i, p in enumerate(params)]
         else:
-            self.state = [[self._start(optimizer._m, i, p), self._start(optimizer._v, i, p)]
+            self.state = [[self._start(state["m"], i, p), self._start(state["v"], i, p)]
                           for i, p in enumerate(params)]  # fmt: skip
 
     @staticmethod
@@ -163,21 +174,25 @@ class DeviceOptimizer:
             for p, g, (vel,) in zip(self.params, grads, self.state, strict=True):
                 sgd_step(p, g, vel, rate, opt.momentum, halt)
             return
-        opt._t += 1
+        self.t += 1
         for p, g, (m, v) in zip(self.params, grads, self.state, strict=True):
-            adam_step(p, g, m, v, rate, opt.beta1, opt.beta2, opt._t, opt.eps, halt)
+            adam_step(p, g, m, v, rate, opt.beta1, opt.beta2, self.t, opt.eps, halt)
 
     def to_host(self, steps_undone: int = 0) -> None:
         """Write the state back into the host optimizer (``steps_undone``: Adam steps that
-        the halt flag skipped)."""
+        the halt flag skipped, no longer counted)."""
         opt = self.optimizer
         if isinstance(opt, SGD):
             if opt.momentum:
-                opt._velocity = {i: s[0].copy_to_host() for i, s in enumerate(self.state)}
+                opt.set_state({"velocity": {i: s[0].copy_to_host()
+                                            for i, s in enumerate(self.state)}})  # fmt: skip
             return
-        opt._m = {i: s[0].copy_to_host() for i, s in enumerate(self.state)}
-        opt._v = {i: s[1].copy_to_host() for i, s in enumerate(self.state)}
-        opt._t -= steps_undone
+        self.t -= steps_undone
+        opt.set_state({
+            "m": {i: s[0].copy_to_host() for i, s in enumerate(self.state)},
+            "v": {i: s[1].copy_to_host() for i, s in enumerate(self.state)},
+            "t": self.t,
+        })  # fmt: skip
 
 
 def _rows(x: np.ndarray):
@@ -191,129 +206,160 @@ def _gather(d_rows, idx: np.ndarray, shape: tuple[int, ...]):
     return out.reshape(len(idx), *shape)
 
 
-def _hit_kind(model, ys: np.ndarray, out_shape: tuple[int, ...]) -> int:
-    if isinstance(model.loss, SoftmaxCrossEntropy):
+def _hit_kind(loss, ys: np.ndarray, out_shape: tuple[int, ...]) -> int:
+    if isinstance(loss, SoftmaxCrossEntropy):
         return HIT_ARGMAX
     if len(out_shape) == 1 and out_shape[0] > 1 and ys.ndim == 2 and ys.shape[1:] == out_shape:
         return HIT_ARGMAX
-    if isinstance(model.loss, BinaryCrossEntropy):
+    if isinstance(loss, BinaryCrossEntropy):
         return HIT_THRESHOLD
     return HIT_NONE
 
 
-def _step(net: DeviceLayers, opt: DeviceOptimizer, twin: LossTwin, x, target, labels, k: int):
-    out = net.forward(x)
-    n = out.shape[0]
-    flat_out = out.reshape(n, out.size // n)
-    grad = twin.batch(flat_out, target, labels, k)
-    opt.step(net.backward(grad.reshape(*out.shape)), twin.halt)
+class _DeviceStep:
+    """The device half of an :class:`~isingml.nn.training.EpochStep`: layers, optimizer
+    and loss twin on the device, started at the first step (a model fed by a minibatch
+    source builds its layers at its first batch)."""
 
+    def __init__(self, layers, optimizer: Optimizer, loss, hit: int) -> None:
+        require_cuda()
+        self._layers = layers
+        self.optimizer = optimizer
+        self.twin = LossTwin(loss, hit)
+        self.net: DeviceLayers | None = None
+        self.opt: DeviceOptimizer | None = None
 
-def train_sequential_cuda(model, xs, ys, epochs, batch_size, validation_data, stopping, shuffle,
-                          progress) -> dict[str, list[float]]:  # fmt: skip
-    """:meth:`isingml.nn.Sequential.fit` on the GPU (arguments checked by it)."""
-    from isingml.nn.model import LossDiverged
+    def _start(self) -> None:
+        if self.net is None:
+            layers = self._layers() if callable(self._layers) else self._layers
+            self.net = DeviceLayers(layers)
+            self.opt = DeviceOptimizer(self.optimizer, self.net.parameters())
 
-    net = DeviceLayers(model.layers)
-    opt = DeviceOptimizer(model.optimizer, net.parameters())
-    hit = _hit_kind(model, ys, model.layers[-1].output_shape)
-    twin = LossTwin(model.loss, hit)
-    d_x = _rows(xs)
-    labels = target = None
-    if ys.dtype.kind in "iub" and isinstance(model.loss, SoftmaxCrossEntropy):
-        n_classes = model.layers[-1].output_shape[-1]
-        SoftmaxCrossEntropy._onehot(ys, n_classes)  # the CPU's clear error for bad labels
-        labels = cuda.to_device(ys.astype(np.int64).reshape(-1, 1))
-    else:
-        target = _rows(ys.astype(model.dtype, copy=False))
-    rng = np.random.default_rng([model.seed, 0x88])
-    keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data else [])
-    model.history = {k: [] for k in keys}
-    for epoch in tqdm(range(epochs), disable=not progress, unit="epoch"):
-        model.optimizer.epoch = epoch
-        order = rng.permutation(len(xs)) if shuffle else np.arange(len(xs))
-        t_start = getattr(model.optimizer, "_t", 0)
-        for k, start in enumerate(range(0, len(xs), batch_size)):
-            idx = order[start : start + batch_size]
-            xb = _gather(d_x, idx, model.input_shape)
-            tb = None if target is None else _gather(target, idx, (target.shape[1],))
-            lb = None if labels is None else _gather(labels, idx, (1,))
-            _step(net, opt, twin, xb, tb, lb, k)
-        total, hits, count, bad, where = twin.collect()
+    def begin_epoch(self, epoch: int) -> None:
+        """Set the optimizer's epoch (its schedule); count the epoch's steps and samples."""
+        self.optimizer.epoch = epoch
+        self.sizes: list[int] = []
+
+    def _step(self, x, target, labels) -> None:
+        self._start()
+        out = self.net.forward(x)
+        n = out.shape[0]
+        flat_out = out.reshape(n, out.size // n)
+        grad = self.twin.batch(flat_out, target, labels, len(self.sizes))
+        self.opt.step(self.net.backward(grad.reshape(*out.shape)), self.twin.halt)
+        self.sizes.append(n)
+
+    def _collect(self) -> tuple[float, float, int]:
+        total, hits, count, bad, where = self.twin.collect()
         if bad is not None:
-            net.to_host()  # the weights before the failing step: later steps were skipped
-            opt.to_host(getattr(model.optimizer, "_t", 0) - t_start - where)
-            start = where * batch_size
-            end = min(start + batch_size, len(xs)) - 1
-            raise LossDiverged(bad, f"epoch {epoch + 1}, samples {start}-{end}")
-        model.history["loss"].append(total / count)
-        model.history["accuracy"].append(hits / count if hit != HIT_NONE else np.nan)
-        if validation_data is not None:
-            net.to_host()
-            val = model.evaluate(*validation_data)
-            model.history["val_loss"].append(val["loss"])
-            model.history["val_accuracy"].append(val.get("accuracy", np.nan))
-            if stopping.stop(val["loss"], model.parameters()):
-                break
-    net.to_host()
-    opt.to_host()
-    stopping.restore(model.parameters())
-    return model.history
+            # The weights before the failing step: the later steps were skipped.
+            self.net.to_host()
+            self.opt.to_host(len(self.sizes) - where)
+            start = sum(self.sizes[:where])
+            raise LossDiverged(bad, samples(start, self.sizes[where]))
+        return total, hits, count
+
+    def sync_to_host(self) -> None:
+        """Copy the parameters and the optimizer state into the host's arrays."""
+        if self.net is not None:
+            self.net.to_host()
+            self.opt.to_host()
 
 
-def train_autoencoder_cuda(ae, data, epochs, batch_size, size, temperatures, val, stopping,
-                           progress) -> dict[str, list[float]]:  # fmt: skip
-    """:class:`~isingml.nn.Autoencoder` training on the GPU (arguments checked by ``fit``).
+class SequentialDeviceStep(_DeviceStep):
+    """The GPU's epoch step of a :class:`~isingml.nn.Sequential`: the training arrays are
+    copied over once and each batch (row indices) gathered there.
 
-    Arrays are copied to the device once and gathered there; a dataset file is streamed
-    batch by batch as on the CPU. The denoising corruption is drawn on the host from the
-    CPU's generator (the same flips) and its mask copied over per batch.
+    Parameters
+    ----------
+    layers : list of Layer
+        The built layers (``Sequential.layers_``), updated by :meth:`sync_to_host`.
+    optimizer : Optimizer
+        SGD or Adam, continued from its state and written back by :meth:`sync_to_host`.
+    loss : Loss
+    xs, ys : ndarray
+        Inputs and targets (labels or arrays), checked by ``fit``.
     """
-    from isingml.nn.model import LossDiverged
 
-    encoder, decoder = ae._check_fitted()
-    net = DeviceLayers(encoder.layers + decoder.layers)
-    opt = DeviceOptimizer(ae.optimizer, net.parameters())
-    twin = LossTwin(ae._loss, HIT_NONE)
-    rng = np.random.default_rng([ae.seed, 0xAE, ae._epochs_done])
-    in_memory = isinstance(data, np.ndarray)
-    d_data = _rows(data) if in_memory else None
-    ae.history = {"loss": []}
-    for epoch in tqdm(range(epochs), disable=not progress, unit="epoch"):
-        ae.optimizer.epoch = ae._epochs_done
-        t_start = getattr(ae.optimizer, "_t", 0)
-        if in_memory:
-            order = rng.permutation(len(data))
-            batches = (order[s : s + batch_size] for s in range(0, len(data), batch_size))
+    def __init__(self, layers: list, optimizer: Optimizer, loss, xs: np.ndarray,
+                 ys: np.ndarray) -> None:  # fmt: skip
+        self.hit = _hit_kind(loss, ys, layers[-1].output_shape)
+        super().__init__(layers, optimizer, loss, self.hit)
+        self.shape = tuple(xs.shape[1:])
+        self.d_x = _rows(xs)
+        self.labels = self.target = None
+        if ys.dtype.kind in "iub" and isinstance(loss, SoftmaxCrossEntropy):
+            n_classes = layers[-1].output_shape[-1]
+            SoftmaxCrossEntropy._onehot(ys, n_classes)  # the CPU's clear error for bad labels
+            self.labels = cuda.to_device(ys.astype(np.int64).reshape(-1, 1))
         else:
-            batches = ae._batches(data, size, temperatures, batch_size, ae._epochs_done, rng)
-        for k, batch in enumerate(batches):
-            if in_memory:
-                clean = _gather(d_data, batch, (data.shape[1],))
-            else:
-                clean = cuda.to_device(np.ascontiguousarray(batch))
-            inputs = clean
-            if ae.corruption:
-                flips = rng.random(clean.shape) < ae.corruption
-                inputs = _corrupted(clean, flips, ae.output_activation == "tanh")
-            _step(net, opt, twin, inputs, clean, None, k)
-        total, _, count, bad, where = twin.collect()
-        if bad is not None:
-            net.to_host()
-            opt.to_host(getattr(ae.optimizer, "_t", 0) - t_start - where)
-            raise LossDiverged(bad, f"epoch {epoch + 1}")
-        ae._epochs_done += 1
-        ae.history["loss"].append(total / count)
-        ae.history.setdefault("reconstruction", []).append(total / count)
-        if val is not None:
-            net.to_host()
-            ae.history.setdefault("val_loss", []).append(ae.evaluate(val))
-            if stopping.stop(ae.history["val_loss"][-1], ae.parameters()):
-                break
-    net.to_host()
-    opt.to_host()
-    stopping.restore(ae.parameters())
-    return ae.history
+            self.target = _rows(ys.astype(xs.dtype, copy=False))
+        self._start()
+
+    def step(self, idx: np.ndarray) -> None:
+        """One step on the rows ``idx`` of the training arrays."""
+        xb = _gather(self.d_x, idx, self.shape)
+        tb = None if self.target is None else _gather(self.target, idx, (self.target.shape[1],))
+        lb = None if self.labels is None else _gather(self.labels, idx, (1,))
+        self._step(xb, tb, lb)
+
+    def end_epoch(self) -> dict[str, float]:
+        """The epoch's mean loss and accuracy (NaN where none applies)."""
+        total, hits, count = self._collect()
+        accuracy = hits / count if self.hit != HIT_NONE else np.nan
+        return {"loss": total / count, "accuracy": accuracy}
+
+
+class AutoencoderDeviceStep(_DeviceStep):
+    """The GPU's epoch step of an :class:`~isingml.nn.Autoencoder`.
+
+    An array is copied over once and each batch (row indices) gathered there; a batch of a
+    minibatch source (an array) is copied over as it comes. The denoising corruption is
+    drawn on the host from the model's generator (the same flips as the CPU) and its mask
+    copied over per batch.
+
+    Parameters
+    ----------
+    layers : callable
+        Returns the built layers, encoder's then decoder's (called at the first step).
+    optimizer : Optimizer
+    loss : Loss
+        The reconstruction loss.
+    data : ndarray (n, n_features) or None
+        The training array (batches are then row indices), or None for a source.
+    corruption : float
+        The probability of flipping each input value.
+    spins : bool
+        Flip ``x -> -x`` (True, tanh outputs) or ``x -> 1 - x``.
+    rng : numpy.random.Generator
+        The model's generator of the corruption.
+    dtype : numpy float type
+    """
+
+    def __init__(self, layers, optimizer: Optimizer, loss, data: np.ndarray | None,
+                 corruption: float, spins: bool, rng: np.random.Generator,
+                 dtype: type) -> None:  # fmt: skip
+        super().__init__(layers, optimizer, loss, HIT_NONE)
+        self.d_data = None if data is None else _rows(data)
+        self.n_features = None if data is None else data.shape[1]
+        self.corruption, self.spins, self.rng, self.dtype = corruption, spins, rng, dtype
+
+    def step(self, batch: np.ndarray) -> None:
+        """One step on a batch: row indices of the array, or an array of samples."""
+        if self.d_data is not None:
+            clean = _gather(self.d_data, batch, (self.n_features,))
+        else:
+            clean = cuda.to_device(np.ascontiguousarray(batch, dtype=self.dtype))
+        inputs = clean
+        if self.corruption:
+            flips = self.rng.random(clean.shape) < self.corruption
+            inputs = _corrupted(clean, flips, self.spins)
+        self._step(inputs, clean, None)
+
+    def end_epoch(self) -> dict[str, float]:
+        """The epoch's mean reconstruction loss."""
+        total, _, count = self._collect()
+        return {"loss": total / count, "reconstruction": total / count}
 
 
 @cuda.jit
@@ -325,7 +371,7 @@ def _corrupt(x, flips, spins, out):  # pragma: no cover - compiled for the GPU
 
 
 def _corrupted(clean, flips: np.ndarray, spins: bool):
-    from isingml.cuda_arrays import launch_2d
+    from isingml._cuda_arrays import launch_2d
 
     out = cuda.device_array(clean.shape, dtype=clean.dtype)
     _corrupt[launch_2d(clean.shape)](clean, cuda.to_device(flips), spins, out)

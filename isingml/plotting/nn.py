@@ -153,8 +153,8 @@ def plot_loss_curves(
     Parameters
     ----------
     histories : dict of label to history
-        Each history as returned by :meth:`isingml.nn.Sequential.fit` (per-epoch lists
-        such as ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``).
+        Each the ``history_`` of a fitted :class:`isingml.nn.Sequential` (or autoencoder):
+        per-epoch lists such as ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``.
     key : str
         The quantity to draw (solid line, against epochs 1, 2, ...).
     validation : bool

@@ -20,7 +20,7 @@ from isingml.ising.exact import T_C
 from isingml.nn.layers import Dense, Flatten, ReLU
 from isingml.nn.model import Sequential
 from isingml.nn.optimizers import Adam
-from isingml.random import validate_seed
+from isingml.random import STREAM_CLASSIFIER_SPLIT, host_rng, validate_seed
 
 __all__ = ["PhaseClassifierResult", "crossing_temperature", "phase_classifier"]
 
@@ -97,7 +97,7 @@ def phase_classifier(
             f"label_temperature {label_temperature} must lie inside the dataset's "
             f"temperatures [{temps.min()}, {temps.max()}]"
         )
-    rng = np.random.default_rng([seed, 0x99])
+    rng = host_rng(seed, STREAM_CLASSIFIER_SPLIT)
     train_x, train_y, tests = [], [], []
     for t, spins in zip(temps, per_t, strict=True):
         x = spins * rng.choice(np.array([-1, 1], dtype=np.float32), size=(len(spins), 1, 1))
@@ -107,13 +107,13 @@ def phase_classifier(
         train_x.append(x[order[n_test:]])
         train_y.append(np.full(len(x) - n_test, int(t < label_temperature)))
     model = Sequential(
-        [Flatten(), Dense(hidden), ReLU(), Dense(2)], "cross_entropy", Adam(1e-3), seed=seed
-    )
-    model.fit(np.concatenate(train_x), np.concatenate(train_y), epochs=epochs,
-              batch_size=batch_size, backend=backend)  # fmt: skip
+        layers=[Flatten(), Dense(hidden), ReLU(), Dense(2)], loss="cross_entropy",
+        optimizer=Adam(1e-3), n_epochs=epochs, batch_size=batch_size, seed=seed, backend=backend,
+    )  # fmt: skip
+    model.fit(np.concatenate(train_x), np.concatenate(train_y))
     ordered, errors, hits, total = [], [], 0, 0
     for t, x in zip(temps, tests, strict=True):
-        p = model.predict(x)[:, 1]
+        p = model.predict_proba(x)[:, 1]
         ordered.append(p.mean())
         errors.append(p.std(ddof=1) / np.sqrt(len(p)) if len(p) > 1 else np.nan)
         hits += int(np.sum((p > 0.5) == (t < label_temperature)))

@@ -63,7 +63,7 @@ class SizeAnalysis:
     curves : LatentCurves
     estimates : dict of method to CriticalTemperature
     history : dict
-        The training history (empty for a given model).
+        The training history (the model's ``history_``; empty for a given model).
     """
 
     size: int
@@ -204,12 +204,13 @@ def discover_transition(
     sizes : sequence of int, optional
         Lattice sides to analyse (default: all of the file's).
     models : dict of size to Autoencoder, optional
-        Trained autoencoders to use instead of training (each must match its size).
+        Fitted autoencoders to use instead of training (each must match its size).
     epochs, batch_size : int
         Of the training.
     autoencoder_options : dict, optional
-        Arguments of :class:`Autoencoder` (default :data:`PHASE_AUTOENCODER`); ``seed``
-        is added.
+        Hyperparameters of :class:`Autoencoder` (default :data:`PHASE_AUTOENCODER`);
+        ``n_epochs``, ``batch_size``, ``seed`` and ``progress`` are set from the arguments
+        here.
     methods : sequence of {"binder", "susceptibility"}
     n_bootstrap : int
         Bootstrap replicas of each estimate.
@@ -252,9 +253,9 @@ def discover_transition(
         for size, model in models.items():
             if size not in wanted:
                 raise InputError(f"models: a model for L = {size}, which is not analysed")
-            if model.n_features != size * size:
+            if model.n_features_in_ != size * size:
                 raise InputError(
-                    f"models: the model for L = {size} takes {model.n_features} values per "
+                    f"models: the model for L = {size} takes {model.n_features_in_} values per "
                     f"sample, the data {size * size}"
                 )
         options = dict(PHASE_AUTOENCODER if autoencoder_options is None else autoencoder_options)
@@ -263,15 +264,17 @@ def discover_transition(
             history: dict[str, list[float]] = {}
             model = models.get(size)
             if model is None:
-                model = Autoencoder(**{**options, "seed": seed})
+                model = Autoencoder(**{**options, "n_epochs": epochs, "batch_size": batch_size,
+                                       "seed": seed, "progress": progress})  # fmt: skip
                 itemsize = np.dtype(model.dtype).itemsize
                 big = data.n_samples(size) * size * size * itemsize > _IN_MEMORY_BYTES
                 if stream or (stream is None and big):
-                    history = model.fit(data, epochs, batch_size, size=size, progress=progress)
+                    model.fit(data.minibatches(size, batch_size, seed=seed, dtype=model.dtype))
                 else:
                     spins = data.spins(size, dtype=model.dtype)
-                    history = model.fit(spins, epochs, batch_size, progress=progress)
+                    model.fit(spins)
                     del spins
+                history = model.history_
                 if report is not None:
                     report(f"L = {size}: trained {epochs} epochs, reconstruction loss "
                            f"{history['loss'][-1]:.4f}")  # fmt: skip

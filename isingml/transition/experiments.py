@@ -17,6 +17,7 @@ from isingml.data.reader import Dataset, open_dataset
 from isingml.errors import InputError
 from isingml.nn.anomaly import AnomalyDetector, roc_auc, roc_curve
 from isingml.nn.autoencoder import Autoencoder
+from isingml.random import STREAM_DENOISE_FLIPS, STREAM_HOLDOUT_SPLIT, host_rng
 
 __all__ = ["AnomalyResult", "DenoisingResult", "anomaly_experiment", "denoising_experiment"]
 
@@ -34,7 +35,7 @@ def _temperatures(ds: Dataset, keep: np.ndarray, what: str) -> list[float]:
 def _split(n: int, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if not 0.0 < holdout < 1.0:
         raise InputError(f"holdout must be in (0, 1), got {holdout}")
-    order = np.random.default_rng([seed, 0x5B]).permutation(n)
+    order = host_rng(seed, STREAM_HOLDOUT_SPLIT).permutation(n)
     cut = n - max(2, round(holdout * n))
     if cut < 1:
         raise InputError(f"{n} configurations are too few to hold out {holdout:.0%}")
@@ -106,7 +107,8 @@ def anomaly_experiment(
         Of the threshold (see :class:`~isingml.nn.anomaly.AnomalyDetector`).
     epochs, batch_size : int
     autoencoder_options : dict, optional
-        Arguments of :class:`~isingml.nn.autoencoder.Autoencoder` (its defaults otherwise).
+        Hyperparameters of :class:`~isingml.nn.autoencoder.Autoencoder` (its defaults
+        otherwise); ``n_epochs``, ``batch_size`` and ``seed`` come from the arguments here.
     holdout : float
         Share of the normal configurations kept out of training (half calibrates the
         threshold, half tests).
@@ -128,11 +130,16 @@ def anomaly_experiment(
             owned.close()
     train, rest = _split(len(normal), holdout, seed)
     calibrate, test = rest[: len(rest) // 2], rest[len(rest) // 2 :]
-    model = Autoencoder(**{**(autoencoder_options or {}), "seed": seed})
-    detector = AnomalyDetector(model, quantile)
-    history = model.fit(normal[train], epochs, batch_size)
-    detector.fit_threshold(normal[calibrate])
-    scores = np.concatenate([detector.score(normal[test]), detector.score(anomalous)])
+    options = {**(autoencoder_options or {}), "n_epochs": epochs, "batch_size": batch_size,
+               "seed": seed}  # fmt: skip
+    model = Autoencoder(**options).fit(normal[train])
+    history = model.history_
+    detector = AnomalyDetector(autoencoder=model, quantile=quantile).fit_threshold(
+        normal[calibrate]
+    )
+    # The anomaly score: the reconstruction loss (higher is more anomalous).
+    scores = -np.concatenate([detector.score_samples(normal[test]),
+                              detector.score_samples(anomalous)])  # fmt: skip
     labels = np.r_[np.zeros(len(test), bool), np.ones(len(anomalous), bool)]
     fpr, tpr, _ = roc_curve(scores, labels)
     flagged = scores > detector.threshold_
@@ -194,7 +201,8 @@ def denoising_experiment(
     max_temperature : float
     epochs, batch_size : int
     autoencoder_options : dict, optional
-        Arguments of :class:`~isingml.nn.autoencoder.Autoencoder` besides ``corruption``.
+        Hyperparameters of :class:`~isingml.nn.autoencoder.Autoencoder` besides
+        ``corruption``, ``n_epochs``, ``batch_size`` and ``seed`` (set from the arguments).
     holdout : float
         Share of the configurations kept out of training for the measurement.
     seed : int
@@ -211,10 +219,12 @@ def denoising_experiment(
         if owned is not None:
             owned.close()
     train, test = _split(len(spins), holdout, seed)
-    model = Autoencoder(**{**(autoencoder_options or {}), "corruption": flip, "seed": seed})
-    history = model.fit(spins[train], epochs, batch_size)
+    options = {**(autoencoder_options or {}), "corruption": flip, "n_epochs": epochs,
+               "batch_size": batch_size, "seed": seed}  # fmt: skip
+    model = Autoencoder(**options).fit(spins[train])
+    history = model.history_
     clean = spins[test]
-    rng = np.random.default_rng([seed, 0xF11])
+    rng = host_rng(seed, STREAM_DENOISE_FLIPS)
     noisy = np.where(rng.random(clean.shape) < flip, -clean, clean)
     restored = model.denoise(noisy)
     axes = tuple(range(1, clean.ndim))

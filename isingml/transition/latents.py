@@ -37,6 +37,7 @@ from isingml.ising.exact import T_C
 __all__ = [
     "BINDER_CRITICAL",
     "METHODS",
+    "MIN_TEMPERATURES",
     "CriticalTemperature",
     "LatentCurves",
     "ScalingFit",
@@ -52,7 +53,8 @@ __all__ = [
 BINDER_CRITICAL = 0.61069
 
 METHODS = ("binder", "susceptibility")
-_MIN_TEMPERATURES = 5
+#: The fewest temperatures from which a transition is located.
+MIN_TEMPERATURES = 5
 
 
 def odd_latent(autoencoder: object, spins: np.ndarray, unit: int = 0) -> np.ndarray:
@@ -65,7 +67,7 @@ def odd_latent(autoencoder: object, spins: np.ndarray, unit: int = 0) -> np.ndar
         raise InputError(f"unit must be below latent_dim = {autoencoder.latent_dim}, got {unit}")
     s = np.asarray(spins, dtype=autoencoder.dtype)
     flipped = 1.0 - s if autoencoder.output_activation == "sigmoid" else -s
-    return 0.5 * (autoencoder.encode(s)[:, unit] - autoencoder.encode(flipped)[:, unit])
+    return 0.5 * (autoencoder.transform(s)[:, unit] - autoencoder.transform(flipped)[:, unit])
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,10 @@ def _check_pairs(latent: object, temperatures: object) -> tuple[np.ndarray, np.n
     if not (np.isfinite(z).all() and np.isfinite(t).all()):
         raise InputError("latent and temperatures must be finite")
     distinct = np.unique(t)
-    if distinct.size < _MIN_TEMPERATURES:
+    if distinct.size < MIN_TEMPERATURES:
         raise InputError(
             f"temperatures: {distinct.size} distinct values are too few to locate a "
-            f"transition (need >= {_MIN_TEMPERATURES} spanning T_c)"
+            f"transition (need >= {MIN_TEMPERATURES} spanning T_c)"
         )
     return z, t
 

@@ -18,6 +18,7 @@ from isingml._validation import check_int
 from isingml.data.generation import generate, parse_sizes, parse_temperatures
 from isingml.errors import InputError
 from isingml.transition.discovery import PhaseAnalysis, discover_transition
+from isingml.transition.latents import MIN_TEMPERATURES
 
 __all__ = [
     "PIPELINE_SIZES",
@@ -36,8 +37,6 @@ PIPELINE_TEMPERATURES = "1.0:2.0:5,2.1:2.5:17,2.6:3.5:4"
 
 #: Sampling of the pipeline's dataset: Wolff clusters decorrelate fast near T_c.
 PIPELINE_SAMPLING = {"thermalize": 200, "interval": 2, "engine": "wolff"}
-
-_MIN_TEMPERATURES = 5
 
 
 @dataclass
@@ -112,9 +111,9 @@ def discover_critical_point(
     """
     sizes = parse_sizes(sizes)
     temperatures = parse_temperatures(temperatures)
-    if len(temperatures) < _MIN_TEMPERATURES:
+    if len(temperatures) < MIN_TEMPERATURES:
         raise InputError(
-            f"temperatures must hold >= {_MIN_TEMPERATURES} values spanning T_c to locate "
+            f"temperatures must hold >= {MIN_TEMPERATURES} values spanning T_c to locate "
             f"the transition, got {len(temperatures)}"
         )
     samples = check_int("samples", samples, minimum=1)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from isingml.nn import Autoencoder
 from isingml.nn.anomaly import AnomalyDetector, roc_auc, roc_curve
@@ -39,16 +40,29 @@ def test_auc_extremes_and_bad_input():
 def test_detector_threshold_flags_the_chosen_share_of_normal_data():
     rng = np.random.default_rng(0)
     normal = np.sign(rng.normal(size=(400, 16)) + 1.5)  # mostly +1
-    detector = AnomalyDetector(Autoencoder((8,), 1, seed=0), quantile=0.9)
-    with pytest.raises(RuntimeError, match="threshold is not set"):
+    model = Autoencoder(encoder_widths=(8,), latent_dim=1, n_epochs=5, batch_size=32, seed=0)
+    detector = AnomalyDetector(autoencoder=model, quantile=0.9)
+    with pytest.raises(NotFittedError, match="not fitted"):
         detector.predict(normal)
-    detector.fit(normal, epochs=5, batch_size=32)
-    assert detector.predict(normal).mean() == pytest.approx(0.1, abs=0.02)
-    assert detector.score(normal).shape == (400,)
+    with pytest.raises(NotFittedError):  # fit_threshold needs a trained autoencoder
+        detector.fit_threshold(normal)
+    assert detector.fit(normal) is detector
+    assert not hasattr(model, "encoder_")  # fit trained a clone
+    flagged = detector.predict(normal) == -1
+    assert set(np.unique(detector.predict(normal))) <= {-1, 1}
+    assert flagged.mean() == pytest.approx(0.1, abs=0.02)
+    scores = detector.score_samples(normal)
+    assert scores.shape == (400,)
+    np.testing.assert_array_equal(flagged, -scores > detector.threshold_)
+    np.testing.assert_array_equal(detector.decision_function(normal) < 0, flagged)
+    # A trained autoencoder: fit_threshold uses it as it is.
+    trained = detector.autoencoder_
+    prefit = AnomalyDetector(autoencoder=trained, quantile=0.9).fit_threshold(normal)
+    assert prefit.autoencoder_ is trained and prefit.threshold_ == detector.threshold_
     with pytest.raises(ValueError, match=r"quantile must be in \(0, 1\), got 1\.0"):
-        AnomalyDetector(Autoencoder(), quantile=1.0)
+        AnomalyDetector(quantile=1.0).fit(normal)
     with pytest.raises(TypeError, match="must be an isingml Autoencoder"):
-        AnomalyDetector(object())
+        AnomalyDetector(autoencoder=object()).fit(normal)
 
 
 @pytest.mark.slow

@@ -29,17 +29,17 @@ def mnist_dir(tmp_path_factory):
 def test_appendix_network_is_the_primer_s():
     model = appendix_network(VARIANTS[0])
     model.build((28, 28))
-    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    dense = [layer for layer in model.layers_ if type(layer).__name__ == "Dense"]
     assert [d.params["W"].shape for d in dense] == [(784, 100), (100, 10)]
     assert all("b" not in d.params for d in dense)
     assert abs(dense[0].params["W"].std() - 1.0) < 0.02  # standard normal weights
-    assert type(model.layers[-1]).__name__ == "ReLU"
+    assert type(model.layers_[-1]).__name__ == "ReLU"
     with pytest.raises(ValueError, match="variant must be one of"):
         appendix_network("perceptron")
 
 
 def test_nn_mnist_command_runs_the_three_variants(mnist_dir, capsys):
-    assert main(["nn", "mnist", "--data", str(mnist_dir), "--modern-epochs", "10",
+    assert main(["nn", "mnist", str(mnist_dir), "--modern-epochs", "10",
                  "--json"]) == 0  # fmt: skip
     results = json.loads(capsys.readouterr().out)
     assert list(results) == list(VARIANTS)
@@ -59,5 +59,5 @@ def test_nn_mnist_without_data_is_a_clear_error(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ISINGML_DATA", raising=False)
     assert main(["nn", "mnist"]) == 2
     assert "ISINGML_DATA" in capsys.readouterr().err
-    assert main(["nn", "mnist", "--data", str(tmp_path)]) == 2
+    assert main(["nn", "mnist", str(tmp_path)]) == 2
     assert "has no train-images-idx3-ubyte" in capsys.readouterr().err

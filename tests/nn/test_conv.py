@@ -93,11 +93,10 @@ def test_small_cnn_reaches_98_percent_on_held_out_digits():
         x, d.target, test_size=0.2, random_state=0, stratify=d.target
     )
     model = Sequential(
-        [Conv2D(16, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(64), ReLU(),
-         Dense(10)],
-        loss="cross_entropy", optimizer=Adam(2e-3), seed=0,
-    )  # fmt: skip
-    model.fit(x_train, y_train, epochs=25, batch_size=32)
+        layers=[Conv2D(16, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(64), ReLU(),
+                Dense(10)],
+        loss="cross_entropy", optimizer=Adam(2e-3), n_epochs=25, batch_size=32, seed=0,
+    ).fit(x_train, y_train)  # fmt: skip
     assert model.evaluate(x_test, y_test)["accuracy"] >= 0.98
 
 
@@ -107,9 +106,9 @@ def test_bad_conv_arguments():
     with pytest.raises(ValueError, match="stride must be"):
         Conv2D(2, 3, stride=0)
     with pytest.raises(ValueError, match="does not fit"):
-        Sequential([Conv2D(2, 5)], input_shape=(1, 3, 3))
+        Sequential(layers=[Conv2D(2, 5)], input_shape=(1, 3, 3)).build()
     with pytest.raises(ValueError, match=r"Conv2D after the input: .*\(channels, height, width\)"):
-        Sequential([Conv2D(2, 3)], input_shape=(8, 8))
+        Sequential(layers=[Conv2D(2, 3)]).fit(np.ones((2, 8, 8)), np.zeros((2, 2)))
 
 
 def test_feature_maps_pick_out_lines_of_their_orientation():
@@ -131,17 +130,20 @@ def test_nn_features_command_draws_the_sample_photograph(tmp_path, capsys):
     assert main(["nn", "features", "--layers", "2", "--out", str(out)]) == 0
     assert out.stat().st_size > 20_000
     assert main(["nn", "features", "--image", str(tmp_path / "none.png")]) == 2
-    assert "image: cannot read" in capsys.readouterr().err
+    assert "argument --image: no such file" in capsys.readouterr().err
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    assert main(["nn", "features", "--image", str(tmp_path / "bad.png"), "--out", str(out)]) == 2
+    assert "argument --image: cannot read" in capsys.readouterr().err
 
 
 def test_a_cnn_survives_save_and_load(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.random((4, 1, 8, 8))
     model = Sequential(
-        [Conv2D(3, 3, stride=2, padding=1), ReLU(), AvgPool2D(2), Flatten(),
-         Dense(5, use_bias=False)],
-        "cross_entropy", input_shape=(1, 8, 8), seed=1,
-    )  # fmt: skip
+        layers=[Conv2D(3, 3, stride=2, padding=1), ReLU(), AvgPool2D(2), Flatten(),
+                Dense(5, use_bias=False)],
+        loss="cross_entropy", input_shape=(1, 8, 8), seed=1,
+    ).build()  # fmt: skip
     loaded = Sequential.load(model.save(tmp_path / "cnn.npz"))
-    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
-    assert "b" not in loaded.layers[-1].params
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    assert "b" not in loaded.layers_[-1].params

@@ -118,13 +118,31 @@ def test_cross_entropy_is_stable_for_huge_logits():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: Autoencoder((5,), 2, (4,), dtype=np.float64, seed=2),
-        lambda: Autoencoder((5,), 1, corruption=0.2, dtype=np.float64, seed=2),
         lambda: Autoencoder(
-            (), 1, (), output_activation="sigmoid", loss="binary_cross_entropy", dtype=np.float64
+            encoder_widths=(5,), latent_dim=2, decoder_widths=(4,), dtype=np.float64, seed=2
         ),
-        lambda: VariationalAutoencoder((5,), 2, dtype=np.float64, seed=3),
-        lambda: VariationalAutoencoder((), 1, (4,), beta=4.0, dtype=np.float64, seed=3),
+        lambda: Autoencoder(
+            encoder_widths=(5,), latent_dim=1, corruption=0.2, dtype=np.float64, seed=2
+        ),
+        lambda: Autoencoder(
+            encoder_widths=(),
+            latent_dim=1,
+            decoder_widths=(),
+            output_activation="sigmoid",
+            loss="binary_cross_entropy",
+            dtype=np.float64,
+        ),
+        lambda: VariationalAutoencoder(
+            encoder_widths=(5,), latent_dim=2, dtype=np.float64, seed=3
+        ),
+        lambda: VariationalAutoencoder(
+            encoder_widths=(),
+            latent_dim=1,
+            decoder_widths=(4,),
+            beta=4.0,
+            dtype=np.float64,
+            seed=3,
+        ),
     ],
 )
 def test_autoencoder_gradients_through_the_latent(make):
@@ -135,7 +153,7 @@ def test_autoencoder_gradients_through_the_latent(make):
     x = rng.choice([-1.0, 1.0], size=(6, 9))
     if ae.output_activation == "sigmoid":
         x = (x + 1) / 2
-    ae.fit(x, epochs=1, batch_size=6)  # builds, and moves off the initial weights
+    ae.set_params(n_epochs=1, batch_size=6).fit(x)  # builds, moves off the initial weights
 
     def loss():
         return ae._batch_gradients(x, np.random.default_rng(5))[0]

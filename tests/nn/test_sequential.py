@@ -8,6 +8,7 @@ from isingml.nn import (
     Adam,
     Dense,
     Flatten,
+    LossDiverged,
     ReLU,
     Sequential,
     Sigmoid,
@@ -29,50 +30,69 @@ def digits():
 def test_mlp_reaches_97_percent_on_held_out_digits(digits):
     x_train, x_test, y_train, y_test = digits
     model = Sequential(
-        [Dense(128), ReLU(), Dense(10)], loss="cross_entropy", optimizer=Adam(1e-3), seed=0
-    )
-    history = model.fit(x_train, y_train, epochs=40, batch_size=32)
+        layers=[Dense(128), ReLU(), Dense(10)], loss="cross_entropy", optimizer=Adam(1e-3),
+        n_epochs=40, batch_size=32, seed=0,
+    )  # fmt: skip
+    assert model.fit(x_train, y_train) is model
     assert model.evaluate(x_test, y_test)["accuracy"] >= 0.97
+    assert model.score(x_test, y_test) == model.evaluate(x_test, y_test)["accuracy"]
+    history = model.history_
     assert history["loss"][-1] < history["loss"][0]
-    probabilities = model.predict(x_test)
+    assert model.n_epochs_ == len(history["loss"]) == 40
+    probabilities = model.predict_proba(x_test)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(model.predict(x_test), probabilities.argmax(axis=1))
 
 
 def test_the_appendix_regime_mse_relu_sgd_learns(digits):
     x_train, x_test, y_train, y_test = digits
     onehot = np.eye(10)[y_train]
     model = Sequential(
-        [Dense(100, init="he"), ReLU(), Dense(10)], loss="mse", optimizer=SGD(0.5), seed=1
-    )
-    model.fit(x_train, onehot, epochs=30, batch_size=64)
+        layers=[Dense(100, init="he"), ReLU(), Dense(10)], loss="mse", optimizer=SGD(0.5),
+        n_epochs=30, batch_size=64, seed=1,
+    ).fit(x_train, onehot)  # fmt: skip
     assert model.evaluate(x_test, np.eye(10)[y_test])["accuracy"] > 0.9
+    assert model.predict(x_test).shape == (len(x_test), 10)  # the outputs, for the MSE
+    assert 0 < model.score(x_test, np.eye(10)[y_test]) < 1  # R^2
+    with pytest.raises(ValueError, match="predict_proba needs a classification loss"):
+        model.predict_proba(x_test)
 
 
 def test_same_seed_same_weights_and_save_load_round_trip(tmp_path, digits):
     x_train, x_test, y_train, _ = digits
 
     def make(seed):
-        return Sequential([Flatten(), Dense(16), Sigmoid(), Dense(10)], "cross_entropy",
-                          SGD(0.1, momentum=0.9), seed=seed)  # fmt: skip
+        return Sequential(layers=[Flatten(), Dense(16), Sigmoid(), Dense(10)],
+                          loss="cross_entropy", optimizer=SGD(0.1, momentum=0.9), n_epochs=2,
+                          batch_size=16, seed=seed)  # fmt: skip
 
     a, b, c = make(3), make(3), make(4)
     for m in (a, b, c):
-        m.fit(x_train[:200], y_train[:200], epochs=2, batch_size=16)
-    np.testing.assert_array_equal(a.predict(x_test), b.predict(x_test))
-    assert not np.array_equal(a.predict(x_test), c.predict(x_test))
+        m.fit(x_train[:200], y_train[:200])
+    np.testing.assert_array_equal(a.predict_proba(x_test), b.predict_proba(x_test))
+    assert not np.array_equal(a.predict_proba(x_test), c.predict_proba(x_test))
     loaded = Sequential.load(a.save(tmp_path / "m.npz"))
-    np.testing.assert_array_equal(loaded.predict(x_test), a.predict(x_test))
+    np.testing.assert_array_equal(loaded.predict_proba(x_test), a.predict_proba(x_test))
     with pytest.raises(ValueError, match="cannot read a Sequential model"):
         Sequential.load(__file__)
 
 
 def test_early_stopping_restores_the_best_weights(digits):
     x_train, x_test, y_train, y_test = digits
-    model = Sequential([Dense(64), ReLU(), Dense(10)], "cross_entropy", Adam(0.05), seed=2)
-    history = model.fit(x_train, y_train, epochs=60, batch_size=32,
-                        validation_data=(x_test, y_test), patience=3)  # fmt: skip
+    model = Sequential(layers=[Dense(64), ReLU(), Dense(10)], loss="cross_entropy",
+                       optimizer=Adam(0.05), n_epochs=60, batch_size=32, early_stopping=True,
+                       n_iter_no_change=3, seed=2)  # fmt: skip
+    history = model.fit(x_train, y_train, validation_data=(x_test, y_test)).history_
     assert len(history["val_loss"]) < 60
+    best = int(np.argmin(history["val_loss"]))
+    assert len(history["val_loss"]) == best + 1 + 3  # stopped 3 epochs after the best
     assert model.evaluate(x_test, y_test)["loss"] == pytest.approx(min(history["val_loss"]))
+    # Without validation_data, validation_fraction of X is held out (seeded).
+    held = Sequential(layers=[Dense(64), ReLU(), Dense(10)], loss="cross_entropy",
+                      optimizer=Adam(0.05), n_epochs=60, batch_size=32, early_stopping=True,
+                      validation_fraction=0.2, n_iter_no_change=3, seed=2)  # fmt: skip
+    held.fit(x_train, y_train)
+    assert len(held.history_["val_loss"]) < 60 and "val_accuracy" in held.history_
 
 
 def test_schedules():
@@ -88,38 +108,56 @@ def test_a_diverging_loss_stops_with_a_message_and_finite_weights():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 5)) * 100
     y = rng.normal(size=(64, 1)) * 100
-    model = Sequential([Dense(32, init="normal"), ReLU(), Dense(1)], "mse", SGD(10.0), seed=0)
-    with pytest.raises(RuntimeError, match="the loss diverged"):
-        model.fit(x, y, epochs=50, batch_size=8)
+    model = Sequential(layers=[Dense(32, init="normal"), ReLU(), Dense(1)], loss="mse",
+                       optimizer=SGD(10.0), n_epochs=50, batch_size=8, seed=0)  # fmt: skip
+    with pytest.raises(LossDiverged, match=r"the loss diverged .* at epoch \d+, samples \d+-\d+"):
+        model.fit(x, y)
+    assert isinstance(LossDiverged(1.0), RuntimeError)
     assert all(np.isfinite(p).all() for p in model.parameters())
+    assert model.n_epochs_ == len(model.history_["loss"]) < 50
 
 
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda m: m.fit(np.ones((4, 3)), np.array([0, 1, 2, 3]), batch_size=0),
+        (lambda m: m.set_params(batch_size=0).fit(np.ones((4, 3)), np.array([0, 1, 2, 3])),
          ValueError, "batch_size must be"),
         (lambda m: m.fit(np.ones((4, 3)), np.array([0, 1, 2, 9])), ValueError,
          r"labels must be integers in \[0, 4\)"),
         (lambda m: m.fit(np.full((4, 3), np.nan), np.zeros(4, int)), ValueError,
-         "x must be finite"),
+         "X must be finite"),
         (lambda m: m.fit(np.ones((4, 3)), np.zeros(3, int)), ValueError, "same length"),
-        (lambda m: m.predict(np.ones((2, 5))), ValueError, r"built for \(3,\)"),
+        (lambda m: m.fit(np.ones((4, 3)), None), ValueError, "needs targets"),
+        (lambda m: m.fit(np.ones((4, 5)), np.zeros(4, int)), ValueError, r"built for \(3,\)"),
+        (lambda m: m.build().predict(np.ones((2, 5))), ValueError, r"built for \(3,\)"),
+        (lambda m: m.set_params(n_epochs=-1).fit(np.ones((4, 3)), np.zeros(4, int)),
+         ValueError, "n_epochs must be"),
+        (lambda m: m.set_params(layers=[]).fit(np.ones((4, 3)), np.zeros(4, int)),
+         ValueError, "layers must be a non-empty list"),
+        (lambda m: m.set_params(loss="hinge").fit(np.ones((4, 3)), np.zeros(4, int)),
+         ValueError, "loss must be"),
+        (lambda m: m.set_params(dtype=np.int8).fit(np.ones((4, 3)), np.zeros(4, int)),
+         ValueError, "dtype must be float32 or float64"),
+        (lambda m: m.set_params(early_stopping=True, validation_fraction=0.01).fit(
+            np.ones((4, 3)), np.zeros(4, int)), ValueError, "leaves an empty"),
+        (lambda m: m.set_params(optimizer="adam").fit(np.ones((4, 3)), np.zeros(4, int)),
+         TypeError, "optimizer must be"),
     ],
 )  # fmt: skip
 def test_bad_input(call, exc, match):
-    model = Sequential([Dense(4)], "cross_entropy", input_shape=(3,))
+    model = Sequential(layers=[Dense(4)], loss="cross_entropy", input_shape=(3,))
     with pytest.raises(exc, match=match):
         call(model)
 
 
 def test_shape_mismatch_names_the_layers_and_shapes():
     with pytest.raises(ValueError, match=r"Dense after the input: .*shape \(3, 4\)"):
-        Sequential([Dense(4)], input_shape=(3, 4))
+        Sequential(layers=[Dense(4)], input_shape=(3, 4)).build()
     with pytest.raises(ValueError, match=r"Dense after ReLU \(output \(2, 5\)\)"):
-        Sequential([ReLU(), Dense(4)], input_shape=(2, 5))
-    model = Sequential([Flatten(), Dense(4)], input_shape=(3, 4))
-    assert model.layers[1].output_shape == (4,)
+        Sequential(layers=[ReLU(), Dense(4)], input_shape=(2, 5)).build()
+    model = Sequential(layers=[Flatten(), Dense(4)], input_shape=(3, 4)).build()
+    assert model.layers_[1].output_shape == (4,)
+    assert model.layers[1].output_shape is None  # the hyperparameter is left unbuilt
 
 
 @pytest.mark.parametrize("batch_size", ["all", 16, 1])
@@ -129,8 +167,10 @@ def test_the_primer_s_three_regimes_all_learn(digits, batch_size):
     x, y = x_train[:300], y_train[:300]
     size = len(x) if batch_size == "all" else batch_size
     rate = {"all": 0.5, 16: 0.1, 1: 0.01}[batch_size]
-    model = Sequential([Dense(32), ReLU(), Dense(10)], "cross_entropy", SGD(rate), seed=0)
-    history = model.fit(x, y, epochs=30 if batch_size == "all" else 5, batch_size=size)
+    model = Sequential(layers=[Dense(32), ReLU(), Dense(10)], loss="cross_entropy",
+                       optimizer=SGD(rate), n_epochs=30 if batch_size == "all" else 5,
+                       batch_size=size, seed=0)  # fmt: skip
+    history = model.fit(x, y).history_
     assert history["loss"][-1] < 0.5 * history["loss"][0]
 
 

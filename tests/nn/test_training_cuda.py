@@ -1,9 +1,7 @@
-"""Training on the GPU (Sequential.fit and Autoencoder.fit with backend="cuda") against the
+"""Training on the GPU (Sequential and Autoencoder with backend="cuda") against the
 CPU: the same batches, the same steps, parameters and histories equal to rounding (float64,
 so the tolerance is a few ulps of accumulated rounding). CUDA simulator on every run; a real
 GPU with NUMBA_ENABLE_CUDASIM=0 pytest -m gpu."""
-
-import json
 
 import numpy as np
 import pytest
@@ -26,17 +24,18 @@ from isingml.nn import (
     Tanh,
     VariationalAutoencoder,
 )
-from isingml.nn.model import LossDiverged
+from isingml.nn.training import LossDiverged
 
 pytestmark = pytest.mark.gpu
 
 TOL = 1e-12
 
 
-def _twins(make, x, y, **fit):
-    cpu, gpu = make(), make()
-    history_cpu = cpu.fit(x, y, **fit)
-    history_gpu = gpu.fit(x, y, backend="cuda", **fit)
+def _twins(make, x, y, validation_data=None, **params):
+    cpu = make().set_params(**params)
+    gpu = make().set_params(backend="cuda", **params)
+    history_cpu = cpu.fit(x, y, validation_data=validation_data).history_
+    history_gpu = gpu.fit(x, y, validation_data=validation_data).history_
     for p, q in zip(cpu.parameters(), gpu.parameters(), strict=True):
         np.testing.assert_allclose(q, p, rtol=0, atol=TOL)
     assert history_gpu.keys() == history_cpu.keys()
@@ -51,13 +50,15 @@ def test_dense_classifier_with_adam_follows_the_cpu():
 
     def make():
         layers = [Dense(5), Tanh(), Dense(4), LeakyReLU(0.1), Dense(3)]
-        return Sequential(layers, "cross_entropy", Adam(1e-2), dtype=np.float64, seed=1)
+        return Sequential(layers=layers, loss="cross_entropy", optimizer=Adam(1e-2),
+                          dtype=np.float64, seed=1)  # fmt: skip
 
-    cpu, gpu = _twins(make, x, y, epochs=2, batch_size=8)  # a last batch of 4
-    assert 0 < gpu.history["accuracy"][-1] <= 1
-    assert gpu.optimizer._t == cpu.optimizer._t == 6
-    for i in cpu.optimizer._m:  # the optimizer's state comes back too
-        np.testing.assert_allclose(gpu.optimizer._m[i], cpu.optimizer._m[i], atol=TOL)
+    cpu, gpu = _twins(make, x, y, n_epochs=2, batch_size=8)  # a last batch of 4
+    assert 0 < gpu.history_["accuracy"][-1] <= 1
+    state_cpu, state_gpu = cpu.optimizer_.get_state(), gpu.optimizer_.get_state()
+    assert state_gpu["t"] == state_cpu["t"] == 6
+    for i in state_cpu["m"]:  # the optimizer's state comes back too
+        np.testing.assert_allclose(state_gpu["m"][i], state_cpu["m"][i], atol=TOL)
 
 
 def test_momentum_sgd_with_binary_cross_entropy_and_early_stopping():
@@ -67,14 +68,15 @@ def test_momentum_sgd_with_binary_cross_entropy_and_early_stopping():
 
     def make():
         layers = [Dense(6, init="xavier"), ReLU(), Dense(2), Sigmoid()]
-        return Sequential(layers, "binary_cross_entropy", SGD(0.5, momentum=0.9),
-                          dtype=np.float64, seed=2)  # fmt: skip
+        return Sequential(layers=layers, loss="binary_cross_entropy",
+                          optimizer=SGD(0.5, momentum=0.9), dtype=np.float64, seed=2)  # fmt: skip
 
-    cpu, gpu = _twins(make, x, y, epochs=4, batch_size=10, validation_data=(x[:6], y[:6]),
-                      patience=1)  # fmt: skip
-    for key in cpu.optimizer._velocity:
-        np.testing.assert_allclose(gpu.optimizer._velocity[key], cpu.optimizer._velocity[key],
-                                   atol=TOL)  # fmt: skip
+    cpu, gpu = _twins(make, x, y, n_epochs=4, batch_size=10, validation_data=(x[:6], y[:6]),
+                      early_stopping=True, n_iter_no_change=1)  # fmt: skip
+    velocity_cpu = cpu.optimizer_.get_state()["velocity"]
+    velocity_gpu = gpu.optimizer_.get_state()["velocity"]
+    for key in velocity_cpu:
+        np.testing.assert_allclose(velocity_gpu[key], velocity_cpu[key], atol=TOL)
 
 
 def test_convolutional_network_with_pooling_and_softmax():
@@ -85,10 +87,11 @@ def test_convolutional_network_with_pooling_and_softmax():
     def make():
         layers = [Conv2D(2, 3, padding=1), ReLU(), MaxPool2D(2), Conv2D(2, 2), Sigmoid(),
                   AvgPool2D(2, stride=1), Flatten(), Dense(3), Softmax()]  # fmt: skip
-        return Sequential(layers, "mse", Adam(1e-2), dtype=np.float64, seed=3)
+        return Sequential(layers=layers, loss="mse", optimizer=Adam(1e-2), dtype=np.float64,
+                          seed=3)  # fmt: skip
 
-    _, gpu = _twins(make, x, y, epochs=2, batch_size=4, shuffle=False)
-    assert not np.isnan(gpu.history["accuracy"]).any()
+    _, gpu = _twins(make, x, y, n_epochs=2, batch_size=4, shuffle=False)
+    assert not np.isnan(gpu.history_["accuracy"]).any()
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # the simulator's NumPy scalars
@@ -97,11 +100,14 @@ def test_a_diverging_loss_stops_with_the_weights_before_the_failing_step():
     y = np.ones((8, 1))
     models = []
     for backend in ("cpu", "cuda"):
-        model = Sequential([Dense(1)], "mse", SGD(10.0), dtype=np.float64, seed=0)
-        with pytest.raises(LossDiverged, match="samples"):
-            model.fit(x, y, epochs=30, batch_size=2, backend=backend)
-        models.append(model)
-    for p, q in zip(*(m.parameters() for m in models), strict=True):
+        model = Sequential(layers=[Dense(1)], loss="mse", optimizer=SGD(10.0), n_epochs=30,
+                           batch_size=2, dtype=np.float64, seed=0, backend=backend)  # fmt: skip
+        with pytest.raises(LossDiverged, match=r"at epoch \d+, samples \d+-\d+") as info:
+            model.fit(x, y)
+        models.append((model, str(info.value)))
+    assert models[0][1] == models[1][1]  # the same epoch and samples named
+    assert models[0][0].n_epochs_ == models[1][0].n_epochs_
+    for p, q in zip(*(m.parameters() for m, _ in models), strict=True):
         np.testing.assert_allclose(q, p, rtol=1e-12)
         assert np.isfinite(q).all()
 
@@ -117,11 +123,15 @@ def test_gpu_training_refuses_what_it_has_no_twin_for():
             return output * 0
 
     with pytest.raises(ValueError, match="losses"):
-        Sequential([Dense(1)], Hinge()).fit(x, np.zeros((4, 1)), epochs=1, backend="cuda")
+        Sequential(layers=[Dense(1)], loss=Hinge(), n_epochs=1, backend="cuda").fit(
+            x, np.zeros((4, 1))
+        )
     with pytest.raises(ValueError, match="backend must be one of"):
-        Sequential([Dense(1)]).fit(x, np.zeros((4, 1)), backend="tpu")
+        Sequential(layers=[Dense(1)], backend="tpu").fit(x, np.zeros((4, 1)))
     with pytest.raises(ValueError, match="VariationalAutoencoder trains on the CPU"):
-        VariationalAutoencoder((4,)).fit(np.ones((4, 9)), epochs=1, backend="cuda")
+        VariationalAutoencoder(encoder_widths=(4,), n_epochs=1, backend="cuda").fit(
+            np.ones((4, 9))
+        )
 
 
 @pytest.mark.parametrize("corruption", [0.0, 0.1])
@@ -130,9 +140,9 @@ def test_autoencoder_follows_the_cpu(corruption):
     x = np.where(rng.random((20, 16)) < 0.5, -1.0, 1.0)
     histories, models = [], []
     for backend in ("cpu", "cuda"):
-        model = Autoencoder((6,), latent_dim=2, corruption=corruption, dtype=np.float64, seed=1)
-        histories.append(model.fit(x, epochs=2, batch_size=8, validation_data=x[:4],
-                                   backend=backend))  # fmt: skip
+        model = Autoencoder(encoder_widths=(6,), latent_dim=2, corruption=corruption, n_epochs=2,
+                            batch_size=8, dtype=np.float64, seed=1, backend=backend)  # fmt: skip
+        histories.append(model.fit(x, validation_data=x[:4]).history_)
         models.append(model)
     for p, q in zip(*(m.parameters() for m in models), strict=True):
         np.testing.assert_allclose(q, p, rtol=0, atol=TOL)
@@ -140,21 +150,23 @@ def test_autoencoder_follows_the_cpu(corruption):
         np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-10)
 
 
-def test_autoencoder_streams_a_dataset_on_the_gpu(tmp_path, capsys):
-    from isingml.cli import main
-    from isingml.data import generate
+@pytest.mark.parametrize("corruption", [0.0, 0.1])
+def test_autoencoder_streams_a_dataset_on_the_gpu(tmp_path, corruption):
+    from isingml.data import generate, open_dataset
 
     data = generate(tmp_path / "d.h5", "4", "1.5,3.5", 12, thermalize=10, interval=1, seed=2,
                     progress=False)  # fmt: skip
-    reports = []
-    for backend in ("cpu", "cuda"):
-        out = tmp_path / f"{backend}.npz"
-        args = ["autoencoder", "train", str(data), "-L", "4", "--encoder", "4", "--epochs", "2",
-                "--batch-size", "8", "--stream", "--quiet", "--json", "--out", str(out),
-                "--backend", backend]  # fmt: skip
-        assert main(args) == 0
-        reports.append(json.loads(capsys.readouterr().out))
-    # float32 by default: the same batches and steps, losses equal to float32 rounding
-    np.testing.assert_allclose(reports[1]["loss"], reports[0]["loss"], rtol=1e-5)
-    assert main([*args[:-1], "tpu"]) == 2
-    assert "--backend must be one of" in capsys.readouterr().err
+    models = []
+    with open_dataset(data) as ds:
+        for backend in ("cpu", "cuda"):
+            model = Autoencoder(encoder_widths=(4,), latent_dim=1, corruption=corruption,
+                                n_epochs=2, dtype=np.float64, seed=1,
+                                backend=backend)  # fmt: skip
+            models.append(model.fit(ds.minibatches(4, 8, seed=1, dtype=np.float64)))
+    cpu, gpu = models
+    assert gpu.n_features_in_ == 16 and gpu.n_epochs_ == 2
+    for p, q in zip(cpu.parameters(), gpu.parameters(), strict=True):
+        np.testing.assert_allclose(q, p, rtol=0, atol=TOL)
+    np.testing.assert_allclose(gpu.history_["loss"], cpu.history_["loss"], rtol=1e-10)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        Autoencoder(backend="tpu").fit(np.ones((4, 9)))

@@ -32,9 +32,9 @@ def test_nn_ising_command(tmp_path, capsys):
     data = generate(tmp_path / "l8.h5", "8", "1.5,2.0,2.6,3.2", 100, thermalize=200,
                     interval=2, seed=2, progress=False)  # fmt: skip
     out = tmp_path / "pc.png"
-    assert main(["nn", "ising", "--data", str(data), "--size", "8", "--epochs", "5",
+    assert main(["nn", "ising", str(data), "--size", "8", "--epochs", "5",
                  "--out", str(out), "--json"]) == 0  # fmt: skip
     report = json.loads(capsys.readouterr().out)
     assert out.stat().st_size > 10_000 and len(report["ordered"]) == 4
-    assert main(["nn", "ising", "--data", str(data), "--size", "8", "--hidden", "0"]) == 2
-    assert "--hidden must be an integer >= 1" in capsys.readouterr().err
+    assert main(["nn", "ising", str(data), "--size", "8", "--hidden", "0"]) == 2
+    assert "argument --hidden: must be an integer >= 1, got 0" in capsys.readouterr().err
