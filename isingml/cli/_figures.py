@@ -1,4 +1,8 @@
-"""Figure files written by the command line: checked before any work, saved and closed."""
+"""Figure files written by the command line: drawn off screen, saved and closed.
+
+That a figure's directory exists and is writable is checked while parsing (the ``--out``
+type, :func:`isingml.cli._types.output_file`), before any work.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,22 @@ from pathlib import Path
 from typing import Any
 
 
-def figure_output(out: str) -> Path:
-    """Select matplotlib's file backend and check that ``out``'s directory exists.
+def figure_output(out: str | Path) -> Path:
+    """Select matplotlib's file backend (no window) for the figure ``out``.
 
-    Raises
-    ------
-    ValueError
-        ``out: directory ... does not exist`` (the CLI prints it and exits with 2).
+    Parameters
+    ----------
+    out : str or Path
+        The figure file (already checked writable).
+
+    Returns
+    -------
+    Path
     """
     import matplotlib
 
     matplotlib.use("Agg")
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise ValueError(f"out: directory {path.parent} does not exist")
-    return path
+    return Path(out)
 
 
 def save_figure(fig: Any, out: str | Path, dpi: int = 120) -> None:

@@ -10,37 +10,32 @@ import math
 import time
 from pathlib import Path
 
-from isingml.cli._common import action_group
+from isingml.cli import _types
+from isingml.cli._common import (
+    JSON,
+    QUIET,
+    SEED,
+    action_group,
+    add_dataset_arguments,
+    backend_parent,
+    check_dataset_size,
+    out_parent,
+    usage_error,
+)
 from isingml.cli._figures import figure_output, save_figure
-from isingml.transition.pipeline import PIPELINE_SIZES, PIPELINE_TEMPERATURES
+from isingml.nn.autoencoder import ENCODER_ACTIVATIONS
+from isingml.transition.latents import MIN_TEMPERATURES
+from isingml.transition.pipeline import (
+    PIPELINE_SIZES,
+    PIPELINE_TEMPERATURES,
+    pipeline_dataset,
+)
 
 __all__ = ["add_parser"]
 
-
-def _widths(text: str) -> tuple[int, ...]:
-    try:
-        widths = tuple(int(w) for w in text.split(",") if w.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected widths like 256,64, got {text!r}") from None
-    if any(w < 1 for w in widths):
-        raise argparse.ArgumentTypeError(f"widths must be >= 1, got {text!r}")
-    return widths
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    from isingml.data.generation import parse_sizes
-
-    try:
-        return parse_sizes(text)
-    except (ValueError, TypeError) as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _check_counts(args: argparse.Namespace, *names: str) -> None:
-    for name in names:
-        value = getattr(args, name)
-        if value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be an integer >= 1, got {value}")
+#: The figures that ``phase`` and ``pipeline`` draw.
+_LATENT_FIGURE = "fig14_latent.png"
+_SCALING_FIGURE = "finite_size_scaling.png"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,59 +44,77 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     train = add_action(
         "train",
         _train,
+        parents=[
+            SEED,
+            backend_parent("where training runs"),
+            out_parent(help="model file to write (.h5 or .npz)", required=True),
+            JSON,
+            QUIET,
+        ],
         help="train an autoencoder on a dataset's configurations and save it",
         description="Train an autoencoder (optionally denoising or variational) on the "
         "configurations of one lattice size, streamed from the file with --stream, print "
         "its loss per epoch and the correlation of a one-neuron latent with the "
         "magnetization, and save it (HDF5 for .h5, else .npz).",
     )
-    _dataset_positional(train)
-    train.add_argument("--latent", type=int, default=1, help="latent neurons")
-    train.add_argument("--encoder", type=_widths, default=(256, 64),
+    add_dataset_arguments(train)
+    train.add_argument("--latent", type=_types.positive_int, default=1, help="latent neurons")
+    train.add_argument("--encoder", type=_types.widths, default="256,64",
                        help="encoder widths, e.g. 256,64 ('' for a linear encoder)")  # fmt: skip
-    train.add_argument("--decoder", type=_widths, default=None,
+    train.add_argument("--decoder", type=_types.widths, default=None,
                        help="decoder widths (default: the encoder's, reversed)")  # fmt: skip
-    train.add_argument("--activation", default="tanh", help="tanh | relu | leaky_relu | sigmoid")
-    train.add_argument("--corruption", type=float, default=0.0,
+    train.add_argument("--activation", choices=tuple(ENCODER_ACTIVATIONS), default="tanh",
+                       help="hidden-layer activation")  # fmt: skip
+    train.add_argument("--corruption", type=_types.float_in(0.0, 1.0, open_high=True),
+                       default=0.0,
                        help="denoising: probability of flipping each input spin")  # fmt: skip
     train.add_argument("--variational", action="store_true", help="a variational autoencoder")
-    train.add_argument("--beta", type=float, default=1.0, help="KL weight of the VAE")
-    train.add_argument("--temperatures", default=None,
-                       help="only these temperatures of the file, e.g. 1.0:2.0:11")  # fmt: skip
+    train.add_argument("--beta", type=_types.positive_float, default=1.0,
+                       help="KL weight of the VAE (with --variational)")  # fmt: skip
+    train.add_argument("--temperatures", type=_types.temperatures, default=None,
+                       help="only these temperatures, e.g. 1.0:2.0:11 (default: all)")  # fmt: skip
     _training_arguments(train, epochs=10)
     train.add_argument("--stream", action="store_true",
                        help="stream minibatches from the file instead of loading it")  # fmt: skip
-    train.add_argument("--backend", default="cpu", help="cpu | cuda (training)")
-    train.add_argument("--out", required=True, help="model file to write (.h5 or .npz)")
-    train.add_argument("--json", action="store_true", help="print one JSON object")
 
     anomaly = add_action(
         "anomaly",
         _anomaly,
+        parents=[SEED, out_parent(help="ROC figure to write (default: none)"), JSON, QUIET],
         help="train on ordered configurations only, flag disordered ones; print the ROC AUC",
+        description="Train an autoencoder on the configurations below --normal-below only, "
+        "score held-out normal ones and those above --anomalous-above by reconstruction "
+        "error, and print the ROC AUC and the detection rate at a threshold.",
     )
-    _dataset_positional(anomaly)
-    anomaly.add_argument("--normal-below", type=float, default=2.0, help="normal: T below")
-    anomaly.add_argument("--anomalous-above", type=float, default=3.0, help="anomalous: T above")
-    anomaly.add_argument("--quantile", type=float, default=0.99, help="threshold quantile")
+    add_dataset_arguments(anomaly)
+    anomaly.add_argument("--normal-below", type=_types.positive_float, default=2.0,
+                         help="normal: T below this")  # fmt: skip
+    anomaly.add_argument("--anomalous-above", type=_types.positive_float, default=3.0,
+                         help="anomalous: T above this")  # fmt: skip
+    anomaly.add_argument("--quantile", type=_types.float_in(0.0, 1.0, open_low=True,
+                                                            open_high=True),
+                         default=0.99, help="threshold quantile of normal scores")  # fmt: skip
     _training_arguments(anomaly, epochs=10)
-    anomaly.add_argument("--figure", default=None, help="ROC figure to write")
-    anomaly.add_argument("--json", action="store_true", help="print one JSON object")
 
     denoise = add_action(
         "denoise",
         _denoise,
+        parents=[SEED, JSON, QUIET],
         help="train a denoising autoencoder and measure how many flipped spins it repairs",
+        description="Train a denoising autoencoder on configurations with --flip of their "
+        "spins flipped and print, per temperature, the share of wrong spins before and "
+        "after denoising held-out configurations.",
     )
-    _dataset_positional(denoise)
-    denoise.add_argument("--flip", type=float, default=0.1, help="share of spins flipped")
-    denoise.add_argument("--max-temperature", type=float, default=2.0,
+    add_dataset_arguments(denoise)
+    denoise.add_argument("--flip", type=_types.float_in(0.0, 1.0, open_high=True), default=0.1,
+                         help="probability of flipping each spin")  # fmt: skip
+    denoise.add_argument("--max-temperature", type=_types.positive_float, default=2.0,
                          help="train and test on T up to this")  # fmt: skip
     _training_arguments(denoise, epochs=10)
-    denoise.add_argument("--json", action="store_true", help="print one JSON object")
 
     phase = sub.add_parser(
         "phase",
+        parents=[SEED, out_parent(_LATENT_FIGURE, help="Fig. 14 file to write"), JSON, QUIET],
         help="estimate T_c from one-neuron autoencoder latents, with finite-size scaling",
         description="For each lattice size of the dataset, train a one-neuron autoencoder "
         "(or use --model), estimate T_c from its latent (Binder ratio and latent "
@@ -109,18 +122,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "estimates next to Onsager's value and draw the primer's Fig. 14.",
     )
     phase.set_defaults(handler=_phase)
-    _dataset_positional(phase, size=False)
-    phase.add_argument("--size", "-L", type=int, action="append", default=None,
+    add_dataset_arguments(phase, size=False)
+    phase.add_argument("--size", "-L", type=_types.lattice_size, action="append", default=None,
                        help="a lattice side to analyse (repeatable; default: all)")  # fmt: skip
-    phase.add_argument("--model", action="append", default=None,
-                       help="a trained autoencoder for its size (repeatable)")  # fmt: skip
-    _analysis_arguments(phase)
-    phase.add_argument("--figure", default="fig14_latent.png", help="Fig. 14 file to write")
-    phase.add_argument("--scaling-figure", default="finite_size_scaling.png",
+    phase.add_argument("--model", type=_types.input_file, action="append", default=None,
+                       help="a trained model for its L (repeatable; default: train)")  # fmt: skip
+    phase.add_argument("--scaling-out", type=_types.output_file, default=_SCALING_FIGURE,
+                       metavar="FILE",
                        help="finite-size scaling figure (with two or more sizes)")  # fmt: skip
+    _analysis_arguments(phase)
 
     pipeline = sub.add_parser(
         "pipeline",
+        parents=[SEED, JSON, QUIET],
         help="generate spins, train one-neuron autoencoders, print T_c vs Onsager, draw Fig. 14",
         description="The whole unsupervised discovery of the critical point: generate a "
         "dataset (several sizes, 26 temperatures; reused when present), train a "
@@ -128,34 +142,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "against 2/ln(1+sqrt 2), and write the figures.",
     )
     pipeline.set_defaults(handler=_pipeline)
-    pipeline.add_argument("--out-dir", default="isingml_pipeline",
+    pipeline.add_argument("--out-dir", type=_types.output_dir, default="isingml_pipeline",
                           help="folder for the dataset and the figures")  # fmt: skip
-    pipeline.add_argument("--sizes", type=_sizes, default=PIPELINE_SIZES, help="lattice sides")
-    pipeline.add_argument("--temperatures", default=PIPELINE_TEMPERATURES,
-                          help="temperatures: start:stop:count pieces and values")  # fmt: skip
-    pipeline.add_argument("--samples", type=int, default=1000, help="configurations per (L, T)")
+    pipeline.add_argument("--sizes", type=_types.lattice_sizes,
+                          default=",".join(map(str, PIPELINE_SIZES)),
+                          help="lattice sides")  # fmt: skip
+    pipeline.add_argument("--temperatures", type=_types.temperatures,
+                          default=PIPELINE_TEMPERATURES,
+                          help="start:stop:count pieces and values; >= 5")  # fmt: skip
+    pipeline.add_argument("--samples", type=_types.positive_int, default=1000,
+                          help="configurations per (L, T)")  # fmt: skip
     _analysis_arguments(pipeline)
 
 
-def _dataset_positional(parser: argparse.ArgumentParser, size: bool = True) -> None:
-    parser.add_argument("data", metavar="DATA.h5", help="isingml dataset (isingml generate)")
-    if size:
-        parser.add_argument("--size", "-L", type=int, required=True, help="lattice side L")
-
-
 def _training_arguments(parser: argparse.ArgumentParser, epochs: int) -> None:
-    parser.add_argument("--epochs", type=int, default=epochs, help="training epochs")
-    parser.add_argument("--batch-size", type=int, default=128, help="minibatch size")
-    parser.add_argument("--seed", type=int, default=0, help="seed")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--epochs", type=_types.positive_int, default=epochs,
+                        help="training epochs")  # fmt: skip
+    parser.add_argument("--batch-size", type=_types.positive_int, default=128,
+                        help="minibatch size")  # fmt: skip
 
 
 def _analysis_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=5, help="training epochs per size")
-    parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicas")
-    parser.add_argument("--seed", type=int, default=1, help="seed")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--epochs", type=_types.positive_int, default=5,
+                        help="training epochs per size")  # fmt: skip
+    parser.add_argument("--bootstrap", type=_types.int_at_least(2), default=200,
+                        help="bootstrap replicas")  # fmt: skip
 
 
 # -- autoencoder train / anomaly / denoise ------------------------------------------------
@@ -164,42 +175,39 @@ def _analysis_arguments(parser: argparse.ArgumentParser) -> None:
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from isingml.data.generation import parse_temperatures
     from isingml.data.reader import open_dataset
     from isingml.nn.autoencoder import Autoencoder, VariationalAutoencoder
     from isingml.transition.discovery import latent_of_dataset
 
-    _check_counts(args, "epochs", "batch_size")
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise ValueError(f"out: directory {out.parent} does not exist")
     if args.beta != 1.0 and not args.variational:
-        raise ValueError(f"--beta {args.beta} weighs the KL term of --variational; add it")
+        usage_error("--beta", f"{args.beta:g} weighs the KL term of --variational; add it")
+    check_dataset_size(args.data, args.size)
     kind = VariationalAutoencoder if args.variational else Autoencoder
     extra = {"beta": args.beta} if args.variational else {}
-    model = kind(args.encoder, args.latent, args.decoder, activation=args.activation,
-                 corruption=args.corruption, seed=args.seed, **extra)  # fmt: skip
-    temps = None if args.temperatures is None else parse_temperatures(args.temperatures)
+    model = kind(encoder_widths=args.encoder, latent_dim=args.latent,
+                 decoder_widths=args.decoder, activation=args.activation,
+                 corruption=args.corruption, n_epochs=args.epochs, batch_size=args.batch_size,
+                 seed=args.seed, progress=not args.quiet, backend=args.backend,
+                 **extra)  # fmt: skip
+    temps = args.temperatures
     with open_dataset(args.data) as ds:
         start = time.perf_counter()
         if args.stream:
-            history = model.fit(ds, args.epochs, args.batch_size, size=args.size,
-                                temperatures=temps, progress=not args.quiet,
-                                backend=args.backend)  # fmt: skip
+            model.fit(ds.minibatches(args.size, args.batch_size, seed=args.seed,
+                                     temperatures=temps, dtype=model.dtype))  # fmt: skip
             n = ds.n_samples(args.size, temps)
         else:
             spins = ds.spins(args.size, temps, dtype=model.dtype)
-            history = model.fit(
-                spins, args.epochs, args.batch_size, progress=not args.quiet, backend=args.backend
-            )
+            model.fit(spins)
             n = len(spins)
             del spins
         seconds = time.perf_counter() - start
+        history = model.history_
         correlation = None
         if args.latent == 1:
             z, _, m = latent_of_dataset(ds, args.size, model)
             correlation = abs(float(np.corrcoef(z, m)[0, 1]))
-    path = model.save(out)
+    path = model.save(Path(args.out))
     result = {
         "size": args.size,
         "configurations": n,
@@ -224,18 +232,21 @@ def _train(args: argparse.Namespace) -> int:
 def _anomaly(args: argparse.Namespace) -> int:
     from isingml.transition.experiments import anomaly_experiment
 
-    _check_counts(args, "epochs", "batch_size")
-    if args.figure:
-        figure_output(args.figure)
+    if args.normal_below > args.anomalous_above:
+        usage_error("--normal-below", f"must not exceed --anomalous-above "
+                    f"({args.anomalous_above:g}), got {args.normal_below:g}")  # fmt: skip
+    check_dataset_size(args.data, args.size)
+    if args.out:
+        figure_output(args.out)
     r = anomaly_experiment(args.data, args.size, args.normal_below, args.anomalous_above,
                            args.quantile, args.epochs, args.batch_size,
                            seed=args.seed)  # fmt: skip
-    if args.figure:
+    if args.out:
         from isingml.plotting import plot_roc
 
         ax = plot_roc(r.fpr, r.tpr, r.auc)
         ax.set_title(f"L = {r.size}: T < {r.normal_below:g} normal, T > {r.anomalous_above:g}")
-        save_figure(ax.figure, args.figure)
+        save_figure(ax.figure, args.out)
     summary = {
         "size": r.size,
         "auc": r.auc,
@@ -252,15 +263,15 @@ def _anomaly(args: argparse.Namespace) -> int:
           f"T > {r.anomalous_above:g}")  # fmt: skip
     print(f"ROC AUC {r.auc:.4f}; threshold (quantile {r.quantile:g}) {r.threshold:.4g}: "
           f"detects {r.detection_rate:.1%}, false alarms {r.false_alarm_rate:.1%}")  # fmt: skip
-    if args.figure:
-        print(f"figure: {args.figure}")
+    if args.out:
+        print(f"figure: {args.out}")
     return 0
 
 
 def _denoise(args: argparse.Namespace) -> int:
     from isingml.transition.experiments import denoising_experiment
 
-    _check_counts(args, "epochs", "batch_size")
+    check_dataset_size(args.data, args.size)
     r = denoising_experiment(args.data, args.size, args.flip, args.max_temperature,
                              args.epochs, args.batch_size, seed=args.seed)  # fmt: skip
     rows = [
@@ -285,29 +296,17 @@ def _report(args: argparse.Namespace):
     return None if args.quiet or args.json else print
 
 
-def _analyse(args: argparse.Namespace, data: str, sizes, models) -> int:
-    from isingml.transition.discovery import discover_transition
-
-    _check_counts(args, "epochs", "bootstrap")
-    if args.bootstrap < 2:
-        raise ValueError(f"--bootstrap must be an integer >= 2, got {args.bootstrap}")
-    analysis = discover_transition(data, sizes, models, epochs=args.epochs,
-                                   n_bootstrap=args.bootstrap, seed=args.seed,
-                                   report=_report(args))  # fmt: skip
-    return _draw(args, analysis)
-
-
 def _draw(args: argparse.Namespace, analysis) -> int:
     from isingml.plotting import plot_finite_size_scaling, plot_latent
 
     largest = analysis.sizes[max(analysis.sizes)]
     fig = plot_latent(largest)[0].figure
-    save_figure(fig, args.figure)
-    written = [args.figure]
+    save_figure(fig, args.out)
+    written = [args.out]
     fit = analysis.fits.get("susceptibility") or next(iter(analysis.fits.values()), None)
-    if fit is not None and args.scaling_figure:
-        save_figure(plot_finite_size_scaling(fit).figure, args.scaling_figure)
-        written.append(args.scaling_figure)
+    if fit is not None and args.scaling_out:
+        save_figure(plot_finite_size_scaling(fit).figure, args.scaling_out)
+        written.append(args.scaling_out)
     if args.json:
         print(json.dumps({**analysis.to_dict(), "figures": written}))
         return 0
@@ -317,41 +316,54 @@ def _draw(args: argparse.Namespace, analysis) -> int:
 
 
 def _phase(args: argparse.Namespace) -> int:
+    from isingml.data import open_dataset
     from isingml.nn.autoencoder import Autoencoder
+    from isingml.transition.discovery import discover_transition
 
-    figure_output(args.figure)
-    if args.scaling_figure:
-        figure_output(args.scaling_figure)
+    check_dataset_size(args.data, args.size)
+    with open_dataset(args.data) as ds:
+        n_temperatures = len(ds.temperatures)
+    if n_temperatures < MIN_TEMPERATURES:
+        usage_error("DATA.h5", f"{args.data}: {n_temperatures} temperatures are too few to "
+                    f"locate a transition (need >= {MIN_TEMPERATURES} spanning T_c)")  # fmt: skip
     models, paths = {}, {}
     for path in args.model or []:
         model = Autoencoder.load(path)
-        side = math.isqrt(model.n_features)
-        if side * side != model.n_features:
-            raise ValueError(f"model: {path} takes {model.n_features} values per sample, not "
-                             "an L x L lattice")  # fmt: skip
+        side = math.isqrt(model.n_features_in_)
+        if side * side != model.n_features_in_:
+            usage_error("--model", f"{path} takes {model.n_features_in_} values per sample, not "
+                        "an L x L lattice")  # fmt: skip
         if side in models:
-            raise ValueError(f"model: two models for L = {side}")
+            usage_error("--model", f"{paths[side]} and {path} are both for L = {side}")
         models[side], paths[side] = model, path
     sizes = args.size
     if sizes is None and models:
         sizes = sorted(models)
     for side in models:
         if sizes is not None and side not in sizes:
-            raise ValueError(f"model: {paths[side]} is for L = {side}, which is not analysed "
-                             f"(--size {sizes})")  # fmt: skip
-    return _analyse(args, args.data, sizes, models)
+            usage_error("--model", f"{paths[side]} is for L = {side}, which is not analysed "
+                        f"(--size {', '.join(map(str, sizes))})")  # fmt: skip
+    check_dataset_size(args.data, sizes)
+    figure_output(args.out)
+    analysis = discover_transition(args.data, sizes, models, epochs=args.epochs,
+                                   n_bootstrap=args.bootstrap, seed=args.seed,
+                                   report=_report(args))  # fmt: skip
+    return _draw(args, analysis)
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from isingml.transition.pipeline import discover_critical_point, pipeline_dataset
+    from isingml.transition.pipeline import discover_critical_point
 
-    _check_counts(args, "samples", "epochs", "bootstrap")
+    if len(args.temperatures) < MIN_TEMPERATURES:
+        usage_error("--temperatures", f"must hold >= {MIN_TEMPERATURES} values spanning T_c "
+                    f"to locate the transition, got {len(args.temperatures)}")  # fmt: skip
     out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    args.figure = str(out_dir / "fig14_latent.png")
-    args.scaling_figure = str(out_dir / "finite_size_scaling.png")
-    for path in (args.figure, args.scaling_figure, pipeline_dataset(out_dir)):
-        figure_output(str(path))
+    args.out = str(out_dir / _LATENT_FIGURE)
+    args.scaling_out = str(out_dir / _SCALING_FIGURE)
+    for path in (args.out, args.scaling_out, pipeline_dataset(out_dir)):
+        if Path(path).is_dir():
+            usage_error("--out-dir", f"{path} is a directory, not a file")
+    figure_output(args.out)
     result = discover_critical_point(out_dir, args.sizes, args.temperatures, args.samples,
                                      epochs=args.epochs, n_bootstrap=args.bootstrap,
                                      seed=args.seed, progress=not (args.quiet or args.json),

@@ -7,7 +7,8 @@ import json
 
 import numpy as np
 
-from isingml.cli._common import action_group, float_values
+from isingml.cli import _types
+from isingml.cli._common import JSON, QUIET, SEED, THREADS, action_group, out_parent
 from isingml.cli._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
@@ -16,40 +17,30 @@ __all__ = ["add_parser"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``hopfield demo`` and ``hopfield capacity`` to the command's subparsers."""
     add_action = action_group(sub, "hopfield", help="Hopfield networks: the Fig. 2 demo, capacity")
-    demo = add_action(
+    add_action(
         "demo",
         _demo,
+        parents=[SEED, out_parent("hopfield_demo.png"), JSON],
         help="recall of 4x4 stripes from blanked probes (the primer's Fig. 2)",
         description="Store vertical and horizontal 4x4 stripes with the Hebb rule, recall "
         "them from partly unknown probes, and show the extreme probe that ends in a state "
-        "that was never stored.",
+        "that was never stored. --seed picks the update order.",
     )
-    demo.add_argument("--seed", type=int, default=0, help="Philox seed of the update order")
-    demo.add_argument("--out", default="hopfield_demo.png", help="figure file to write")
-    demo.add_argument("--json", action="store_true", help="print one JSON object")
     cap = add_action(
         "capacity",
         _capacity,
+        parents=[SEED, THREADS, out_parent("hopfield_capacity.png"), JSON, QUIET],
         help="stability and retrieval overlap against the load alpha = p/n",
         description="Store p = alpha n random patterns with the Hebb rule and measure the "
         "fraction that are stable and the overlap reached from probes, over trials.",
     )
-    cap.add_argument("--units", type=int, default=1000, help="network size n")
-    cap.add_argument("--trials", type=int, default=10, help="pattern sets per load")
-    cap.add_argument(
-        "--alphas",
-        type=float_values,
-        default="0.02:0.24:12",
-        help="loads: start:stop:count or a,b",
-    )
-    cap.add_argument(
-        "--corruption", type=float, default=0.0, help="fraction of units flipped in probes"
-    )
-    cap.add_argument("--seed", type=int, default=0, help="seed")
-    cap.add_argument("--threads", type=int, default=None, help="kernel threads")
-    cap.add_argument("--out", default="hopfield_capacity.png", help="figure file to write")
-    cap.add_argument("--json", action="store_true", help="print one JSON object")
-    cap.add_argument("--quiet", action="store_true", help="no progress bar")
+    cap.add_argument("--units", type=_types.int_at_least(2), default=1000, help="network size n")
+    cap.add_argument("--trials", type=_types.positive_int, default=10,
+                     help="pattern sets per load")  # fmt: skip
+    cap.add_argument("--alphas", type=_types.float_values(positive=True), default="0.02:0.24:12",
+                     help="loads: start:stop:count pieces and values a,b")  # fmt: skip
+    cap.add_argument("--corruption", type=_types.float_in(0.0, 0.5), default=0.0,
+                     help="fraction of units flipped in probes")  # fmt: skip
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -61,7 +52,7 @@ def _demo(args: argparse.Namespace) -> int:
     from isingml.plotting import plot_energy_trace, plot_recall
 
     patterns = stripe_patterns(4)
-    net = HopfieldNetwork(16).store(patterns)
+    net = HopfieldNetwork().fit(patterns)
     probes = figure2_probes()
     result = net.run(
         np.stack(list(probes.values())), seed=args.seed, keep_states=True, record="updates"

@@ -6,7 +6,17 @@ from __future__ import annotations
 import argparse
 import json
 
-from isingml.cli._common import action_group, add_dataset_arguments
+from isingml.cli import _types
+from isingml.cli._common import (
+    JSON,
+    SEED,
+    action_group,
+    add_dataset_arguments,
+    backend_parent,
+    check_dataset_size,
+    out_parent,
+    usage_error,
+)
 from isingml.cli._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
@@ -18,39 +28,49 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising = add_action(
         "ising",
         _ising,
+        parents=[
+            SEED,
+            backend_parent("where training runs"),
+            out_parent("phase_classifier.png"),
+            JSON,
+        ],
         help="classify ordered/disordered configurations and estimate T_c",
         description="Train an MLP on the configurations of a dataset labelled by T < T_c "
         "(Onsager's value) and print where its mean output on held-out configurations "
         "crosses 1/2.",
     )
     add_dataset_arguments(ising)
-    ising.add_argument("--hidden", type=int, default=64, help="hidden units")
-    ising.add_argument("--epochs", type=int, default=15, help="training epochs")
-    ising.add_argument("--seed", type=int, default=0, help="seed")
-    ising.add_argument("--backend", default="cpu", help="cpu | cuda (training)")
-    ising.add_argument("--out", default="phase_classifier.png", help="figure file to write")
-    ising.add_argument("--json", action="store_true", help="print one JSON object")
+    ising.add_argument("--hidden", type=_types.positive_int, default=64, help="hidden units")
+    ising.add_argument("--epochs", type=_types.positive_int, default=15, help="training epochs")
+    ising.add_argument("--batch-size", type=_types.positive_int, default=64,
+                       help="minibatch size")  # fmt: skip
     mnist = add_action(
         "mnist",
         _mnist,
+        parents=[SEED, JSON],
         help="the primer's appendix network on MNIST, its sigmoid variant, and CE + Adam",
         description="Train the appendix's 784-100-10 network (no biases, N(0,1) weights, "
         "ReLU, MSE, SGD 1e-3, batch 64), its sigmoid variant, and a cross-entropy + Adam "
         "network on MNIST's IDX files, and print their losses and test accuracy.",
     )
-    mnist.add_argument("--data", default=None, help="folder of the IDX files ($ISINGML_DATA)")
-    mnist.add_argument("--epochs", type=int, default=2, help="epochs of the appendix variants")
-    mnist.add_argument("--modern-epochs", type=int, default=5, help="epochs of CE + Adam")
-    mnist.add_argument("--seed", type=int, default=0, help="seed")
-    mnist.add_argument("--json", action="store_true", help="print one JSON object")
+    mnist.add_argument("data", metavar="MNIST_DIR", nargs="?", default=None,
+                       help="folder of the IDX files (default: $ISINGML_DATA)")  # fmt: skip
+    mnist.add_argument("--epochs", type=_types.positive_int, default=2,
+                       help="epochs of the appendix variants")  # fmt: skip
+    mnist.add_argument("--modern-epochs", type=_types.positive_int, default=5,
+                       help="epochs of CE + Adam")  # fmt: skip
     features = add_action(
         "features",
         _features,
+        parents=[out_parent("feature_maps.png")],
         help="feature maps of fixed filters + ReLU + max pooling (the primer's Fig. 12)",
+        description="Feature maps of fixed filters + ReLU + max pooling of an image (the "
+        "primer's Fig. 12).",
     )
-    features.add_argument("--image", default=None, help="image file (default: a sample photo)")
-    features.add_argument("--layers", type=int, default=3, help="convolution stages")
-    features.add_argument("--out", default="feature_maps.png", help="figure file to write")
+    features.add_argument("--image", type=_types.input_file, default=None,
+                          help="image file (default: a sample photo)")  # fmt: skip
+    features.add_argument("--layers", type=_types.positive_int, default=3,
+                          help="convolution stages")  # fmt: skip
 
 
 def _features(args: argparse.Namespace) -> int:
@@ -67,11 +87,9 @@ def _features(args: argparse.Namespace) -> int:
         try:
             pixels = mpimg.imread(args.image)
         except (OSError, SyntaxError, ValueError) as exc:
-            raise ValueError(f"image: cannot read {args.image} ({exc})") from None
+            usage_error("--image", f"cannot read {args.image} ({exc})")
         image = pixels[..., :3].mean(axis=-1) if pixels.ndim == 3 else pixels
         image = np.asarray(image, dtype=float)
-    if args.layers < 1:
-        raise ValueError(f"--layers must be an integer >= 1, got {args.layers}")
     axes = plot_feature_maps(feature_maps(image, layers=args.layers))
     fig = np.asarray(axes).ravel()[0].figure
     save_figure(fig, args.out, dpi=100)
@@ -84,9 +102,11 @@ def _ising(args: argparse.Namespace) -> int:
     from isingml.plotting import plot_phase_classifier
     from isingml.transition.classifier import phase_classifier
 
+    check_dataset_size(args.data, args.size)
     figure_output(args.out)
     result = phase_classifier(args.data, args.size, hidden=args.hidden, epochs=args.epochs,
-                              seed=args.seed, backend=args.backend)  # fmt: skip
+                              batch_size=args.batch_size, seed=args.seed,
+                              backend=args.backend)  # fmt: skip
     ax = plot_phase_classifier(result)
     save_figure(ax.figure, args.out)
     report = {
@@ -115,10 +135,6 @@ def _mnist(args: argparse.Namespace) -> int:
     from isingml.data.mnist import load_mnist
     from isingml.nn.appendix import appendix_experiments
 
-    for name in ("epochs", "modern_epochs"):
-        if getattr(args, name) < 1:
-            flag = "--" + name.replace("_", "-")
-            raise ValueError(f"{flag} must be an integer >= 1, got {getattr(args, name)}")
     x_train, y_train = load_mnist(args.data, "train")
     x_test, y_test = load_mnist(args.data, "test")
     results = appendix_experiments(x_train, y_train, x_test, y_test, epochs=args.epochs,

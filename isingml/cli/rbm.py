@@ -7,19 +7,20 @@ import json
 
 import numpy as np
 
-from isingml.cli._common import action_group, add_dataset_arguments
+from isingml.cli import _types
+from isingml.cli._common import (
+    JSON,
+    QUIET,
+    SEED,
+    action_group,
+    add_dataset_arguments,
+    backend_parent,
+    check_dataset_size,
+    out_parent,
+)
 from isingml.cli._figures import figure_output, save_figure
 
 __all__ = ["add_parser"]
-
-
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a comma list of numbers, got {text!r}"
-        ) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,43 +29,54 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ising = add_action(
         "ising",
         _ising,
+        parents=[
+            SEED,
+            backend_parent("where training and sampling run"),
+            out_parent("rbm_ising.png"),
+            JSON,
+            QUIET,
+        ],
         help="train an RBM per temperature on a dataset and compare its samples (Torlai-Melko)",
         description="Train one spin RBM per temperature on the configurations of a dataset, "
         "sample it, and print energy, |m|, heat capacity and susceptibility per spin of the "
         "data, the RBM samples and the exact values.",
     )
     add_dataset_arguments(ising)
-    ising.add_argument("--temperatures", type=_floats, default=None, help="subset, e.g. 1.5,2.27")
-    ising.add_argument("--hidden", type=int, default=None, help="hidden units (default L*L)")
-    ising.add_argument("--epochs", type=int, default=60, help="training epochs")
-    ising.add_argument("--samples", type=int, default=10000, help="RBM chains sampled")
-    ising.add_argument("--steps", type=int, default=500, help="Gibbs steps per chain")
-    ising.add_argument("--seed", type=int, default=0, help="seed")
-    ising.add_argument("--out", default="rbm_ising.png", help="figure file to write")
-    ising.add_argument("--json", action="store_true", help="print one JSON object")
-    ising.add_argument("--quiet", action="store_true", help="no progress bar")
-    ising.add_argument("--backend", default="cpu", help="cpu | cuda (training and sampling)")
+    ising.add_argument("--temperatures", type=_types.temperatures, default=None,
+                       help="a subset of the file's, e.g. 1.5,2.27 (default: all)")  # fmt: skip
+    ising.add_argument("--hidden", type=_types.positive_int, default=None,
+                       help="hidden units (default: L*L)")  # fmt: skip
+    ising.add_argument("--epochs", type=_types.positive_int, default=60, help="training epochs")
+    ising.add_argument("--samples", type=_types.positive_int, default=10000,
+                       help="RBM chains sampled")  # fmt: skip
+    ising.add_argument("--steps", type=_types.positive_int, default=500,
+                       help="Gibbs steps per chain")  # fmt: skip
     ratings = add_action(
         "ratings",
         _ratings,
+        parents=[SEED, JSON],
         help="fill in unseen movie ratings by clamped Gibbs sampling (planted genres)",
+        description="Train an RBM on the ratings of users of planted genres and fill in the "
+        "unseen ratings of new users by clamped Gibbs sampling.",
     )
-    ratings.add_argument("--train", type=int, default=2000, help="fully rated users")
-    ratings.add_argument("--test", type=int, default=500, help="users with unseen ratings")
-    ratings.add_argument("--unseen", type=float, default=0.5, help="fraction of ratings hidden")
-    ratings.add_argument("--seed", type=int, default=0, help="seed")
-    ratings.add_argument("--json", action="store_true", help="print one JSON object")
+    ratings.add_argument("--train", type=_types.positive_int, default=2000,
+                         help="fully rated users")  # fmt: skip
+    ratings.add_argument("--test", type=_types.positive_int, default=500,
+                         help="users with unseen ratings")  # fmt: skip
+    ratings.add_argument("--unseen", type=_types.float_in(0.0, 1.0, open_low=True, open_high=True),
+                         default=0.5, help="fraction of ratings hidden")  # fmt: skip
 
 
 def _ising(args: argparse.Namespace) -> int:
     from isingml.plotting import plot_ising_rbm
     from isingml.transition.rbm_thermodynamics import OBSERVABLES, learn_ising
 
+    check_dataset_size(args.data, args.size)
     figure_output(args.out)
     result = learn_ising(
         args.data,
         args.size,
-        temperatures=args.temperatures,
+        temperatures=None if args.temperatures is None else args.temperatures.tolist(),
         n_hidden=args.hidden,
         n_samples=args.samples,
         steps=args.steps,

@@ -9,44 +9,20 @@ import math
 
 import numpy as np
 
-from isingml.cli._common import action_group, float_values, int_values
+from isingml.cli import _types
+from isingml.cli._common import JSON, QUIET, SEED, THREADS, action_group, out_parent
 from isingml.cli._figures import figure_output, save_figure
+from isingml.theory.activations import ACTIVATIONS
+from isingml.theory.trainability import TRAINABLE_ACTIVATIONS
 
 __all__ = ["add_parser"]
 
 #: Bias variances at which ``phase-diagram`` prints the critical sigma_w^2.
 _TABLE_SIGMA_B2 = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)
-
-# Python-level argument names in library messages, and the flags a shell user typed.
-_FLAGS = (
-    ("sigma_w2_grid", "--sigma-w2"),
-    ("sigma_b2_grid", "--sigma-b2"),
-    ("sigma_w2s", "--sigma-w2s"),
-    ("sigma_w2", "--sigma-w2"),
-    ("sigma_b2", "--sigma-b2"),
-    ("width", "--width"),
-    ("depths", "--depths"),
-    ("depth", "--depth"),
-    ("draws", "--draws"),
-    ("q0", "--q0"),
-    ("c0", "--c0"),
-    ("seed", "--seed"),
-    ("threads", "--threads"),
-    ("activation", "--activation"),
-    ("epochs", "--epochs"),
-    ("samples", "--samples"),
-    ("out:", "--out:"),
-)
-
-
-def _with_flags(exc: Exception) -> Exception:
-    """The library's error with argument names turned into command-line flags."""
-    message = str(exc)
-    for name, flag in _FLAGS:
-        if message.startswith(name + " ") or message.startswith(name + ":"):
-            message = flag + message[len(name) :]
-            break
-    return type(exc)(message)
+#: What ``phase-diagram`` colours (:func:`isingml.plotting.theory.plot_phase_diagram`).
+_QUANTITIES = ("xi_c", "chi_1")
+#: The activations of the trainable networks.
+_TRAINABLE = tuple(TRAINABLE_ACTIVATIONS)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,67 +34,62 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     diagram = add_action(
         "phase-diagram",
         _phase_diagram,
+        parents=[out_parent("signal_phase_diagram.png"), JSON],
         help="the (sigma_w^2, sigma_b^2) phase diagram and its critical line",
         description="Mean-field theory of deep random networks: the correlation depth "
         "xi_c over the (sigma_w^2, sigma_b^2) plane and the order-to-chaos line chi_1 = 1; "
         "prints the critical sigma_w^2 at a few sigma_b^2.",
     )
-    diagram.add_argument(
-        "--activation", default="tanh", help="tanh | relu | sigmoid | linear | erf"
-    )
-    diagram.add_argument(
-        "--sigma-w2", type=float_values, default="0.1:4:60", help="sigma_w^2 grid"
-    )
-    diagram.add_argument(
-        "--sigma-b2", type=float_values, default="0:0.3:31", help="sigma_b^2 grid"
-    )
-    diagram.add_argument("--quantity", choices=("xi_c", "chi_1"), default="xi_c", help="colour")
-    diagram.add_argument("--out", default="signal_phase_diagram.png", help="figure file")
-    diagram.add_argument("--json", action="store_true", help="print one JSON object")
+    diagram.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="activation")
+    diagram.add_argument("--sigma-w2", type=_types.float_values(minimum=0.0),
+                         default="0.1:4:60", help="sigma_w^2 grid")  # fmt: skip
+    diagram.add_argument("--sigma-b2", type=_types.float_values(minimum=0.0),
+                         default="0:0.3:31", help="sigma_b^2 grid")  # fmt: skip
+    diagram.add_argument("--quantity", choices=_QUANTITIES, default="xi_c", help="colour")
 
     prop = add_action(
         "propagate",
         _propagate,
+        parents=[SEED, THREADS, out_parent("signal_propagation.png"), JSON, QUIET],
         help="simulated q_l and c_l per layer beside the mean-field theory",
         description="Send two inputs through many independent deep random networks and "
         "print, per layer, the mean length q_l and correlation c_l with their standard "
         "errors next to the mean-field maps, and the relative deviation.",
     )
-    prop.add_argument("--activation", default="tanh", help="tanh | relu | sigmoid | linear | erf")
-    prop.add_argument("--sigma-w2", type=float, default=2.5, help="weight variance x fan-in")
-    prop.add_argument("--sigma-b2", type=float, default=0.05, help="bias variance")
-    prop.add_argument("--width", type=int, default=1000, help="units per layer")
-    prop.add_argument("--depth", type=int, default=20, help="layers")
-    prop.add_argument("--draws", type=int, default=32, help="independent networks")
-    prop.add_argument("--q0", type=float, default=1.0, help="input length |x|^2 / N")
-    prop.add_argument("--c0", type=float, default=0.5, help="input correlation")
-    prop.add_argument("--seed", type=int, default=0, help="Philox seed")
-    prop.add_argument("--threads", type=int, default=None, help="kernel threads")
-    prop.add_argument("--out", default="signal_propagation.png", help="figure file")
-    prop.add_argument("--json", action="store_true", help="print one JSON object")
-    prop.add_argument("--quiet", action="store_true", help="no progress bar")
+    prop.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="activation")
+    prop.add_argument("--sigma-w2", type=_types.non_negative_float, default=2.5,
+                      help="weight variance x fan-in")  # fmt: skip
+    prop.add_argument("--sigma-b2", type=_types.non_negative_float, default=0.05,
+                      help="bias variance")  # fmt: skip
+    prop.add_argument("--width", type=_types.positive_int, default=1000, help="units per layer")
+    prop.add_argument("--depth", type=_types.positive_int, default=20, help="layers")
+    prop.add_argument("--draws", type=_types.positive_int, default=32,
+                      help="independent networks")  # fmt: skip
+    prop.add_argument("--q0", type=_types.positive_float, default=1.0,
+                      help="input length |x|^2 / N")  # fmt: skip
+    prop.add_argument("--c0", type=_types.correlation, default=0.5, help="input correlation")
 
     train = add_action(
         "trainability",
         _trainability,
+        parents=[SEED, out_parent("signal_trainability.png"), JSON, QUIET],
         help="held-out accuracy over (depth, sigma_w^2) against 6 xi_c",
         description="Train mean-field-initialised deep networks at every depth and "
         "sigma_w^2 and compare the deepest trainable network with the correlation depth "
         "xi_c (Schoenholz et al. 2017).",
     )
-    train.add_argument("--activation", default="tanh", help="tanh | relu | sigmoid")
-    train.add_argument(
-        "--sigma-w2s", type=float_values, default="0.5:4:12", help="sigma_w^2 values"
-    )
-    train.add_argument("--depths", type=int_values, default="4,8,12,16,24,32,48,64", help="depths")
-    train.add_argument("--sigma-b2", type=float, default=0.05, help="bias variance")
-    train.add_argument("--width", type=int, default=64, help="units per hidden layer")
-    train.add_argument("--epochs", type=int, default=4, help="SGD epochs")
-    train.add_argument("--samples", type=int, default=2400, help="configurations in the data")
-    train.add_argument("--seed", type=int, default=0, help="seed")
-    train.add_argument("--out", default="signal_trainability.png", help="figure file")
-    train.add_argument("--json", action="store_true", help="print one JSON object")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--activation", choices=_TRAINABLE, default="tanh", help="activation")
+    train.add_argument("--sigma-w2s", type=_types.float_values(positive=True, increasing=True),
+                       default="0.5:4:12", help="sigma_w^2 values")  # fmt: skip
+    train.add_argument("--depths", type=_types.int_values(minimum=1, increasing=True),
+                       default="4,8,12,16,24,32,48,64", help="depths")  # fmt: skip
+    train.add_argument("--sigma-b2", type=_types.non_negative_float, default=0.05,
+                       help="bias variance")  # fmt: skip
+    train.add_argument("--width", type=_types.positive_int, default=64,
+                       help="units per hidden layer")  # fmt: skip
+    train.add_argument("--epochs", type=_types.positive_int, default=4, help="SGD epochs")
+    train.add_argument("--samples", type=_types.int_at_least(12), default=2400,
+                       help="configurations in the data")  # fmt: skip
 
 
 def _finite(x: float) -> float | None:
@@ -130,11 +101,8 @@ def _phase_diagram(args: argparse.Namespace) -> int:
     from isingml.theory import critical_sigma_w2, phase_diagram
 
     figure_output(args.out)
-    try:
-        diagram = phase_diagram(args.activation, args.sigma_w2, args.sigma_b2)
-        critical = critical_sigma_w2(args.activation, np.array(_TABLE_SIGMA_B2))
-    except (ValueError, TypeError) as exc:
-        raise _with_flags(exc) from None
+    diagram = phase_diagram(args.activation, args.sigma_w2, args.sigma_b2)
+    critical = critical_sigma_w2(args.activation, np.array(_TABLE_SIGMA_B2))
     ax = plot_phase_diagram(diagram, quantity=args.quantity)
     save_figure(ax.figure, args.out)
     table = [
@@ -160,14 +128,11 @@ def _propagate(args: argparse.Namespace) -> int:
     figure_output(args.out)
     import matplotlib.pyplot as plt
 
-    try:
-        sim = simulate_random_network(
-            args.activation, args.sigma_w2, args.sigma_b2, args.width, args.depth,
-            draws=args.draws, q0=args.q0, c0=args.c0, seed=args.seed, threads=args.threads,
-            progress=not (args.quiet or args.json),
-        )  # fmt: skip
-    except (ValueError, TypeError) as exc:
-        raise _with_flags(exc) from None
+    sim = simulate_random_network(
+        args.activation, args.sigma_w2, args.sigma_b2, args.width, args.depth,
+        draws=args.draws, q0=args.q0, c0=args.c0, seed=args.seed, threads=args.threads,
+        progress=not (args.quiet or args.json),
+    )  # fmt: skip
     comparison = compare_with_theory(sim)
     mf = MeanField(args.activation, sim.sigma_w2, sim.sigma_b2)
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
@@ -222,14 +187,11 @@ def _trainability(args: argparse.Namespace) -> int:
     from isingml.theory.trainability import trainability_scan
 
     figure_output(args.out)
-    try:
-        result = trainability_scan(
-            activation=args.activation, sigma_w2s=args.sigma_w2s, depths=args.depths,
-            sigma_b2=args.sigma_b2, width=args.width, epochs=args.epochs,
-            samples=args.samples, seed=args.seed, progress=not (args.quiet or args.json),
-        )  # fmt: skip
-    except (ValueError, TypeError) as exc:
-        raise _with_flags(exc) from None
+    result = trainability_scan(
+        activation=args.activation, sigma_w2s=args.sigma_w2s, depths=args.depths,
+        sigma_b2=args.sigma_b2, width=args.width, epochs=args.epochs,
+        samples=args.samples, seed=args.seed, progress=not (args.quiet or args.json),
+    )  # fmt: skip
     ax = plot_trainability(result)
     save_figure(ax.figure, args.out)
     if args.json:

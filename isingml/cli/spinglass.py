@@ -5,28 +5,47 @@ from __future__ import annotations
 import argparse
 import json
 
-from isingml.cli._common import action_group, float_values, int_values
+from isingml.cli import _types
+from isingml.cli._common import (
+    JSON,
+    QUIET,
+    SEED,
+    THREADS,
+    action_group,
+    out_parent,
+    usage_error,
+)
 from isingml.cli._figures import figure_output, save_figure
+from isingml.spinglass.models import COUPLINGS
 
 __all__ = ["add_parser"]
 
 _MODELS = ("sk", "ea2d", "ea3d", "hopfield")
+#: The smallest network that ``--model hopfield`` accepts.
+_HOPFIELD_MIN_SIZE = 8
+#: ``sk-energy`` couplings: the SK model's own (ferro is the Curie-Weiss model).
+_SK_COUPLINGS = ("gaussian", "pm")
+_ACCEPTANCE = _types.float_in(0.0, 1.0, open_low=True, open_high=True)
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="sk", help="sk | ea2d | ea3d | hopfield")
-    parser.add_argument(
-        "--size", "-n", type=int, default=64, help="spins n (SK, Hopfield) or side L (EA)"
-    )
-    parser.add_argument("--couplings", default=None, help="gaussian | pm | ferro")
-    parser.add_argument("--patterns", type=int, default=None, help="Hopfield: p (default 0.2 n)")
-    parser.add_argument("--t-min", type=float, default=None, help="lowest temperature")
-    parser.add_argument("--t-max", type=float, default=None, help="highest temperature")
-    parser.add_argument("--samples", type=int, default=8, help="disorder samples")
-    parser.add_argument("--seed", type=int, default=0, help="Philox seed")
-    parser.add_argument("--threads", type=int, default=None, help="kernel threads")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--model", choices=_MODELS, default="sk", help="disordered model")
+    parser.add_argument("--size", "-n", type=_types.int_at_least(2), default=64,
+                        help="spins n (SK, Hopfield) or side L (EA)")  # fmt: skip
+    parser.add_argument("--couplings", choices=COUPLINGS, default=None,
+                        help="couplings (default: gaussian for SK, pm for EA)")  # fmt: skip
+    parser.add_argument("--patterns", type=_types.positive_int, default=None,
+                        help="Hopfield: p (default: 0.2 n)")  # fmt: skip
+    parser.add_argument("--t-min", type=_types.positive_float, default=None,
+                        help="lowest temperature (default: per model)")  # fmt: skip
+    parser.add_argument("--t-max", type=_types.positive_float, default=None,
+                        help="highest temperature (default: per model)")  # fmt: skip
+    parser.add_argument("--samples", type=_types.positive_int, default=8,
+                        help="disorder samples")  # fmt: skip
+    parser.add_argument("--count", type=_types.int_at_least(2), default=None,
+                        help="temperatures (default: tuned)")  # fmt: skip
+    parser.add_argument("--target", type=_ACCEPTANCE, default=0.3,
+                        help="exchange acceptance to tune to")  # fmt: skip
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,77 +56,90 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pt = add_action(
         "tempering",
         _tempering,
+        parents=[
+            SEED,
+            THREADS,
+            out_parent("spinglass_pq.png", help="P(q) figure to write"),
+            JSON,
+            QUIET,
+        ],
         help="parallel tempering with two replicas: energy, overlaps, P(q), exchanges",
         description="Run parallel tempering of SK, Edwards-Anderson or Hopfield-coupling "
         "samples with two real replicas, on a ladder tuned to the target exchange "
         "acceptance (or a geometric one), and print the disorder averages per temperature.",
     )
     _add_model_arguments(pt)
-    pt.add_argument("--count", type=int, default=None, help="temperatures (default: tuned)")
-    pt.add_argument("--target", type=float, default=0.3, help="exchange acceptance to tune to")
     pt.add_argument("--geometric", action="store_true", help="geometric ladder, no tuning")
-    pt.add_argument("--sweeps", type=int, default=4000, help="production sweeps")
-    pt.add_argument("--thermalize", type=int, default=None, help="sweeps before (default: =)")
-    pt.add_argument("--out", default="spinglass_pq.png", help="P(q) figure to write")
-    pt.add_argument("--save", default=None, help="also write the result (.npz) to this file")
+    pt.add_argument("--sweeps", type=_types.positive_int, default=4000, help="production sweeps")
+    pt.add_argument("--thermalize", type=_types.non_negative_int, default=None,
+                    help="sweeps before (default: --sweeps)")  # fmt: skip
+    pt.add_argument("--save", type=_types.output_file, default=None, metavar="FILE",
+                    help="also write the result (.npz) here (default: not saved)")  # fmt: skip
     lad = add_action(
         "ladder",
         _ladder,
+        parents=[SEED, THREADS, JSON, QUIET],
         help="tune a temperature ladder to a target exchange acceptance",
         description="Place the temperatures at equal thermodynamic length, measured by short "
         "parallel-tempering runs, so that every neighbouring pair exchanges at the target "
         "rate; print the ladder and the acceptance measured on it.",
     )
     _add_model_arguments(lad)
-    lad.add_argument("--count", type=int, default=None, help="temperatures (default: chosen)")
-    lad.add_argument("--target", type=float, default=0.3, help="exchange acceptance")
-    lad.add_argument("--sweeps", type=int, default=2000, help="sweeps of each pilot run")
+    lad.add_argument("--sweeps", type=_types.positive_int, default=2000,
+                     help="sweeps of each pilot run")  # fmt: skip
     sk = add_action(
         "sk-energy",
         _sk_energy,
+        parents=[SEED, THREADS, out_parent("sk_energy.png"), JSON, QUIET],
         help="SK ground-state energy against n, extrapolated to Parisi's -0.7633",
         description="Parallel tempering of the SK model down to --t-min for several sizes; "
         "the lowest energy found per sample, disorder-averaged, fitted against n^(-2/3).",
     )
-    sk.add_argument("--sizes", type=int_values, default=(32, 64, 128, 256, 512), help="n values")
-    sk.add_argument("--samples", type=int_values, default=(32, 16, 8, 4, 4), help="per size")
-    sk.add_argument("--sweeps", type=int, default=4000, help="production sweeps")
-    sk.add_argument("--t-min", type=float, default=0.2, help="lowest temperature")
-    sk.add_argument("--couplings", default="gaussian", help="gaussian | pm")
-    sk.add_argument("--seed", type=int, default=0, help="Philox seed")
-    sk.add_argument("--threads", type=int, default=None, help="kernel threads")
-    sk.add_argument("--out", default="sk_energy.png", help="figure to write")
-    sk.add_argument("--json", action="store_true", help="print one JSON object")
-    sk.add_argument("--quiet", action="store_true", help="no progress bar")
+    sk.add_argument("--sizes", type=_types.int_values(minimum=2), default="32,64,128,256,512",
+                    help="spins n, two or more")  # fmt: skip
+    sk.add_argument("--samples", type=_types.int_values(minimum=2), default="32,16,8,4,4",
+                    help="disorder samples: one count, or one per size")  # fmt: skip
+    sk.add_argument("--sweeps", type=_types.positive_int, default=4000, help="production sweeps")
+    sk.add_argument("--t-min", type=_types.positive_float, default=0.2,
+                    help="lowest temperature")  # fmt: skip
+    sk.add_argument("--couplings", choices=_SK_COUPLINGS, default="gaussian",
+                    help="coupling distribution")  # fmt: skip
     hop = add_action(
         "hopfield",
         _hopfield,
+        parents=[SEED, THREADS, out_parent("hopfield_census.png"), JSON, QUIET],
         help="end states of Hopfield dynamics below and beyond capacity",
         description="Store p = alpha n random patterns, run T = 0 dynamics from the patterns, "
         "from symmetric three-pattern mixtures and from random states, and classify the end "
         "states as retrieval, mixture or glassy.",
     )
-    hop.add_argument("--units", type=int, default=1000, help="network size n")
-    hop.add_argument("--alphas", type=float_values, default="0.02:0.3:8", help="loads")
-    hop.add_argument("--trials", type=int, default=4, help="pattern sets per load")
-    hop.add_argument("--probes", type=int, default=10, help="probes of each kind per trial")
-    hop.add_argument("--seed", type=int, default=0, help="seed")
-    hop.add_argument("--threads", type=int, default=None, help="kernel threads")
-    hop.add_argument("--out", default="hopfield_census.png", help="figure to write")
-    hop.add_argument("--json", action="store_true", help="print one JSON object")
-    hop.add_argument("--quiet", action="store_true", help="no progress bar")
+    hop.add_argument("--units", type=_types.int_at_least(_HOPFIELD_MIN_SIZE), default=1000,
+                     help="network size n")  # fmt: skip
+    hop.add_argument("--alphas", type=_types.float_values(positive=True), default="0.02:0.3:8",
+                     help="loads: start:stop:count pieces and values a,b")  # fmt: skip
+    hop.add_argument("--trials", type=_types.positive_int, default=4,
+                     help="pattern sets per load")  # fmt: skip
+    hop.add_argument("--probes", type=_types.positive_int, default=10,
+                     help="probes of each kind per trial")  # fmt: skip
+
+
+def _check_model_arguments(args: argparse.Namespace) -> None:
+    if args.model == "hopfield" and args.size < _HOPFIELD_MIN_SIZE:
+        usage_error("--size/-n", f"must be >= {_HOPFIELD_MIN_SIZE} for --model hopfield, "
+                    f"got {args.size}")  # fmt: skip
+    if args.patterns is not None and args.model != "hopfield":
+        usage_error("--patterns", "sets the patterns of --model hopfield only")
+    if args.couplings is not None and args.model == "hopfield":
+        usage_error("--couplings", "--model hopfield takes its couplings from the patterns")
 
 
 def _model(args: argparse.Namespace):
     from isingml.spinglass import EdwardsAnderson, HopfieldGlass, SherringtonKirkpatrick
 
-    if args.model not in _MODELS:
-        raise ValueError(f"--model must be one of {', '.join(_MODELS)}, got {args.model!r}")
+    _check_model_arguments(args)
     if args.model == "sk":
         return SherringtonKirkpatrick(args.size, args.couplings or "gaussian")
     if args.model == "hopfield":
-        if args.size < 8:
-            raise ValueError(f"--size must be at least 8 for hopfield, got {args.size}")
         p = args.patterns if args.patterns is not None else max(1, round(0.2 * args.size))
         return HopfieldGlass(args.size, p)
     dim = 2 if args.model == "ea2d" else 3
@@ -119,6 +151,8 @@ def _range(args: argparse.Namespace, model) -> tuple[float, float]:
     lo, hi = defaults[model.name]
     t_min = args.t_min if args.t_min is not None else lo
     t_max = args.t_max if args.t_max is not None else hi
+    if t_min >= t_max:
+        usage_error("--t-min", f"must be below --t-max ({t_max:g}), got {t_min:g}")
     return t_min, t_max
 
 
@@ -182,6 +216,11 @@ def _sk_energy(args: argparse.Namespace) -> int:
     from isingml.plotting.spinglass import plot_sk_energy_scaling
     from isingml.spinglass import sk_energy_scaling
 
+    if len(args.sizes) < 2:
+        usage_error("--sizes", f"must hold two or more sizes to extrapolate, got {args.sizes}")
+    if len(args.samples) not in (1, len(args.sizes)):
+        usage_error("--samples", f"must be one count or one per size ({len(args.sizes)}), "
+                    f"got {len(args.samples)}")  # fmt: skip
     figure_output(args.out)
     samples = args.samples[0] if len(args.samples) == 1 else args.samples
     r = sk_energy_scaling(args.sizes, samples, args.sweeps, t_min=args.t_min,

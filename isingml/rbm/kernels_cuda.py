@@ -3,7 +3,7 @@
 One GPU thread per four units of a row: the same ``P(up)`` (``sigma(a)``, or ``sigma(2 a)``
 for spins), the same Philox counters and the same 24-bit uniforms as
 :func:`isingml.rbm.kernels.bernoulli_draws`, so the same probabilities give the same
-samples bit for bit. The inputs ``a`` come from :func:`isingml.cuda_linalg.matmul`, whose
+samples bit for bit. The inputs ``a`` come from :func:`isingml._cuda_linalg.matmul`, whose
 sums run in another order than BLAS's: probabilities agree to rounding, and a draw can
 differ only where the uniform lies within that rounding of ``P(up)``.
 """
@@ -16,8 +16,8 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda, simulated
-from isingml.cuda_arrays import launch_2d
-from isingml.cuda_linalg import add_row, matmul
+from isingml._cuda_arrays import launch_2d
+from isingml._cuda_linalg import add_row, matmul
 from isingml.random import (
     TAG_RBM_HIDDEN,
     TAG_RBM_VISIBLE,

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._validation import check_choice, check_finite, check_int
+from isingml.errors import InputError, InputTypeError
 from isingml.random import (
     STREAM_RBM_BATCHES,
     STREAM_RBM_IMPUTE_START,
@@ -288,21 +289,21 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-                raise TypeError(f"{name} must be a real number, got {value!r}")
+                raise InputTypeError(f"{name} must be a real number, got {value!r}")
             ok = low <= value < high
             if not np.isfinite(value) or not ok or (name == "learning_rate" and value == 0):
-                raise ValueError(f"{name} must be in [{low}, {high}), got {value}")
+                raise InputError(f"{name} must be in [{low}, {high}), got {value}")
         if not callable(self.schedule):
             check_choice("schedule", self.schedule, ("constant", "linear"))
         check_choice("init_visible_bias", self.init_visible_bias, ("data", "zero"))
         if self.threshold is not None:
             check_finite("threshold", self.threshold)
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
+            raise InputError(f"dtype must be float32 or float64, got {self.dtype!r}")
         validate_seed(self.seed)
         if check_backend(self.backend) == "cuda":
             if self.method == "exact":
-                raise ValueError("backend 'cuda' trains with method 'cd' or 'pcd', not 'exact'")
+                raise InputError("backend 'cuda' trains with method 'cd' or 'pcd', not 'exact'")
             require_cuda()
 
     @property
@@ -329,7 +330,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         ``threshold`` binarizes it.
         """
         if issparse(X):
-            raise TypeError(
+            raise InputTypeError(
                 f"{name} must be a dense array: sparse input ({type(X).__name__}) is not "
                 "supported; convert it with .toarray()"
             )
@@ -347,31 +348,31 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 if arr.ndim == 1
                 else ""
             )
-            raise ValueError(
+            raise InputError(
                 f"{name} must be a non-empty 2-D array (n_samples, n_features), got shape "
                 f"{arr.shape}{hint}"
             )
         for axis, what in ((0, "sample"), (1, "feature")):
             if arr.shape[axis] == 0:
-                raise ValueError(
+                raise InputError(
                     f"{name} must be a non-empty 2-D array: found 0 {what}(s) "
                     f"(shape={arr.shape}) while a minimum of 1 is required."
                 )
         if arr.dtype.kind == "c":
-            raise ValueError(
+            raise InputError(
                 f"{name} must hold real numbers: Complex data not supported, got dtype {arr.dtype}"
             )
         if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
+            raise InputError(f"{name} must hold numbers, got dtype {arr.dtype}")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise ValueError(f"{name} must be finite, found NaN or inf")
+            raise InputError(f"{name} must be finite, found NaN or inf")
         if visible and self.threshold is not None:
             threshold = check_finite("threshold", self.threshold)
             arr = np.where(arr > threshold, 1.0, self._low)
         allowed = (-1, 1) if self._spin else (0, 1)
         if not np.isin(arr, allowed).all():
             bad = arr[~np.isin(arr, allowed)].ravel()[0]
-            raise ValueError(
+            raise InputError(
                 f"{name} must hold {allowed[0]} or {allowed[1]} for {self.units!r} units, "
                 f"found {bad!r} (set threshold to binarize real-valued data)"
             )
@@ -379,7 +380,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if expected is None and fitted:
             expected = getattr(self, "n_features_in_", None)
         if expected is not None and arr.shape[1] != expected:
-            raise ValueError(
+            raise InputError(
                 f"{name} has {arr.shape[1]} features, but {type(self).__name__} is "
                 f"expecting {expected} features as input"
             )
@@ -552,7 +553,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         steps = check_int("steps", steps, minimum=1)
         burn_in = check_int("burn_in", burn_in, minimum=0)
         if burn_in >= steps:
-            raise ValueError(f"burn_in must be < steps ({steps}), got {burn_in}")
+            raise InputError(f"burn_in must be < steps ({steps}), got {burn_in}")
         rng = host_rng(seed, STREAM_RBM_IMPUTE_START)
         start = rng.integers(0, 2, size=arr.shape) * (1.0 - self._low) + self._low
         v = np.where(unknown, start, arr).astype(self.dtype)
@@ -617,7 +618,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._check_fitted()
         check_choice("method", method, ("exact", "ais"))
         if method == "exact" and ais_options:
-            raise ValueError(f"options {sorted(ais_options)} apply to method='ais' only")
+            raise InputError(f"options {sorted(ais_options)} apply to method='ais' only")
         if method == "ais":
             from isingml.rbm.ais import ais_log_partition
 
@@ -631,7 +632,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             w, b_sum, b_other = np.ascontiguousarray(W.T), b_v, b_h
         m = w.shape[0]
         if m > MAX_EXACT_UNITS:
-            raise ValueError(
+            raise InputError(
                 f"exact log Z sums over 2**{m} states; the smaller layer must have at most "
                 f"{MAX_EXACT_UNITS} units (use method='ais')"
             )
@@ -739,7 +740,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         values = np.array([self._low, 1.0])
         m = min(self.n_hidden, self.n_features_in_)
         if m > 20:
-            raise ValueError(f"exact statistics enumerate 2**{m} states; at most 20 units")
+            raise InputError(f"exact statistics enumerate 2**{m} states; at most 20 units")
         grid = values[(np.arange(2**m)[:, None] >> np.arange(m)) & 1]
         f = _log2cosh if self._spin else _softplus
         mean = np.tanh if self._spin else _sigmoid
@@ -808,9 +809,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if callable(self.schedule):
             value = self.schedule(epoch)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise TypeError(f"schedule({epoch}) must return a number, got {value!r}")
+                raise InputTypeError(f"schedule({epoch}) must return a number, got {value!r}")
             if not np.isfinite(value) or value < 0:
-                raise ValueError(f"schedule({epoch}) must be finite and >= 0, got {value}")
+                raise InputError(f"schedule({epoch}) must be finite and >= 0, got {value}")
             return float(value)
         if self.schedule == "linear" and self.n_epochs > 0:
             return 1.0 - epoch / self.n_epochs
@@ -942,7 +943,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """Write the parameters and hyperparameters to an ``.npz`` file (no pickle)."""
         self._check_fitted()
         if callable(self.schedule):
-            raise ValueError("schedule: a callable schedule cannot be saved; use a named one")
+            raise InputError("schedule: a callable schedule cannot be saved; use a named one")
         path = Path(path)
         state = self.training_state_
         hyper = {}
@@ -978,7 +979,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         try:
             with np.load(path, allow_pickle=False) as f:
                 if str(f["format"]) != "isingml-rbm-1":
-                    raise ValueError(f"path: {path} is not an isingml RBM file")
+                    raise InputError(f"path: {path} is not an isingml RBM file")
                 hyper = json.loads(str(f["hyperparameters"]))
                 hyper["dtype"] = np.dtype(hyper["dtype"]).type
                 if isinstance(hyper.get("track"), list):
@@ -1012,11 +1013,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             }
             for name, (got, want) in shapes.items():
                 if got != want or n_h != model.n_hidden:
-                    raise ValueError(f"{name} has shape {got}, expected {want}")
+                    raise InputError(f"{name} has shape {got}, expected {want}")
         except (OSError, KeyError, ValueError, TypeError) as exc:
             if str(exc).startswith("path:"):
                 raise
-            raise ValueError(f"path: cannot read an RBM from {path} ({exc})") from None
+            raise InputError(f"path: cannot read an RBM from {path} ({exc})") from None
         model.n_features_in_ = model.components_.shape[1]
         model.history_ = {"epoch": [], "mse": [], "pll": [], "log_likelihood": []}
         return model

@@ -8,7 +8,7 @@ and knows no model. It holds copies of them on the device and runs the CPU step'
 algorithm (``isingml.rbm.model``) step for step: the same Philox draws (stream, draw
 counter, tags), the same stacked products (``[h_pos; -c h_neg]^T [v_pos; v_neg]`` for the
 weight gradient), the same momentum and weight decay. Products come from
-:func:`isingml.cuda_linalg.matmul`, which rounds differently from BLAS, so the parameters
+:func:`isingml._cuda_linalg.matmul`, which rounds differently from BLAS, so the parameters
 equal the CPU's to rounding, and a draw can differ only where its uniform falls within
 that rounding of its probability. :meth:`DeviceStep.sync_to_host` copies the parameters
 and the state back into the host's arrays and state (the model's, when the model made the
@@ -23,14 +23,15 @@ import numpy as np
 from numba import cuda
 
 from isingml._backend import require_cuda
-from isingml.cuda_arrays import (
+from isingml._cuda_arrays import (
     column_mean_difference,
     gather_rows,
     launch_2d,
     momentum_ascent,
     scale,
 )
-from isingml.cuda_linalg import add_row, matmul
+from isingml._cuda_linalg import add_row, matmul
+from isingml.errors import InputError
 from isingml.random import TAG_RBM_HIDDEN, TAG_RBM_VISIBLE
 from isingml.rbm.kernels_cuda import layer_means_cuda, sample_layer_cuda
 from isingml.rbm.training import TrainingState, UpdateConfig
@@ -64,7 +65,7 @@ class DeviceStep:
     ) -> None:
         require_cuda()
         if config.method not in ("cd", "pcd"):
-            raise ValueError(f"the GPU trains with method 'cd' or 'pcd', not {config.method!r}")
+            raise InputError(f"the GPU trains with method 'cd' or 'pcd', not {config.method!r}")
         W, b_v, b_h = parameters
         self.host_parameters = (W, b_v, b_h)
         self.state = state

@@ -21,10 +21,10 @@ def test_train_then_phase_with_the_saved_model(spin_dataset, tmp_path, capsys):
                           "--encoder", "", "--decoder", "32", "--epochs", "3", "--out",
                           str(model), "--json", "--quiet"])  # fmt: skip
     assert r["latent_magnetization_correlation"] >= 0.95 and r["configurations"] == 2200
-    assert len(r["loss"]) == 3 and Autoencoder.load(model).n_features == 256
+    assert len(r["loss"]) == 3 and Autoencoder.load(model).n_features_in_ == 256
     figure = tmp_path / "fig14.png"
     p = run_json(capsys, ["phase", str(spin_dataset), "--model", str(model), "--bootstrap",
-                          "20", "--figure", str(figure), "--json"])  # fmt: skip
+                          "20", "--out", str(figure), "--json"])  # fmt: skip
     assert list(p["sizes"]) == ["16"] and p["finite_size_scaling"] == {}
     assert abs(p["sizes"]["16"]["estimates"]["binder"]["value"] - T_C) < 0.1
     assert figure.stat().st_size > 0 and p["onsager"] == pytest.approx(T_C)
@@ -33,13 +33,13 @@ def test_train_then_phase_with_the_saved_model(spin_dataset, tmp_path, capsys):
     run_json(capsys, ["autoencoder", "train", str(spin_dataset), "--size", "32", "--encoder",
                       "", "--epochs", "2", "--out", str(both), "--json", "--quiet"])  # fmt: skip
     assert main(["phase", str(spin_dataset), "--model", str(model), "--model", str(both),
-                 "--bootstrap", "20", "--figure", str(figure), "--scaling-figure",
+                 "--bootstrap", "20", "--out", str(figure), "--scaling-out",
                  str(tmp_path / "fss.png"), "--json"]) == 0  # fmt: skip
     strict = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)
     assert strict["finite_size_scaling"]["binder"]["chi2"] is None
     # Human-readable output names Onsager's value.
     assert main(["phase", str(spin_dataset), "--model", str(model), "--bootstrap", "20",
-                 "--figure", str(figure)]) == 0  # fmt: skip
+                 "--out", str(figure)]) == 0  # fmt: skip
     assert "Onsager: T_c = 2/ln(1+sqrt 2) = 2.2692" in capsys.readouterr().out
 
 
@@ -57,7 +57,7 @@ def test_train_streaming_denoising_and_variational(spin_dataset, tmp_path, capsy
 def test_anomaly_and_denoise_commands(spin_dataset, tmp_path, capsys):
     roc = tmp_path / "roc.png"
     r = run_json(capsys, ["autoencoder", "anomaly", str(spin_dataset), "--size", "16",
-                          "--epochs", "5", "--figure", str(roc), "--json"])  # fmt: skip
+                          "--epochs", "5", "--out", str(roc), "--json"])  # fmt: skip
     assert r["auc"] >= 0.99 and roc.stat().st_size > 0
     d = run_json(capsys, ["autoencoder", "denoise", str(spin_dataset), "--size", "16",
                           "--epochs", "5", "--json"])  # fmt: skip
@@ -73,27 +73,44 @@ def test_bad_input_is_one_line_and_status_2(spin_dataset, tmp_path, capsys):
     few = generate(tmp_path / "few.h5", "8", "1.0:3.0:3", 10, progress=False)
     figure = str(tmp_path / "f.png")
     cases = [
-        (["phase", str(spin_dataset), "--size", "48", "--figure", figure],
-         "size must be one of [16, 32], got 48"),
-        (["phase", str(spin_dataset), "--size", "32", "--model", str(model16), "--figure",
-          figure], "is for L = 16, which is not analysed"),
-        (["phase", str(few), "--figure", figure], "3 temperatures are too few"),
-        (["phase", str(spin_dataset), "--model", str(tmp_path / "absent.h5"), "--figure",
-          figure], "cannot read an autoencoder"),
+        (["phase", str(spin_dataset), "--size", "48", "--out", figure],
+         f"argument --size/-L: {spin_dataset} holds L = 16, 32, not 48"),
+        (["phase", str(spin_dataset), "--size", "32", "--model", str(model16), "--out",
+          figure], f"argument --model: {model16} is for L = 16, which is not analysed"),
+        (["phase", str(few), "--out", figure],
+         "argument DATA.h5: " + f"{few}: 3 temperatures are too few"),
+        (["phase", str(spin_dataset), "--model", str(tmp_path / "absent.h5"), "--out",
+          figure], "argument --model: no such file"),
+        (["phase", str(spin_dataset), "--model", str(spin_dataset), "--out", figure],
+         "cannot read an autoencoder"),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--latent", "0",
-          "--out", str(tmp_path / "x.h5")], "--latent must be an integer >= 1, got 0"),
+          "--out", str(tmp_path / "x.h5")], "argument --latent: must be an integer >= 1, got 0"),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--encoder", "a,b",
-          "--out", str(tmp_path / "x.h5")], "expected widths like 256,64"),
+          "--out", str(tmp_path / "x.h5")], "argument --encoder: "),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--out",
-          str(tmp_path / "nowhere" / "x.h5")], "does not exist"),
+          str(tmp_path / "nowhere" / "x.h5")],
+         f"argument --out: directory {tmp_path / 'nowhere'} does not exist"),
+        (["autoencoder", "train", str(spin_dataset), "--size", "16", "--activation", "cube",
+          "--out", str(tmp_path / "x.h5")], "argument --activation: invalid choice: 'cube'"),
+        (["autoencoder", "train", str(spin_dataset), "--size", "8", "--out",
+          str(tmp_path / "x.h5")], "argument --size/-L: "),
         (["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below",
           "0.5"], "normal_below: no temperature"),
         (["autoencoder", "train", str(spin_dataset), "--size", "16", "--beta", "4", "--out",
-          str(tmp_path / "x.h5")], "--beta 4.0 weighs the KL term of --variational"),
+          str(tmp_path / "x.h5")], "argument --beta: 4 weighs the KL term of --variational"),
         (["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below",
-          "3.0", "--anomalous-above", "2.0"], "--normal-below (3.0) must not exceed"),
+          "3.0", "--anomalous-above", "2.0"],
+         "argument --normal-below: must not exceed --anomalous-above (2), got 3"),
+        (["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--quantile", "1"],
+         "argument --quantile: must be a number in (0, 1), got 1.0"),
+        (["autoencoder", "denoise", str(spin_dataset), "--size", "16", "--flip", "-0.1"],
+         "argument --flip: must be a number in [0, 1), got -0.1"),
+        (["autoencoder", "denoise", str(tmp_path / "absent.h5"), "--size", "16"],
+         "argument DATA.h5: no such file"),
         (["pipeline", "--out-dir", str(tmp_path / "p"), "--samples", "0"],
-         "--samples must be an integer >= 1, got 0"),
+         "argument --samples: must be an integer >= 1, got 0"),
+        (["pipeline", "--out-dir", str(tmp_path / "p"), "--sizes", "16,7"],
+         "argument --sizes: sizes must be an even integer >= 2, got 7"),
     ]  # fmt: skip
     for argv, message in cases:
         assert main(argv) == 2, argv

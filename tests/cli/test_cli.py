@@ -83,25 +83,29 @@ def test_exact_table(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["simulate", "--size", "5"], "--size must be an even integer >= 2, got 5"),
-        (["simulate", "--size", "0"], "--size must be an even integer >= 2, got 0"),
-        (["simulate", "--temperature", "0"], "--temperature must be finite and > 0, got 0.0"),
-        (["simulate", "--temperature", "nan"], "--temperature must be finite, got nan"),
-        (["simulate", "--temperature", "inf"], "--temperature must be finite, got inf"),
-        (["simulate", "--temperature", "hot"], "expected a number, got 'hot'"),
-        (["simulate", "--algorithm", "glauber"], "--algorithm must be one of"),
-        (["simulate", "--algorithm", "wolff", "--field", "0.2"], "needs h = 0"),
+        (["simulate", "--size", "5"], "argument --size/-L: must be an even integer >= 2, got 5"),
+        (["simulate", "--size", "0"], "argument --size/-L: must be an even integer >= 2, got 0"),
+        (["simulate", "--temperature", "0"],
+         "argument --temperature/-T: must be finite and > 0, got 0.0"),
+        (["simulate", "-T", "nan"], "--temperature/-T: must be finite and > 0, got nan"),
+        (["simulate", "-T", "inf"], "--temperature/-T: must be finite and > 0, got inf"),
+        (["simulate", "-T", "hot"], "--temperature/-T: must be finite and > 0, got 'hot'"),
+        (["simulate", "--algorithm", "glauber"], "--algorithm: invalid choice: 'glauber'"),
+        (["simulate", "--algorithm", "wolff", "--field", "0.2"],
+         "argument --field: --algorithm wolff needs h = 0, got 0.2"),
         (["simulate", "--algorithm", "swendsen-wang", "--field", "1"], "needs h = 0"),
-        (["simulate", "--sweeps", "-10"], "--sweeps must be an integer >= 1, got -10"),
-        (["simulate", "--thermalize", "-1"], "--thermalize must be an integer >= 0"),
-        (["simulate", "--seed", "-3"], "--seed must be an integer in [0, 2**32), got -3"),
-        (["simulate", "--coupling", "0"], "--coupling must be nonzero"),
-        (["exact", "--size", "3"], "--size must be an even integer >= 2, got 3"),
-        (["exact", "--temperature", "-2"], "--temperature must be finite and > 0"),
+        (["simulate", "--sweeps", "-10"], "argument --sweeps: must be an integer >= 1, got -10"),
+        (["simulate", "--thermalize", "-1"], "argument --thermalize: must be an integer >= 0"),
+        (["simulate", "--seed", "-3"], "--seed: must be an integer in [0, 2**32), got -3"),
+        (["simulate", "--threads", "0"], "argument --threads: must be an integer >= 1, got 0"),
+        (["simulate", "--coupling", "0"], "argument --coupling: must be a finite nonzero number"),
+        (["simulate", "--kernel", "fast"], "argument --kernel: invalid choice: 'fast'"),
+        (["exact", "--size", "3"], "argument --size/-L: must be an even integer >= 2, got 3"),
+        (["exact", "--temperature", "-2"], "argument --temperature/-T: must be finite and > 0"),
         (["bogus"], "invalid choice"),
         ([], "required"),
     ],
-)
+)  # fmt: skip
 def test_bad_input_is_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -118,4 +122,20 @@ def test_console_script_exits_2_without_traceback():
     proc = subprocess.run([*cmd, "simulate", "--size", "7"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == "isingml: error: --size must be an even integer >= 2, got 7"
+    assert proc.stderr.strip() == (
+        "isingml: error: argument --size/-L: must be an even integer >= 2, got 7"
+    )
+
+
+@pytest.mark.parametrize("module", ["isingml", "isingml.cli"])
+def test_python_dash_m_runs_the_command(module):
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "exact", "--size", "4", "--temperature", "2", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["L"] == 4
+    bad = subprocess.run([sys.executable, "-m", module, "exact", "--size", "3"],
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

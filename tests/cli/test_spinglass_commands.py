@@ -53,14 +53,40 @@ def test_sk_energy_action(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        (["tempering", "--model", "spinice"], "--model"),
-        (["tempering", "--t-min", "2", "--t-max", "1", "--quiet"], "t_min"),
-        (["tempering", "--samples", "0", "--quiet"], "samples"),
-        (["tempering", "--t-max", "0", "--quiet"], "t_max"),
-        (["ladder", "--target", "1.5"], "target"),
-        (["sk-energy", "--sizes", "16", "--samples", "2"], "sizes"),
-        (["sk-energy", "--sizes", "a,b"], "integers"),
-        (["hopfield", "--alphas", "-1"], "alphas"),
+        (["tempering", "--model", "spinice"], "argument --model: invalid choice: 'spinice'"),
+        (
+            ["tempering", "--t-min", "2", "--t-max", "1", "--quiet"],
+            "argument --t-min: must be below --t-max (1), got 2",
+        ),
+        (
+            ["tempering", "--samples", "0", "--quiet"],
+            "argument --samples: must be an integer >= 1, got 0",
+        ),
+        (["tempering", "--size", "0"], "argument --size/-n: must be an integer >= 2, got 0"),
+        (["tempering", "--t-max", "0", "--quiet"], "argument --t-max: must be finite and > 0"),
+        (["tempering", "--couplings", "ising"], "argument --couplings: invalid choice"),
+        (
+            ["tempering", "--model", "ea2d", "--patterns", "3"],
+            "argument --patterns: sets the patterns of --model hopfield only",
+        ),
+        (
+            ["tempering", "--save", "/nonexistent/r.npz"],
+            "argument --save: directory /nonexistent does not exist",
+        ),
+        (["ladder", "--target", "1.5"], "argument --target: must be a number in (0, 1), got 1.5"),
+        (["ladder", "--count", "1"], "argument --count: must be an integer >= 2, got 1"),
+        (
+            ["sk-energy", "--sizes", "16", "--samples", "2"],
+            "argument --sizes: must hold two or more sizes",
+        ),
+        (
+            ["sk-energy", "--sizes", "16,32", "--samples", "2,2,2"],
+            "argument --samples: must be one count or one per size (2), got 3",
+        ),
+        (["sk-energy", "--sizes", "a,b"], "argument --sizes: values must be a comma list"),
+        (["sk-energy", "--couplings", "ferro"], "argument --couplings: invalid choice"),
+        (["hopfield", "--alphas", "-1"], "argument --alphas: must be finite numbers > 0"),
+        (["hopfield", "--units", "4"], "argument --units: must be an integer >= 8, got 4"),
     ],
 )
 def test_bad_arguments_give_one_line_and_status_2(argv, match, capsys, tmp_path):

@@ -62,13 +62,20 @@ def test_hopfield_capacity_command(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["capacity", "--units", "1"], "--units must be an integer >= 2"),
-        (["capacity", "--alphas", "0.1:x"], "--alphas"),
-        (["capacity", "--alphas", "-0.1"], "--alphas must be"),
-        (["capacity", "--corruption", "0.9"], "--corruption must be"),
-        (["capacity", "--trials", "0"], "trials must be"),
-        (["demo", "--out", "/nonexistent/dir/x.png"], "--out: directory"),
-        (["demo", "--seed", "-1"], "--seed must"),
+        (["capacity", "--units", "1"], "argument --units: must be an integer >= 2, got 1"),
+        (["capacity", "--alphas", "0.1:x"], "argument --alphas: values must be"),
+        (["capacity", "--alphas", "-0.1"], "argument --alphas: must be finite numbers > 0"),
+        (
+            ["capacity", "--corruption", "0.9"],
+            "argument --corruption: must be a number in [0, 0.5], got 0.9",
+        ),
+        (["capacity", "--trials", "0"], "argument --trials: must be an integer >= 1, got 0"),
+        (["capacity", "--threads", "0"], "argument --threads: must be an integer >= 1, got 0"),
+        (
+            ["demo", "--out", "/nonexistent/dir/x.png"],
+            "argument --out: directory /nonexistent/dir does not exist",
+        ),
+        (["demo", "--seed", "-1"], "argument --seed: must be an integer in [0, 2**32), got -1"),
         (["fly"], "invalid choice"),
     ],
 )

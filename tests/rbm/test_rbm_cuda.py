@@ -14,7 +14,7 @@ pytestmark = pytest.mark.gpu
 def test_tiled_matmul_matches_numpy(trans_a, trans_b):
     from numba import cuda
 
-    from isingml.cuda_linalg import add_row, matmul
+    from isingml._cuda_linalg import add_row, matmul
 
     rng = np.random.default_rng(0)
     a = rng.normal(size=(33, 20) if trans_a else (20, 33))  # several tiles, partial ones
