@@ -41,10 +41,12 @@ from isingml._validation import (
     check_lattice_size,
     check_positive,
 )
+from isingml.errors import InputError, InputTypeError
 from isingml.ising.model import IsingModel
 from isingml.nn.layers import Dense, Layer, ReLU, Sigmoid, Tanh
-from isingml.nn.model import LossDiverged, Sequential
+from isingml.nn.model import Sequential
 from isingml.nn.optimizers import SGD
+from isingml.nn.training import LossDiverged
 from isingml.random import TAG_RANDOM_NETWORK, random_normal, random_uint32, validate_seed
 from isingml.theory.signal import MeanField, critical_sigma_w2
 
@@ -52,6 +54,7 @@ __all__ = [
     "DEFAULT_DEPTHS",
     "DEFAULT_SIGMA_W2S",
     "TASKS",
+    "TRAINABLE_ACTIVATIONS",
     "TrainabilityResult",
     "TrainingData",
     "mean_field_network",
@@ -60,7 +63,8 @@ __all__ = [
 ]
 
 # Activations with a layer in isingml.nn and a mean-field theory.
-_LAYERS: dict[str, type[Layer]] = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
+#: The activations a trainability scan trains, by name.
+TRAINABLE_ACTIVATIONS: dict[str, type[Layer]] = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 
 #: Tasks of :func:`trainability_data`: ordered vs disordered, or which temperature.
 TASKS = ("phase", "temperature")
@@ -127,10 +131,8 @@ def _labels(task: str) -> tuple[tuple[float, ...], tuple[int, ...]]:
 def _configurations(L: int, T: float, n: int, seed: int, stream: int) -> np.ndarray:
     """``n`` Swendsen–Wang configurations at ``T``, flattened and flipped at random."""
     model = IsingModel(L, T=T, seed=seed, stream=stream)
-    model.update(_THERMALIZE, algorithm="swendsen-wang")
-    _, _, spins = model.sample(
-        n, _UPDATES_PER_SAMPLE, algorithm="swendsen-wang", return_spins=True
-    )
+    model.update(_THERMALIZE, "swendsen-wang")
+    _, _, spins = model.sample(n, _UPDATES_PER_SAMPLE, "swendsen-wang", return_spins=True)
     flips = 1 - 2 * (random_uint32(n, seed, stream, step=0, tag=_TAG_DATA) & 1).astype(np.int8)
     return (spins.reshape(n, L * L) * flips[:, None]).astype(np.float32)
 
@@ -173,7 +175,7 @@ def trainability_data(
     L = check_lattice_size(L)
     test_fraction = check_finite("test_fraction", test_fraction)
     if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+        raise InputError(f"test_fraction must be in (0, 1), got {test_fraction}")
     seed = validate_seed(seed)
     temperatures, labels = _labels(task)
     per_t = samples // len(temperatures)
@@ -202,7 +204,7 @@ def _bias_variance(sigma_b2: object) -> float:
     """Check ``sigma_b2 >= 0``."""
     sigma_b2 = check_finite("sigma_b2", sigma_b2)
     if sigma_b2 < 0:
-        raise ValueError(f"sigma_b2 must be >= 0, got {sigma_b2}")
+        raise InputError(f"sigma_b2 must be >= 0, got {sigma_b2}")
     return sigma_b2
 
 
@@ -244,9 +246,11 @@ def mean_field_network(
     Returns
     -------
     Sequential
-        Built for inputs of shape ``(n_inputs,)``, float32, loss ``"cross_entropy"``.
+        Built (:meth:`~isingml.nn.Sequential.build`: the weights in ``layers_``) for inputs
+        of shape ``(n_inputs,)``, float32, loss ``"cross_entropy"``, with
+        ``warm_start=True`` so that ``fit`` trains from these weights.
     """
-    layer = _LAYERS[check_choice("activation", activation, _LAYERS)]
+    layer = TRAINABLE_ACTIVATIONS[check_choice("activation", activation, TRAINABLE_ACTIVATIONS)]
     sigma_w2 = check_positive("sigma_w2", sigma_w2)
     sigma_b2 = _bias_variance(sigma_b2)
     hidden: list[Layer] = []
@@ -254,13 +258,14 @@ def mean_field_network(
     for _ in range(check_int("depth", depth, minimum=1)):
         hidden += [Dense(width), layer()]
     model = Sequential(
-        [*hidden, Dense(check_int("n_outputs", n_outputs, minimum=1))],
-        "cross_entropy",
-        SGD(learning_rate),
+        layers=[*hidden, Dense(check_int("n_outputs", n_outputs, minimum=1))],
+        loss="cross_entropy",
+        optimizer=SGD(learning_rate),
         input_shape=(check_int("n_inputs", n_inputs, minimum=1),),
+        warm_start=True,  # fit trains on from the weights set here
         seed=seed,
-    )
-    dense = [lay for lay in model.layers if isinstance(lay, Dense)]
+    ).build()
+    dense = [lay for lay in model.layers_ if isinstance(lay, Dense)]
     for k, lay in enumerate(dense):
         w, b = lay.params["W"], lay.params["b"]
         z = random_normal(w.size, seed, stream=0, step=k, tag=_TAG_WEIGHTS)
@@ -275,8 +280,8 @@ def _train(
 ) -> tuple[float, float, bool]:
     """Held-out accuracy, final training loss and whether the loss diverged."""
     try:
-        history = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size)
-        loss, diverged = float(history["loss"][-1]), False
+        model.set_params(n_epochs=epochs, batch_size=batch_size).fit(data.x_train, data.y_train)
+        loss, diverged = float(model.history_["loss"][-1]), False
     except LossDiverged:  # the weights are those before the diverging step
         loss, diverged = math.nan, True
     with np.errstate(over="ignore", invalid="ignore"):
@@ -355,7 +360,7 @@ class TrainabilityResult:
         """
         fraction = check_finite("fraction", fraction)
         if not 0.0 < fraction < 1.0:
-            raise ValueError(f"fraction must be in (0, 1), got {fraction}")
+            raise InputError(f"fraction must be in (0, 1), got {fraction}")
         return self.chance + fraction * (float(self.accuracy.max()) - self.chance)
 
     def trainable_depth(self, fraction: float = 0.5) -> np.ndarray:
@@ -425,11 +430,11 @@ def _grid(name: str, values: object, integer: bool) -> np.ndarray:
     arr = np.asarray(values)
     kind = "integers" if integer else "real numbers"
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in ("iu" if integer else "iuf")):
-        raise TypeError(f"{name} must be a 1-D sequence of {kind}, got {values!r}")
+        raise InputTypeError(f"{name} must be a 1-D sequence of {kind}, got {values!r}")
     if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
+        raise InputError(f"{name} must not be empty")
     if not (np.all(np.isfinite(arr)) and np.all(arr > 0) and np.all(np.diff(arr) > 0)):
-        raise ValueError(f"{name} must be finite, > 0 and strictly increasing, got {values!r}")
+        raise InputError(f"{name} must be finite, > 0 and strictly increasing, got {values!r}")
     return arr.astype(np.int64 if integer else np.float64)
 
 
@@ -525,7 +530,7 @@ def trainability_scan(
     >>> r.accuracy.shape
     (2, 2)
     """
-    activation = check_choice("activation", activation, _LAYERS)
+    activation = check_choice("activation", activation, TRAINABLE_ACTIVATIONS)
     s2s = _grid("sigma_w2s", sigma_w2s, integer=False)
     ds = _grid("depths", depths, integer=True)
     sigma_b2 = _bias_variance(sigma_b2)
@@ -537,7 +542,7 @@ def trainability_scan(
     L = check_lattice_size(L)
     seed = validate_seed(seed)
     if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
+        raise InputTypeError(f"progress must be True or False, got {progress!r}")
     start = time.perf_counter()
     data = trainability_data(task, check_int("samples", samples, minimum=12), L, seed=seed)
     network = {
