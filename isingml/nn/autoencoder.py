@@ -28,13 +28,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from isingml._backend import require_cuda
+from isingml._persistence import load_arrays, save_arrays
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.nn.layers import Dense, Flatten, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from isingml.nn.losses import BinaryCrossEntropy, MeanSquaredError
 from isingml.nn.model import Sequential
 from isingml.nn.optimizers import Adam, Optimizer
-from isingml.nn.serialization import read_model_file, write_model_file
 from isingml.nn.training import (
     CPUStep,
     LossDiverged,
@@ -51,7 +51,7 @@ __all__ = ["ENCODER_ACTIVATIONS", "Autoencoder", "VariationalAutoencoder"]
 #: The activations an autoencoder's hidden layers take, by name.
 ENCODER_ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid}
 _LOSSES = {"mse": MeanSquaredError, "binary_cross_entropy": BinaryCrossEntropy}
-_FORMAT = "isingml-autoencoder-1"
+_FORMAT_VERSION = 1
 _CHUNK = 4096  # samples per forward pass when encoding or scoring many
 _FITTED = ("encoder_", "decoder_", "n_features_in_")
 
@@ -590,11 +590,11 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     # -- persistence -----------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the configuration and weights, no pickle: HDF5 for ``.h5``/``.hdf5``,
-        else ``.npz``. Returns the path written."""
+        """Write the configuration and weights through the one persistence helper (atomic,
+        checksummed, no pickle): HDF5 for ``.h5``/``.hdf5``, else ``.npz``. Returns the
+        path written."""
         encoder, decoder = self._check_fitted()
         meta = {
-            "format": _FORMAT,
             "class": type(self).__name__,
             "config": self._config(),
             "n_features": self.n_features_in_,
@@ -603,7 +603,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             "decoder": decoder.describe(),
         }
         arrays = {**encoder.weights("encoder_"), **decoder.weights("decoder_")}
-        return write_model_file(path, meta, arrays)
+        return save_arrays(path, "Autoencoder", _FORMAT_VERSION, meta, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
@@ -611,9 +611,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         holds): fitted, the optimizer starting afresh; ``partial_fit`` (or ``fit`` with
         ``warm_start=True``) trains it on."""
         try:
-            meta, arrays = read_model_file(path)
-            if meta.get("format") != _FORMAT:
-                raise InputError("not an isingml autoencoder file")
+            meta, arrays, _ = load_arrays(path, "Autoencoder")
             kinds = {c.__name__: c for c in (Autoencoder, VariationalAutoencoder)}
             config = dict(meta["config"])
             config["dtype"] = np.dtype(config["dtype"]).type

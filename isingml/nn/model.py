@@ -19,13 +19,13 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from isingml._persistence import load_arrays, save_arrays
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.nn import layers as layer_module
 from isingml.nn.layers import Layer
 from isingml.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from isingml.nn.optimizers import SGD, Optimizer
-from isingml.nn.serialization import read_model_file, write_model_file
 from isingml.nn.training import (
     CPUStep,
     LossDiverged,
@@ -38,6 +38,8 @@ from isingml.nn.training import (
 from isingml.random import STREAM_NN_BATCHES, STREAM_NN_INIT, host_rng
 
 __all__ = ["Sequential"]
+
+_FORMAT_VERSION = 1
 
 _LOSSES = {
     "mse": MeanSquaredError,
@@ -582,9 +584,10 @@ class Sequential(BaseEstimator):
         return model
 
     def save(self, path: str | Path) -> Path:
-        """Write the architecture and weights, no pickle: HDF5 when ``path`` ends in
-        ``.h5``/``.hdf5``, else ``.npz``. Returns the path written."""
-        return write_model_file(path, self.describe(), self.weights())
+        """Write the architecture and weights through the one persistence helper (atomic,
+        checksummed, no pickle): HDF5 when ``path`` ends in ``.h5``/``.hdf5``, else
+        ``.npz``. Returns the path written."""
+        return save_arrays(path, "Sequential", _FORMAT_VERSION, self.describe(), self.weights())
 
     @classmethod
     def load(cls, path: str | Path) -> Sequential:
@@ -592,7 +595,7 @@ class Sequential(BaseEstimator):
         optimizer starting afresh; set ``warm_start=True`` (or use ``partial_fit``) to
         train it on."""
         try:
-            meta, arrays = read_model_file(path)
+            meta, arrays, _ = load_arrays(path, "Sequential")
             return cls.from_description(meta, arrays)
         except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise InputError(f"path: cannot read a Sequential model from {path} ({exc})") from None

@@ -20,7 +20,6 @@ exact enumeration for small models (:meth:`RBM.gradient`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
+from isingml._persistence import load_arrays, save_arrays
 from isingml._validation import check_choice, check_finite, check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.random import (
@@ -66,6 +66,7 @@ _STREAM_TRAIN, _STREAM_SAMPLE, _STREAM_AIS = 0, 1, 2
 #: Elements of the (rows, visible, hidden) block that :meth:`RBM.score_samples` works on
 #: at a time (32 MiB of float64 per temporary array).
 _SCORE_BLOCK = 1 << 22
+_FORMAT_VERSION = 1
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -940,11 +941,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     )  # fmt: skip
 
     def save(self, path: str | Path) -> Path:
-        """Write the parameters and hyperparameters to an ``.npz`` file (no pickle)."""
+        """Write the parameters, hyperparameters and training state through the one
+        persistence helper (atomic, checksummed, no pickle; ``.npz``, or ``.h5``)."""
         self._check_fitted()
         if callable(self.schedule):
             raise InputError("schedule: a callable schedule cannot be saved; use a named one")
-        path = Path(path)
         state = self.training_state_
         hyper = {}
         for name in self._HYPER:
@@ -956,51 +957,42 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         hyper["schedule"] = self.schedule
         if self.threshold is not None:  # absent from files that do not binarize
             hyper["threshold"] = float(self.threshold)
-        np.savez(
-            path,
-            format=np.array("isingml-rbm-1"),
-            hyperparameters=np.array(json.dumps(hyper)),
-            components=self.components_,
-            intercept_hidden=self.intercept_hidden_,
-            intercept_visible=self.intercept_visible_,
-            chains=state.chains,
-            chain_hidden=state.chain_hidden,
-            velocity_weights=state.velocity[0],
-            velocity_visible=state.velocity[1],
-            velocity_hidden=state.velocity[2],
-            n_updates=np.array(state.n_updates),
-            draw=np.array(state.draw),
-        )
-        return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+        arrays = {
+            "components": self.components_,
+            "intercept_hidden": self.intercept_hidden_,
+            "intercept_visible": self.intercept_visible_,
+            "chains": state.chains,
+            "chain_hidden": state.chain_hidden,
+            "velocity_weights": state.velocity[0],
+            "velocity_visible": state.velocity[1],
+            "velocity_hidden": state.velocity[2],
+        }
+        meta = {"hyperparameters": hyper, "n_updates": int(state.n_updates),
+                "draw": int(state.draw)}  # fmt: skip
+        return save_arrays(path, "RBM", _FORMAT_VERSION, meta, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> RBM:
         """Read a model written by :meth:`save`."""
         try:
-            with np.load(path, allow_pickle=False) as f:
-                if str(f["format"]) != "isingml-rbm-1":
-                    raise InputError(f"path: {path} is not an isingml RBM file")
-                hyper = json.loads(str(f["hyperparameters"]))
-                hyper["dtype"] = np.dtype(hyper["dtype"]).type
-                if isinstance(hyper.get("track"), list):
-                    hyper["track"] = tuple(hyper["track"])
-                model = cls(**hyper)
-                model._check_params()
-                model.components_ = f["components"].copy()
-                model.intercept_hidden_ = f["intercept_hidden"].copy()
-                model.intercept_visible_ = f["intercept_visible"].copy()
-                state = TrainingState(
-                    chains=f["chains"].copy(),
-                    chain_hidden=f["chain_hidden"].copy(),
-                    velocity=(
-                        f["velocity_weights"].copy(),
-                        f["velocity_visible"].copy(),
-                        f["velocity_hidden"].copy(),
-                    ),
-                    draw=int(f["draw"]),
-                    n_updates=int(f["n_updates"]),
-                )
-                model.training_state_ = state
+            meta, f, _ = load_arrays(path, "RBM")
+            hyper = dict(meta["hyperparameters"])
+            hyper["dtype"] = np.dtype(hyper["dtype"]).type
+            if isinstance(hyper.get("track"), list):
+                hyper["track"] = tuple(hyper["track"])
+            model = cls(**hyper)
+            model._check_params()
+            model.components_ = f["components"]
+            model.intercept_hidden_ = f["intercept_hidden"]
+            model.intercept_visible_ = f["intercept_visible"]
+            state = TrainingState(
+                chains=f["chains"],
+                chain_hidden=f["chain_hidden"],
+                velocity=(f["velocity_weights"], f["velocity_visible"], f["velocity_hidden"]),
+                draw=int(meta["draw"]),
+                n_updates=int(meta["n_updates"]),
+            )
+            model.training_state_ = state
             n_h, n_v = model.components_.shape
             shapes = {
                 "intercept_hidden": (model.intercept_hidden_.shape, (n_h,)),
