@@ -6,6 +6,7 @@ the same bits on any number of threads; observables with honest error bars; and 
 results (Onsager, Kaufman's finite lattice, mean-field theory) to check them against.
 """
 
+from isingml._version import __version__
 from isingml.errors import InputError, InputTypeError, ResourceError
 from isingml.ising import (
     ALGORITHMS,
@@ -26,8 +27,6 @@ from isingml.ising.exact import (
     spontaneous_magnetization,
 )
 from isingml.stats import Stats, integrated_autocorrelation_time, jackknife, mean_with_error
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ALGORITHMS",
