@@ -28,9 +28,19 @@ def paper_autoencoder(seed: int = 0) -> Autoencoder:
 
 def spin_file(folder, samples: int = 500) -> str:
     """An L = 32 dataset, 16 temperatures from 1.0 to 3.5, ``samples`` each."""
-    return str(generate(folder / "ae_bench.h5", str(SIZE), "1.0:3.5:16", samples,
-                        thermalize=200, interval=2, engine="wolff", seed=5,
-                        progress=False))  # fmt: skip
+    return str(
+        generate(
+            folder / "ae_bench.h5",
+            str(SIZE),
+            "1.0:3.5:16",
+            samples,
+            thermalize=200,
+            interval=2,
+            engine="wolff",
+            seed=5,
+            progress=False,
+        )
+    )
 
 
 @pytest.fixture(scope="module")

@@ -105,8 +105,12 @@ def torch_metropolis(torch, L: int, T: float):
         nonlocal s
         for _ in range(n):
             for mask in (colour, ~colour):
-                h = (torch.roll(s, 1, 0) + torch.roll(s, -1, 0) + torch.roll(s, 1, 1)
-                     + torch.roll(s, -1, 1))  # fmt: skip
+                h = (
+                    torch.roll(s, 1, 0)
+                    + torch.roll(s, -1, 0)
+                    + torch.roll(s, 1, 1)
+                    + torch.roll(s, -1, 1)
+                )
                 accept = torch.rand(L, L, device=dev) < torch.exp(-2.0 * s * h / T)
                 s = torch.where(mask & accept, -s, s)
         torch.cuda.synchronize()
@@ -131,8 +135,9 @@ def torch_gibbs(torch, W: np.ndarray, b_v: np.ndarray, b_h: np.ndarray, v: np.nd
 
 def torch_mlp(torch, x: np.ndarray, y: np.ndarray, hidden: int, batch: int):
     dev = torch.device("cuda")
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(),
-                              torch.nn.Linear(hidden, 10)).to(dev)  # fmt: skip
+    net = torch.nn.Sequential(
+        torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)
+    ).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     tx, ty = torch.tensor(x, device=dev), torch.tensor(y, device=dev)
     loss = torch.nn.CrossEntropyLoss()
@@ -182,14 +187,17 @@ def _ising_line(row: dict) -> str:
     def ratio(a: str, b: str) -> str:
         return f"{row[a] / row[b]:8.1f}x" if a in row and b in row else "        -"
 
-    return (f"L={row['L']:<6} byte {f('byte_cuda')} multispin {f('multispin_cuda')} | CPU "
-            f"byte {f('byte_cpu')} multispin {f('multispin_cpu')} | torch {f('torch_cuda')} | "
-            f"multispin/CPU {ratio('multispin_cuda', 'multispin_cpu')} multispin/torch "
-            f"{ratio('multispin_cuda', 'torch_cuda')}")  # fmt: skip
+    return (
+        f"L={row['L']:<6} byte {f('byte_cuda')} multispin {f('multispin_cuda')} | CPU "
+        f"byte {f('byte_cpu')} multispin {f('multispin_cpu')} | torch {f('torch_cuda')} | "
+        f"multispin/CPU {ratio('multispin_cuda', 'multispin_cpu')} multispin/torch "
+        f"{ratio('multispin_cuda', 'torch_cuda')}"
+    )
 
 
-def gibbs_table(n_visible: int, n_hidden: int, chains: int, steps: int, repeats: int,
-                torch) -> dict:  # fmt: skip
+def gibbs_table(
+    n_visible: int, n_hidden: int, chains: int, steps: int, repeats: int, torch
+) -> dict:
     rng = np.random.default_rng(0)
     X = (rng.random((64, n_visible)) < 0.5).astype(np.float32)
     rbm = RBM(n_hidden=n_hidden, n_epochs=0, seed=0).fit(X)
@@ -200,8 +208,7 @@ def gibbs_table(n_visible: int, n_hidden: int, chains: int, steps: int, repeats:
         seconds = best_of(lambda b=backend: rbm.gibbs(v, steps, seed=1, backend=b), repeats)
         out[f"{backend}_chain_steps_per_s"] = chains * steps / seconds
     if torch is not None:
-        run = torch_gibbs(torch, rbm.components_, rbm.intercept_visible_,
-                          rbm.intercept_hidden_, v)  # fmt: skip
+        run = torch_gibbs(torch, rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_, v)
         out["torch_cuda_chain_steps_per_s"] = chains * steps / best_of(lambda: run(steps), repeats)
     return out
 
@@ -212,8 +219,13 @@ def mlp_table(n: int, features: int, hidden: int, batch: int, repeats: int, torc
     y = rng.integers(0, 10, size=n)
     out = {"samples": n, "features": features, "hidden": hidden, "batch": batch}
     for backend in ("cuda", "cpu"):
-        model = Sequential(layers=[Dense(hidden), ReLU(), Dense(10)], loss="cross_entropy",
-                           optimizer=Adam(1e-3), batch_size=batch, backend=backend)  # fmt: skip
+        model = Sequential(
+            layers=[Dense(hidden), ReLU(), Dense(10)],
+            loss="cross_entropy",
+            optimizer=Adam(1e-3),
+            batch_size=batch,
+            backend=backend,
+        )
         seconds = best_of(lambda m=model: m.partial_fit(x, y), repeats)
         out[f"{backend}_samples_per_s"] = n / seconds
     if torch is not None:
@@ -232,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gpu = gpu_name()
     if gpu is None:
-        print("bench_gpu: no CUDA GPU found (NUMBA_ENABLE_CUDASIM=1 ... --smoke checks the "
-              "script on any machine)", file=sys.stderr)  # fmt: skip
+        print(
+            "bench_gpu: no CUDA GPU found (NUMBA_ENABLE_CUDASIM=1 ... --smoke checks the "
+            "script on any machine)",
+            file=sys.stderr,
+        )
         return 1
     torch = torch_cuda()
     if args.smoke:
@@ -245,15 +260,19 @@ def main(argv: list[str] | None = None) -> int:
         n, repeats = (20, 3) if args.quick else (50, 5)
         gibbs = (1024, 1024, 4096, 20)
         mlp = (60_000, 784, 256, 256)
-    print(f"GPU {gpu}; CPU {platform.processor() or platform.machine()}, "
-          f"{numba.config.NUMBA_NUM_THREADS} threads; PyTorch on the GPU: "
-          f"{'yes, ' + torch.__version__ if torch else 'no'}")  # fmt: skip
+    print(
+        f"GPU {gpu}; CPU {platform.processor() or platform.machine()}, "
+        f"{numba.config.NUMBA_NUM_THREADS} threads; PyTorch on the GPU: "
+        f"{'yes, ' + torch.__version__ if torch else 'no'}"
+    )
     print("Ising Metropolis at T_c, spin-flip attempts per ns")
     results: dict = {"gpu": gpu, "torch": getattr(torch, "__version__", None)}
     results["ising"] = ising_table(sizes, n, repeats, torch)
     results["gibbs"] = gibbs_table(*gibbs, repeats, torch)
-    print("RBM Gibbs sampling, chain-steps per s:",
-          {k: f"{v:.3g}" for k, v in results["gibbs"].items()})  # fmt: skip
+    print(
+        "RBM Gibbs sampling, chain-steps per s:",
+        {k: f"{v:.3g}" for k, v in results["gibbs"].items()},
+    )
     results["mlp"] = mlp_table(*mlp, repeats, torch)
     print("MLP training, samples per s:", {k: f"{v:.3g}" for k, v in results["mlp"].items()})
     if args.json:

@@ -28,8 +28,13 @@ def mnist_like(n: int = N, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def appendix_mlp(seed: int = 0) -> Sequential:
     """784-100-10, ReLU, MSE, SGD(1e-3): the primer's appendix network."""
-    return Sequential(layers=[Flatten(), Dense(100), ReLU(), Dense(10)], loss="mse",
-                      optimizer=SGD(1e-3), batch_size=64, seed=seed)  # fmt: skip
+    return Sequential(
+        layers=[Flatten(), Dense(100), ReLU(), Dense(10)],
+        loss="mse",
+        optimizer=SGD(1e-3),
+        batch_size=64,
+        seed=seed,
+    )
 
 
 def small_cnn(seed: int = 0) -> Sequential:

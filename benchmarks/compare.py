@@ -465,8 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-hopfield", action="store_true", help="skip the Hopfield comparison")
     p.add_argument("--no-rbm", action="store_true", help="skip the RBM comparison")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network comparison")
-    p.add_argument("--no-autoencoder", action="store_true",
-                   help="skip the autoencoder comparison")  # fmt: skip
+    p.add_argument("--no-autoencoder", action="store_true", help="skip the autoencoder comparison")
     p.add_argument("--no-signal", action="store_true", help="skip the random-network comparison")
     args = p.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 7)

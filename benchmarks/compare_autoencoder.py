@@ -40,8 +40,11 @@ def autoencoder_comparison(quick: bool = False) -> list[dict]:
         torch_case = _torch_autoencoder(spins)
         if torch_case is not None:
             cases.update(torch_case)
-        rows = _rows(f"autoencoder {SIZE * SIZE}-256-64-1, batch {BATCH} (samples/s)",
-                     interleaved_medians(cases, repeats), len(spins))  # fmt: skip
+        rows = _rows(
+            f"autoencoder {SIZE * SIZE}-256-64-1, batch {BATCH} (samples/s)",
+            interleaved_medians(cases, repeats),
+            len(spins),
+        )
         streamed = paper_autoencoder()
         streamed.partial_fit(spins[:BATCH])
         with open_dataset(path) as ds:
@@ -50,8 +53,11 @@ def autoencoder_comparison(quick: bool = False) -> list[dict]:
                 "isingml": lambda: ours.partial_fit(spins),
                 "isingml streaming from HDF5": lambda: streamed.partial_fit(batches),
             }
-            rows += _rows("the same, from memory vs streamed (samples/s)",
-                          interleaved_medians(cases, repeats), len(spins))  # fmt: skip
+            rows += _rows(
+                "the same, from memory vs streamed (samples/s)",
+                interleaved_medians(cases, repeats),
+                len(spins),
+            )
     return rows
 
 

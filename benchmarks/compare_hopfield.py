@@ -81,12 +81,27 @@ def _compare_size(n: int, quick: bool) -> list[dict]:
     k = probes.shape[0]
     t, out = _time(lambda: net.run(probes, seed=1).states, repeats)
     base = k / t
-    rows.append({"n": n, "impl": "isingml", "probes_per_s": base, "ratio": 1.0,
-                 "overlap": _overlap(out, targets), "probes": k})  # fmt: skip
+    rows.append(
+        {
+            "n": n,
+            "impl": "isingml",
+            "probes_per_s": base,
+            "ratio": 1.0,
+            "overlap": _overlap(out, targets),
+            "probes": k,
+        }
+    )
     few = k // 2 if quick else k  # the same batch: NumPy gains from batching too
     t, out = _time(lambda: numpy_async_recall(w, probes[:few], 1), 1)
-    rows.append({"n": n, "impl": "NumPy (batch, unit by unit)", "probes_per_s": few / t,
-                 "overlap": _overlap(out, targets[:few]), "probes": few})  # fmt: skip
+    rows.append(
+        {
+            "n": n,
+            "impl": "NumPy (batch, unit by unit)",
+            "probes_per_s": few / t,
+            "overlap": _overlap(out, targets[:few]),
+            "probes": few,
+        }
+    )
     one = 2 if n >= 4096 else 8
     if _version("hopfieldkit"):
         from hopfieldkit import HopfieldNetwork as KitNetwork
@@ -98,9 +113,15 @@ def _compare_size(n: int, quick: bool) -> list[dict]:
             return np.stack([kit.recall(p, seed=1) for p in probes[:one]])
 
         t, out = _time(run_kit, 1)
-        rows.append({"n": n, "impl": f"hopfieldkit {_version('hopfieldkit')}",
-                     "probes_per_s": one / t, "overlap": _overlap(out, targets[:one]),
-                     "probes": one})  # fmt: skip
+        rows.append(
+            {
+                "n": n,
+                "impl": f"hopfieldkit {_version('hopfieldkit')}",
+                "probes_per_s": one / t,
+                "overlap": _overlap(out, targets[:one]),
+                "probes": one,
+            }
+        )
     if _version("hopfieldnetwork"):
         from hopfieldnetwork import HopfieldNetwork as PeerNetwork
 
@@ -116,9 +137,15 @@ def _compare_size(n: int, quick: bool) -> list[dict]:
             return np.stack(finals)
 
         t, out = _time(run_peer, 1)
-        rows.append({"n": n, "impl": f"hopfieldnetwork {_version('hopfieldnetwork')}",
-                     "probes_per_s": one / t, "overlap": _overlap(out, targets[:one]),
-                     "probes": one})  # fmt: skip
+        rows.append(
+            {
+                "n": n,
+                "impl": f"hopfieldnetwork {_version('hopfieldnetwork')}",
+                "probes_per_s": one / t,
+                "overlap": _overlap(out, targets[:one]),
+                "probes": one,
+            }
+        )
     for r in rows:
         r["ratio"] = base / r["probes_per_s"]
     return rows

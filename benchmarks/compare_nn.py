@@ -42,9 +42,11 @@ def nn_comparison(quick: bool = False) -> list[dict]:
     cases = {"isingml": lambda: ours.partial_fit(x, y)}  # one epoch
     if torch is not None:
         net = torch.nn.Sequential(
-            torch.nn.Flatten(), torch.nn.Linear(784, 100), torch.nn.ReLU(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(784, 100),
+            torch.nn.ReLU(),
             torch.nn.Linear(100, 10),
-        )  # fmt: skip
+        )
         opt = torch.optim.SGD(net.parameters(), lr=1e-3)
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
@@ -64,9 +66,14 @@ def nn_comparison(quick: bool = False) -> list[dict]:
         flat = x.reshape(len(x), -1)
 
         def sklearn_mlp() -> None:
-            MLPClassifier((100,), solver="sgd", batch_size=64, max_iter=1,
-                          learning_rate_init=1e-3, random_state=0).partial_fit(
-                flat, labels, classes=np.arange(10))  # fmt: skip
+            MLPClassifier(
+                (100,),
+                solver="sgd",
+                batch_size=64,
+                max_iter=1,
+                learning_rate_init=1e-3,
+                random_state=0,
+            ).partial_fit(flat, labels, classes=np.arange(10))
 
         cases["scikit-learn MLPClassifier"] = sklearn_mlp
     except ImportError:
@@ -82,9 +89,12 @@ def nn_comparison(quick: bool = False) -> list[dict]:
     cases = {"isingml": lambda: cnn.partial_fit(xc, yc)}
     if torch is not None:
         tnet = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Flatten(), torch.nn.Linear(8 * 13 * 13, 10),
-        )  # fmt: skip
+            torch.nn.Conv2d(1, 8, 3),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(8 * 13 * 13, 10),
+        )
         topt = torch.optim.SGD(tnet.parameters(), lr=1e-2)
         xct, yct = torch.from_numpy(xc), torch.from_numpy(yc)
         ce = torch.nn.CrossEntropyLoss()
@@ -116,8 +126,11 @@ def nn_comparison(quick: bool = False) -> list[dict]:
             conv(xin).backward(gt)
 
         cases[f"PyTorch {torch.__version__}"] = torch_conv
-    rows += _rows("Conv2D fwd+bwd, 64 x 28x28, 8 filters 3x3 (calls/s)",
-                  interleaved_medians(cases, repeats * 3), 1)  # fmt: skip
+    rows += _rows(
+        "Conv2D fwd+bwd, 64 x 28x28, 8 filters 3x3 (calls/s)",
+        interleaved_medians(cases, repeats * 3),
+        1,
+    )
     return rows
 
 

@@ -53,8 +53,9 @@ def rbm_comparison(quick: bool = False) -> list[dict]:
         rates = {name: N_SAMPLES / seconds for name, seconds in medians.items()}
         base = rates["isingml PCD-1"]
         for name, rate in rates.items():
-            rows.append({"n_visible": n_visible, "impl": name, "samples_per_s": rate,
-                         "ratio": base / rate})  # fmt: skip
+            rows.append(
+                {"n_visible": n_visible, "impl": name, "samples_per_s": rate, "ratio": base / rate}
+            )
     return rows
 
 
@@ -65,8 +66,9 @@ def print_rbm(rows: list[dict]) -> None:
         return
     print(f"{'visible':>7}  {'implementation':<30} {'samples/s':>11} {'PCD-1 / this':>13}")
     for r in rows:
-        print(f"{r['n_visible']:7d}  {r['impl']:<30} {r['samples_per_s']:11.0f} "
-              f"{r['ratio']:12.2f}x")  # fmt: skip
+        print(
+            f"{r['n_visible']:7d}  {r['impl']:<30} {r['samples_per_s']:11.0f} {r['ratio']:12.2f}x"
+        )
     print("500 hidden units, batch 64, one epoch over 2048 random binary samples.")
 
 

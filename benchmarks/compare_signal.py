@@ -86,18 +86,36 @@ def signal_comparison(quick: bool = False) -> list[dict]:
     rows = []
     t, q = _time(lambda: _isingml(draws), repeats)
     base = weights / t
-    rows.append({"impl": "isingml (Philox, parallel over networks)", "weights_per_s": base,
-                 "ratio": 1.0, "q_last": q})  # fmt: skip
+    rows.append(
+        {
+            "impl": "isingml (Philox, parallel over networks)",
+            "weights_per_s": base,
+            "ratio": 1.0,
+            "q_last": q,
+        }
+    )
     t, q = _time(lambda: numpy_networks(draws), repeats)
-    rows.append({"impl": "NumPy (default_rng, BLAS)", "weights_per_s": weights / t,
-                 "ratio": base / (weights / t), "q_last": q})  # fmt: skip
+    rows.append(
+        {
+            "impl": "NumPy (default_rng, BLAS)",
+            "weights_per_s": weights / t,
+            "ratio": base / (weights / t),
+            "q_last": q,
+        }
+    )
     try:
         import torch
 
         torch.set_num_threads(numba.get_num_threads())
         t, q = _time(lambda: torch_networks(draws), repeats)
-        rows.append({"impl": "PyTorch CPU (randn)", "weights_per_s": weights / t,
-                     "ratio": base / (weights / t), "q_last": q})  # fmt: skip
+        rows.append(
+            {
+                "impl": "PyTorch CPU (randn)",
+                "weights_per_s": weights / t,
+                "ratio": base / (weights / t),
+                "q_last": q,
+            }
+        )
     except ImportError:
         pass
     return rows
@@ -108,11 +126,15 @@ def print_signal(rows: list[dict]) -> None:
     q_star = MeanField("tanh", SIGMA_W2, SIGMA_B2).q_star
     print(f"{'implementation':<42} {'M weights/s':>12} {'isingml/peer':>13} {'q_10':>8}")
     for r in rows:
-        print(f"{r['impl']:<42} {r['weights_per_s'] / 1e6:12.1f} {r['ratio']:12.2f}x "
-              f"{r['q_last']:8.3f}")  # fmt: skip
+        print(
+            f"{r['impl']:<42} {r['weights_per_s'] / 1e6:12.1f} {r['ratio']:12.2f}x "
+            f"{r['q_last']:8.3f}"
+        )
     threads = numba.get_num_threads()
-    print(f"mean-field q* = {q_star:.3f}; width {WIDTH}, depth {DEPTH}, tanh "
-          f"(sigma_w^2 {SIGMA_W2}, sigma_b^2 {SIGMA_B2}), {threads} threads")  # fmt: skip
+    print(
+        f"mean-field q* = {q_star:.3f}; width {WIDTH}, depth {DEPTH}, tanh "
+        f"(sigma_w^2 {SIGMA_W2}, sigma_b^2 {SIGMA_B2}), {threads} threads"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

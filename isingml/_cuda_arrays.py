@@ -173,5 +173,15 @@ def adam_step(
     c1 = 1.0 - beta1**t
     c2 = 1.0 - beta2**t
     f = flat(p)
-    _adam[launch_1d(f.size)](f, flat(g), flat(m), flat(v), float(rate / c1), float(beta1),
-                             float(beta2), float(c2), float(eps), halt)  # fmt: skip
+    _adam[launch_1d(f.size)](
+        f,
+        flat(g),
+        flat(m),
+        flat(v),
+        float(rate / c1),
+        float(beta1),
+        float(beta2),
+        float(c2),
+        float(eps),
+        halt,
+    )

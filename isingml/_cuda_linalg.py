@@ -56,8 +56,10 @@ def _make_matmul(dtype):
     return kernel
 
 
-_MATMUL = {np.dtype(np.float32): _make_matmul(np.float32),
-           np.dtype(np.float64): _make_matmul(np.float64)}  # fmt: skip
+_MATMUL = {
+    np.dtype(np.float32): _make_matmul(np.float32),
+    np.dtype(np.float64): _make_matmul(np.float64),
+}
 
 
 @cuda.jit
@@ -82,8 +84,9 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, out=None):
     if (b.shape[1] if trans_b else b.shape[0]) != inner:
         raise InputError(f"matmul: shapes {a.shape} and {b.shape} do not fit")
     if np.dtype(a.dtype) != np.dtype(b.dtype) or np.dtype(a.dtype) not in _MATMUL:
-        raise InputError(f"matmul: float32 or float64 operands of one type, got {a.dtype}, "
-                         f"{b.dtype}")  # fmt: skip
+        raise InputError(
+            f"matmul: float32 or float64 operands of one type, got {a.dtype}, {b.dtype}"
+        )
     if out is None:
         out = cuda.device_array((n, m), dtype=a.dtype)
     grid = (-(-m // TILE), -(-n // TILE))

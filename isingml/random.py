@@ -314,8 +314,16 @@ def philox_fill(out, first_index, step, tag, seed, stream):
         As in :func:`philox_block`.
     """
     s = np.uint64(step)
-    fill_blocks(out, out.shape[0] // 4, first_index, s & MASK32, s >> _S32, np.uint64(tag),
-                np.uint64(seed), np.uint64(stream))  # fmt: skip
+    fill_blocks(
+        out,
+        out.shape[0] // 4,
+        first_index,
+        s & MASK32,
+        s >> _S32,
+        np.uint64(tag),
+        np.uint64(seed),
+        np.uint64(stream),
+    )
 
 
 def validate_seed(seed: object, name: str = "seed") -> int:

@@ -64,8 +64,12 @@ def execute(path: Path, out_dir: Path, quick: bool, timeout: int = 900) -> Path:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits this process's environment
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(out_dir)}})  # fmt: skip
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(out_dir)}},
+        )
         client.execute()
     finally:
         for k, v in saved.items():

@@ -73,5 +73,14 @@ def spin_dataset(tmp_path_factory):
     from isingml.data import generate
 
     path = tmp_path_factory.mktemp("spins") / "spins.h5"
-    return generate(path, "16,32", "1.0:3.5:11", 200, thermalize=200, interval=2,
-                    engine="wolff", seed=3, progress=False)  # fmt: skip
+    return generate(
+        path,
+        "16,32",
+        "1.0:3.5:11",
+        200,
+        thermalize=200,
+        interval=2,
+        engine="wolff",
+        seed=3,
+        progress=False,
+    )

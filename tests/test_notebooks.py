@@ -16,9 +16,17 @@ NOTEBOOKS = execute.notebooks()
 
 def test_every_notebook_of_the_issue_is_there():
     names = [path.name.split("_", 1)[1] for path in NOTEBOOKS]
-    assert names == ["hopfield.ipynb", "ising.ipynb", "rbm.ipynb", "feedforward.ipynb",
-                     "convolution.ipynb", "autoencoders.ipynb", "datasets.ipynb",
-                     "signal_propagation.ipynb", "spin_glasses.ipynb"]  # fmt: skip
+    assert names == [
+        "hopfield.ipynb",
+        "ising.ipynb",
+        "rbm.ipynb",
+        "feedforward.ipynb",
+        "convolution.ipynb",
+        "autoencoders.ipynb",
+        "datasets.ipynb",
+        "signal_propagation.ipynb",
+        "spin_glasses.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

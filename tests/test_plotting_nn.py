@@ -92,8 +92,9 @@ def test_plot_convolution_shows_fig_10_with_matching_windows():
     from isingml.nn.examples import FIG7_IMAGE, FIG9_FILTER, FIG11_STRIDE2
 
     axes = Figure().subplots(1, 3)
-    out = plot_convolution(FIG7_IMAGE, FIG9_FILTER, FIG11_STRIDE2, stride=2,
-                           highlight=[(0, 1), (2, 2)], axes=axes)  # fmt: skip
+    out = plot_convolution(
+        FIG7_IMAGE, FIG9_FILTER, FIG11_STRIDE2, stride=2, highlight=[(0, 1), (2, 2)], axes=axes
+    )
     assert len(out) == 3
     image_ax, kernel_ax, output_ax = out
     np.testing.assert_array_equal(image_ax.images[0].get_array(), FIG7_IMAGE)

@@ -24,8 +24,14 @@ from isingml.stats import Stats
 
 
 def _run(n=16):
-    return parallel_tempering(SherringtonKirkpatrick(n), geometric_ladder(0.4, 1.5, 5), 400,
-                              samples=2, seed=0, progress=False)  # fmt: skip
+    return parallel_tempering(
+        SherringtonKirkpatrick(n),
+        geometric_ladder(0.4, 1.5, 5),
+        400,
+        samples=2,
+        seed=0,
+        progress=False,
+    )
 
 
 def test_overlap_distribution_draws_one_curve_per_temperature():

@@ -59,23 +59,49 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_dataset_arguments(train)
     train.add_argument("--latent", type=_types.positive_int, default=1, help="latent neurons")
-    train.add_argument("--encoder", type=_types.widths, default="256,64",
-                       help="encoder widths, e.g. 256,64 ('' for a linear encoder)")  # fmt: skip
-    train.add_argument("--decoder", type=_types.widths, default=None,
-                       help="decoder widths (default: the encoder's, reversed)")  # fmt: skip
-    train.add_argument("--activation", choices=tuple(ENCODER_ACTIVATIONS), default="tanh",
-                       help="hidden-layer activation")  # fmt: skip
-    train.add_argument("--corruption", type=_types.float_in(0.0, 1.0, open_high=True),
-                       default=0.0,
-                       help="denoising: probability of flipping each input spin")  # fmt: skip
+    train.add_argument(
+        "--encoder",
+        type=_types.widths,
+        default="256,64",
+        help="encoder widths, e.g. 256,64 ('' for a linear encoder)",
+    )
+    train.add_argument(
+        "--decoder",
+        type=_types.widths,
+        default=None,
+        help="decoder widths (default: the encoder's, reversed)",
+    )
+    train.add_argument(
+        "--activation",
+        choices=tuple(ENCODER_ACTIVATIONS),
+        default="tanh",
+        help="hidden-layer activation",
+    )
+    train.add_argument(
+        "--corruption",
+        type=_types.float_in(0.0, 1.0, open_high=True),
+        default=0.0,
+        help="denoising: probability of flipping each input spin",
+    )
     train.add_argument("--variational", action="store_true", help="a variational autoencoder")
-    train.add_argument("--beta", type=_types.positive_float, default=1.0,
-                       help="KL weight of the VAE (with --variational)")  # fmt: skip
-    train.add_argument("--temperatures", type=_types.temperatures, default=None,
-                       help="only these temperatures, e.g. 1.0:2.0:11 (default: all)")  # fmt: skip
+    train.add_argument(
+        "--beta",
+        type=_types.positive_float,
+        default=1.0,
+        help="KL weight of the VAE (with --variational)",
+    )
+    train.add_argument(
+        "--temperatures",
+        type=_types.temperatures,
+        default=None,
+        help="only these temperatures, e.g. 1.0:2.0:11 (default: all)",
+    )
     _training_arguments(train, epochs=10)
-    train.add_argument("--stream", action="store_true",
-                       help="stream minibatches from the file instead of loading it")  # fmt: skip
+    train.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream minibatches from the file instead of loading it",
+    )
 
     anomaly = add_action(
         "anomaly",
@@ -87,13 +113,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "error, and print the ROC AUC and the detection rate at a threshold.",
     )
     add_dataset_arguments(anomaly)
-    anomaly.add_argument("--normal-below", type=_types.positive_float, default=2.0,
-                         help="normal: T below this")  # fmt: skip
-    anomaly.add_argument("--anomalous-above", type=_types.positive_float, default=3.0,
-                         help="anomalous: T above this")  # fmt: skip
-    anomaly.add_argument("--quantile", type=_types.float_in(0.0, 1.0, open_low=True,
-                                                            open_high=True),
-                         default=0.99, help="threshold quantile of normal scores")  # fmt: skip
+    anomaly.add_argument(
+        "--normal-below", type=_types.positive_float, default=2.0, help="normal: T below this"
+    )
+    anomaly.add_argument(
+        "--anomalous-above",
+        type=_types.positive_float,
+        default=3.0,
+        help="anomalous: T above this",
+    )
+    anomaly.add_argument(
+        "--quantile",
+        type=_types.float_in(0.0, 1.0, open_low=True, open_high=True),
+        default=0.99,
+        help="threshold quantile of normal scores",
+    )
     _training_arguments(anomaly, epochs=10)
 
     denoise = add_action(
@@ -106,10 +140,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "after denoising held-out configurations.",
     )
     add_dataset_arguments(denoise)
-    denoise.add_argument("--flip", type=_types.float_in(0.0, 1.0, open_high=True), default=0.1,
-                         help="probability of flipping each spin")  # fmt: skip
-    denoise.add_argument("--max-temperature", type=_types.positive_float, default=2.0,
-                         help="train and test on T up to this")  # fmt: skip
+    denoise.add_argument(
+        "--flip",
+        type=_types.float_in(0.0, 1.0, open_high=True),
+        default=0.1,
+        help="probability of flipping each spin",
+    )
+    denoise.add_argument(
+        "--max-temperature",
+        type=_types.positive_float,
+        default=2.0,
+        help="train and test on T up to this",
+    )
     _training_arguments(denoise, epochs=10)
 
     phase = sub.add_parser(
@@ -123,13 +165,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     phase.set_defaults(handler=_phase)
     add_dataset_arguments(phase, size=False)
-    phase.add_argument("--size", "-L", type=_types.lattice_size, action="append", default=None,
-                       help="a lattice side to analyse (repeatable; default: all)")  # fmt: skip
-    phase.add_argument("--model", type=_types.input_file, action="append", default=None,
-                       help="a trained model for its L (repeatable; default: train)")  # fmt: skip
-    phase.add_argument("--scaling-out", type=_types.output_file, default=_SCALING_FIGURE,
-                       metavar="FILE",
-                       help="finite-size scaling figure (with two or more sizes)")  # fmt: skip
+    phase.add_argument(
+        "--size",
+        "-L",
+        type=_types.lattice_size,
+        action="append",
+        default=None,
+        help="a lattice side to analyse (repeatable; default: all)",
+    )
+    phase.add_argument(
+        "--model",
+        type=_types.input_file,
+        action="append",
+        default=None,
+        help="a trained model for its L (repeatable; default: train)",
+    )
+    phase.add_argument(
+        "--scaling-out",
+        type=_types.output_file,
+        default=_SCALING_FIGURE,
+        metavar="FILE",
+        help="finite-size scaling figure (with two or more sizes)",
+    )
     _analysis_arguments(phase)
 
     pipeline = sub.add_parser(
@@ -142,31 +199,46 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "against 2/ln(1+sqrt 2), and write the figures.",
     )
     pipeline.set_defaults(handler=_pipeline)
-    pipeline.add_argument("--out-dir", type=_types.output_dir, default="isingml_pipeline",
-                          help="folder for the dataset and the figures")  # fmt: skip
-    pipeline.add_argument("--sizes", type=_types.lattice_sizes,
-                          default=",".join(map(str, PIPELINE_SIZES)),
-                          help="lattice sides")  # fmt: skip
-    pipeline.add_argument("--temperatures", type=_types.temperatures,
-                          default=PIPELINE_TEMPERATURES,
-                          help="start:stop:count pieces and values; >= 5")  # fmt: skip
-    pipeline.add_argument("--samples", type=_types.positive_int, default=1000,
-                          help="configurations per (L, T)")  # fmt: skip
+    pipeline.add_argument(
+        "--out-dir",
+        type=_types.output_dir,
+        default="isingml_pipeline",
+        help="folder for the dataset and the figures",
+    )
+    pipeline.add_argument(
+        "--sizes",
+        type=_types.lattice_sizes,
+        default=",".join(map(str, PIPELINE_SIZES)),
+        help="lattice sides",
+    )
+    pipeline.add_argument(
+        "--temperatures",
+        type=_types.temperatures,
+        default=PIPELINE_TEMPERATURES,
+        help="start:stop:count pieces and values; >= 5",
+    )
+    pipeline.add_argument(
+        "--samples", type=_types.positive_int, default=1000, help="configurations per (L, T)"
+    )
     _analysis_arguments(pipeline)
 
 
 def _training_arguments(parser: argparse.ArgumentParser, epochs: int) -> None:
-    parser.add_argument("--epochs", type=_types.positive_int, default=epochs,
-                        help="training epochs")  # fmt: skip
-    parser.add_argument("--batch-size", type=_types.positive_int, default=128,
-                        help="minibatch size")  # fmt: skip
+    parser.add_argument(
+        "--epochs", type=_types.positive_int, default=epochs, help="training epochs"
+    )
+    parser.add_argument(
+        "--batch-size", type=_types.positive_int, default=128, help="minibatch size"
+    )
 
 
 def _analysis_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=_types.positive_int, default=5,
-                        help="training epochs per size")  # fmt: skip
-    parser.add_argument("--bootstrap", type=_types.int_at_least(2), default=200,
-                        help="bootstrap replicas")  # fmt: skip
+    parser.add_argument(
+        "--epochs", type=_types.positive_int, default=5, help="training epochs per size"
+    )
+    parser.add_argument(
+        "--bootstrap", type=_types.int_at_least(2), default=200, help="bootstrap replicas"
+    )
 
 
 # -- autoencoder train / anomaly / denoise ------------------------------------------------
@@ -184,17 +256,32 @@ def _train(args: argparse.Namespace) -> int:
     check_dataset_size(args.data, args.size)
     kind = VariationalAutoencoder if args.variational else Autoencoder
     extra = {"beta": args.beta} if args.variational else {}
-    model = kind(encoder_widths=args.encoder, latent_dim=args.latent,
-                 decoder_widths=args.decoder, activation=args.activation,
-                 corruption=args.corruption, n_epochs=args.epochs, batch_size=args.batch_size,
-                 seed=args.seed, progress=not args.quiet, backend=args.backend,
-                 **extra)  # fmt: skip
+    model = kind(
+        encoder_widths=args.encoder,
+        latent_dim=args.latent,
+        decoder_widths=args.decoder,
+        activation=args.activation,
+        corruption=args.corruption,
+        n_epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        progress=not args.quiet,
+        backend=args.backend,
+        **extra,
+    )
     temps = args.temperatures
     with open_dataset(args.data) as ds:
         start = time.perf_counter()
         if args.stream:
-            model.fit(ds.minibatches(args.size, args.batch_size, seed=args.seed,
-                                     temperatures=temps, dtype=model.dtype))  # fmt: skip
+            model.fit(
+                ds.minibatches(
+                    args.size,
+                    args.batch_size,
+                    seed=args.seed,
+                    temperatures=temps,
+                    dtype=model.dtype,
+                )
+            )
             n = ds.n_samples(args.size, temps)
         else:
             spins = ds.spins(args.size, temps, dtype=model.dtype)
@@ -219,12 +306,16 @@ def _train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"L = {args.size}: {n} configurations, {len(history['loss'])} epochs, "
-          f"{result['samples_per_second']:,.0f} samples/s")  # fmt: skip
+    print(
+        f"L = {args.size}: {n} configurations, {len(history['loss'])} epochs, "
+        f"{result['samples_per_second']:,.0f} samples/s"
+    )
     print("loss per epoch: " + ", ".join(f"{v:.4f}" for v in history["loss"]))
     if correlation is not None:
-        print(f"|r| of the (odd) latent with the magnetization, all configurations: "
-              f"{correlation:.4f}")  # fmt: skip
+        print(
+            f"|r| of the (odd) latent with the magnetization, all configurations: "
+            f"{correlation:.4f}"
+        )
     print(f"model: {path}")
     return 0
 
@@ -233,14 +324,24 @@ def _anomaly(args: argparse.Namespace) -> int:
     from isingml.transition.experiments import anomaly_experiment
 
     if args.normal_below > args.anomalous_above:
-        usage_error("--normal-below", f"must not exceed --anomalous-above "
-                    f"({args.anomalous_above:g}), got {args.normal_below:g}")  # fmt: skip
+        usage_error(
+            "--normal-below",
+            f"must not exceed --anomalous-above "
+            f"({args.anomalous_above:g}), got {args.normal_below:g}",
+        )
     check_dataset_size(args.data, args.size)
     if args.out:
         figure_output(args.out)
-    r = anomaly_experiment(args.data, args.size, args.normal_below, args.anomalous_above,
-                           args.quantile, args.epochs, args.batch_size,
-                           seed=args.seed)  # fmt: skip
+    r = anomaly_experiment(
+        args.data,
+        args.size,
+        args.normal_below,
+        args.anomalous_above,
+        args.quantile,
+        args.epochs,
+        args.batch_size,
+        seed=args.seed,
+    )
     if args.out:
         from isingml.plotting import plot_roc
 
@@ -258,11 +359,15 @@ def _anomaly(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
         return 0
-    print(f"L = {r.size}: trained on {r.n_train} configurations with T < {r.normal_below:g}; "
-          f"tested on {r.n_normal_test} held-out normal and {r.n_anomalous} with "
-          f"T > {r.anomalous_above:g}")  # fmt: skip
-    print(f"ROC AUC {r.auc:.4f}; threshold (quantile {r.quantile:g}) {r.threshold:.4g}: "
-          f"detects {r.detection_rate:.1%}, false alarms {r.false_alarm_rate:.1%}")  # fmt: skip
+    print(
+        f"L = {r.size}: trained on {r.n_train} configurations with T < {r.normal_below:g}; "
+        f"tested on {r.n_normal_test} held-out normal and {r.n_anomalous} with "
+        f"T > {r.anomalous_above:g}"
+    )
+    print(
+        f"ROC AUC {r.auc:.4f}; threshold (quantile {r.quantile:g}) {r.threshold:.4g}: "
+        f"detects {r.detection_rate:.1%}, false alarms {r.false_alarm_rate:.1%}"
+    )
     if args.out:
         print(f"figure: {args.out}")
     return 0
@@ -272,8 +377,15 @@ def _denoise(args: argparse.Namespace) -> int:
     from isingml.transition.experiments import denoising_experiment
 
     check_dataset_size(args.data, args.size)
-    r = denoising_experiment(args.data, args.size, args.flip, args.max_temperature,
-                             args.epochs, args.batch_size, seed=args.seed)  # fmt: skip
+    r = denoising_experiment(
+        args.data,
+        args.size,
+        args.flip,
+        args.max_temperature,
+        args.epochs,
+        args.batch_size,
+        seed=args.seed,
+    )
     rows = [
         {"temperature": float(t), "wrong_before": float(b), "wrong_after": float(a)}
         for t, b, a in zip(r.temperatures, r.wrong_before, r.wrong_after, strict=True)
@@ -284,8 +396,10 @@ def _denoise(args: argparse.Namespace) -> int:
     print(f"L = {r.size}, {r.flip:.0%} of spins flipped; held-out configurations:")
     print("     T   wrong in input   wrong after denoising   reduction")
     for row, factor in zip(rows, r.reduction, strict=True):
-        print(f"{row['temperature']:6.3f}   {row['wrong_before']:14.4f}   "
-              f"{row['wrong_after']:21.4f}   {factor:8.1f}x")  # fmt: skip
+        print(
+            f"{row['temperature']:6.3f}   {row['wrong_before']:14.4f}   "
+            f"{row['wrong_after']:21.4f}   {factor:8.1f}x"
+        )
     return 0
 
 
@@ -324,15 +438,20 @@ def _phase(args: argparse.Namespace) -> int:
     with open_dataset(args.data) as ds:
         n_temperatures = len(ds.temperatures)
     if n_temperatures < MIN_TEMPERATURES:
-        usage_error("DATA.h5", f"{args.data}: {n_temperatures} temperatures are too few to "
-                    f"locate a transition (need >= {MIN_TEMPERATURES} spanning T_c)")  # fmt: skip
+        usage_error(
+            "DATA.h5",
+            f"{args.data}: {n_temperatures} temperatures are too few to "
+            f"locate a transition (need >= {MIN_TEMPERATURES} spanning T_c)",
+        )
     models, paths = {}, {}
     for path in args.model or []:
         model = Autoencoder.load(path)
         side = math.isqrt(model.n_features_in_)
         if side * side != model.n_features_in_:
-            usage_error("--model", f"{path} takes {model.n_features_in_} values per sample, not "
-                        "an L x L lattice")  # fmt: skip
+            usage_error(
+                "--model",
+                f"{path} takes {model.n_features_in_} values per sample, not an L x L lattice",
+            )
         if side in models:
             usage_error("--model", f"{paths[side]} and {path} are both for L = {side}")
         models[side], paths[side] = model, path
@@ -341,13 +460,22 @@ def _phase(args: argparse.Namespace) -> int:
         sizes = sorted(models)
     for side in models:
         if sizes is not None and side not in sizes:
-            usage_error("--model", f"{paths[side]} is for L = {side}, which is not analysed "
-                        f"(--size {', '.join(map(str, sizes))})")  # fmt: skip
+            usage_error(
+                "--model",
+                f"{paths[side]} is for L = {side}, which is not analysed "
+                f"(--size {', '.join(map(str, sizes))})",
+            )
     check_dataset_size(args.data, sizes)
     figure_output(args.out)
-    analysis = discover_transition(args.data, sizes, models, epochs=args.epochs,
-                                   n_bootstrap=args.bootstrap, seed=args.seed,
-                                   report=_report(args))  # fmt: skip
+    analysis = discover_transition(
+        args.data,
+        sizes,
+        models,
+        epochs=args.epochs,
+        n_bootstrap=args.bootstrap,
+        seed=args.seed,
+        report=_report(args),
+    )
     return _draw(args, analysis)
 
 
@@ -355,8 +483,11 @@ def _pipeline(args: argparse.Namespace) -> int:
     from isingml.transition.pipeline import discover_critical_point
 
     if len(args.temperatures) < MIN_TEMPERATURES:
-        usage_error("--temperatures", f"must hold >= {MIN_TEMPERATURES} values spanning T_c "
-                    f"to locate the transition, got {len(args.temperatures)}")  # fmt: skip
+        usage_error(
+            "--temperatures",
+            f"must hold >= {MIN_TEMPERATURES} values spanning T_c "
+            f"to locate the transition, got {len(args.temperatures)}",
+        )
     out_dir = Path(args.out_dir)
     args.out = str(out_dir / _LATENT_FIGURE)
     args.scaling_out = str(out_dir / _SCALING_FIGURE)
@@ -364,8 +495,15 @@ def _pipeline(args: argparse.Namespace) -> int:
         if Path(path).is_dir():
             usage_error("--out-dir", f"{path} is a directory, not a file")
     figure_output(args.out)
-    result = discover_critical_point(out_dir, args.sizes, args.temperatures, args.samples,
-                                     epochs=args.epochs, n_bootstrap=args.bootstrap,
-                                     seed=args.seed, progress=not (args.quiet or args.json),
-                                     report=_report(args))  # fmt: skip
+    result = discover_critical_point(
+        out_dir,
+        args.sizes,
+        args.temperatures,
+        args.samples,
+        epochs=args.epochs,
+        n_bootstrap=args.bootstrap,
+        seed=args.seed,
+        progress=not (args.quiet or args.json),
+        report=_report(args),
+    )
     return _draw(args, result.analysis)

@@ -41,30 +41,48 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the number of workers.",
     )
     gen.set_defaults(handler=_generate)
-    gen.add_argument("--sizes", type=_types.lattice_sizes, default="16,32",
-                     help="lattice sides, e.g. 16,32,64")  # fmt: skip
-    gen.add_argument("--temperatures", type=_types.temperatures, default="1.0:3.5:26",
-                     help="start:stop:count pieces (inclusive) and values a,b,c")  # fmt: skip
-    gen.add_argument("--samples", type=_types.positive_int, default=1000,
-                     help="per (size, temperature)")  # fmt: skip
-    gen.add_argument("--thermalize", type=_types.non_negative_int, default=2000,
-                     help="sweeps before sampling")  # fmt: skip
-    gen.add_argument("--interval", type=_types.interval, default=10,
-                     help="sweeps between samples, or auto")  # fmt: skip
-    gen.add_argument("--algorithm", choices=ALGORITHMS, default="metropolis",
-                     help="update algorithm")  # fmt: skip
-    gen.add_argument("--chains", type=_types.positive_int, default=1,
-                     help="chains per (size, temperature)")  # fmt: skip
+    gen.add_argument(
+        "--sizes", type=_types.lattice_sizes, default="16,32", help="lattice sides, e.g. 16,32,64"
+    )
+    gen.add_argument(
+        "--temperatures",
+        type=_types.temperatures,
+        default="1.0:3.5:26",
+        help="start:stop:count pieces (inclusive) and values a,b,c",
+    )
+    gen.add_argument(
+        "--samples", type=_types.positive_int, default=1000, help="per (size, temperature)"
+    )
+    gen.add_argument(
+        "--thermalize", type=_types.non_negative_int, default=2000, help="sweeps before sampling"
+    )
+    gen.add_argument(
+        "--interval", type=_types.interval, default=10, help="sweeps between samples, or auto"
+    )
+    gen.add_argument(
+        "--algorithm", choices=ALGORITHMS, default="metropolis", help="update algorithm"
+    )
+    gen.add_argument(
+        "--chains", type=_types.positive_int, default=1, help="chains per (size, temperature)"
+    )
     gen.add_argument("--coupling", type=_types.nonzero_float, default=1.0, help="coupling J")
     gen.add_argument("--field", type=_types.finite_float, default=0.0, help="field h")
     again = gen.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="complete an interrupted run")
     again.add_argument("--overwrite", action="store_true", help="replace an existing output")
     workers = gen.add_mutually_exclusive_group()
-    workers.add_argument("--workers", type=_types.positive_int, default=None,
-                         help="local Dask worker processes (default: one process)")  # fmt: skip
-    workers.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                         help="Dask scheduler tcp://host:port (default: none)")  # fmt: skip
+    workers.add_argument(
+        "--workers",
+        type=_types.positive_int,
+        default=None,
+        help="local Dask worker processes (default: one process)",
+    )
+    workers.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler tcp://host:port (default: none)",
+    )
 
     info = sub.add_parser(
         "info", help="summarize a dataset file", description="Summarize a dataset file."

@@ -35,12 +35,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "fraction that are stable and the overlap reached from probes, over trials.",
     )
     cap.add_argument("--units", type=_types.int_at_least(2), default=1000, help="network size n")
-    cap.add_argument("--trials", type=_types.positive_int, default=10,
-                     help="pattern sets per load")  # fmt: skip
-    cap.add_argument("--alphas", type=_types.float_values(positive=True), default="0.02:0.24:12",
-                     help="loads: start:stop:count pieces and values a,b")  # fmt: skip
-    cap.add_argument("--corruption", type=_types.float_in(0.0, 0.5), default=0.0,
-                     help="fraction of units flipped in probes")  # fmt: skip
+    cap.add_argument(
+        "--trials", type=_types.positive_int, default=10, help="pattern sets per load"
+    )
+    cap.add_argument(
+        "--alphas",
+        type=_types.float_values(positive=True),
+        default="0.02:0.24:12",
+        help="loads: start:stop:count pieces and values a,b",
+    )
+    cap.add_argument(
+        "--corruption",
+        type=_types.float_in(0.0, 0.5),
+        default=0.0,
+        help="fraction of units flipped in probes",
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -39,12 +39,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sim.set_defaults(handler=_simulate)
     _lattice_arguments(sim, temperature=2.269)
     sim.add_argument("--sweeps", type=_types.positive_int, default=10000, help="production sweeps")
-    sim.add_argument("--thermalize", type=_types.non_negative_int, default=1000,
-                     help="sweeps before measuring")  # fmt: skip
-    sim.add_argument("--interval", type=_types.positive_int, default=1,
-                     help="sweeps between measurements")  # fmt: skip
-    sim.add_argument("--algorithm", choices=ALGORITHMS, default="metropolis",
-                     help="update algorithm")  # fmt: skip
+    sim.add_argument(
+        "--thermalize", type=_types.non_negative_int, default=1000, help="sweeps before measuring"
+    )
+    sim.add_argument(
+        "--interval", type=_types.positive_int, default=1, help="sweeps between measurements"
+    )
+    sim.add_argument(
+        "--algorithm", choices=ALGORITHMS, default="metropolis", help="update algorithm"
+    )
     sim.add_argument("--field", type=_types.finite_float, default=0.0, help="external field h")
 
     ex = sub.add_parser(
@@ -59,10 +62,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _lattice_arguments(parser: argparse.ArgumentParser, temperature: float) -> None:
-    parser.add_argument("--size", "-L", type=_types.lattice_size, default=32,
-                        help="lattice side L (even)")  # fmt: skip
-    parser.add_argument("--temperature", "-T", type=_types.positive_float, default=temperature,
-                        help="T in J/k_B")  # fmt: skip
+    parser.add_argument(
+        "--size", "-L", type=_types.lattice_size, default=32, help="lattice side L (even)"
+    )
+    parser.add_argument(
+        "--temperature", "-T", type=_types.positive_float, default=temperature, help="T in J/k_B"
+    )
     parser.add_argument("--coupling", type=_types.nonzero_float, default=1.0, help="coupling J")
 
 

@@ -42,8 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_dataset_arguments(ising)
     ising.add_argument("--hidden", type=_types.positive_int, default=64, help="hidden units")
     ising.add_argument("--epochs", type=_types.positive_int, default=15, help="training epochs")
-    ising.add_argument("--batch-size", type=_types.positive_int, default=64,
-                       help="minibatch size")  # fmt: skip
+    ising.add_argument("--batch-size", type=_types.positive_int, default=64, help="minibatch size")
     mnist = add_action(
         "mnist",
         _mnist,
@@ -53,12 +52,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "ReLU, MSE, SGD 1e-3, batch 64), its sigmoid variant, and a cross-entropy + Adam "
         "network on MNIST's IDX files, and print their losses and test accuracy.",
     )
-    mnist.add_argument("data", metavar="MNIST_DIR", nargs="?", default=None,
-                       help="folder of the IDX files (default: $ISINGML_DATA)")  # fmt: skip
-    mnist.add_argument("--epochs", type=_types.positive_int, default=2,
-                       help="epochs of the appendix variants")  # fmt: skip
-    mnist.add_argument("--modern-epochs", type=_types.positive_int, default=5,
-                       help="epochs of CE + Adam")  # fmt: skip
+    mnist.add_argument(
+        "data",
+        metavar="MNIST_DIR",
+        nargs="?",
+        default=None,
+        help="folder of the IDX files (default: $ISINGML_DATA)",
+    )
+    mnist.add_argument(
+        "--epochs", type=_types.positive_int, default=2, help="epochs of the appendix variants"
+    )
+    mnist.add_argument(
+        "--modern-epochs", type=_types.positive_int, default=5, help="epochs of CE + Adam"
+    )
     features = add_action(
         "features",
         _features,
@@ -67,10 +73,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Feature maps of fixed filters + ReLU + max pooling of an image (the "
         "primer's Fig. 12).",
     )
-    features.add_argument("--image", type=_types.input_file, default=None,
-                          help="image file (default: a sample photo)")  # fmt: skip
-    features.add_argument("--layers", type=_types.positive_int, default=3,
-                          help="convolution stages")  # fmt: skip
+    features.add_argument(
+        "--image",
+        type=_types.input_file,
+        default=None,
+        help="image file (default: a sample photo)",
+    )
+    features.add_argument(
+        "--layers", type=_types.positive_int, default=3, help="convolution stages"
+    )
 
 
 def _features(args: argparse.Namespace) -> int:
@@ -104,9 +115,15 @@ def _ising(args: argparse.Namespace) -> int:
 
     check_dataset_size(args.data, args.size)
     figure_output(args.out)
-    result = phase_classifier(args.data, args.size, hidden=args.hidden, epochs=args.epochs,
-                              batch_size=args.batch_size, seed=args.seed,
-                              backend=args.backend)  # fmt: skip
+    result = phase_classifier(
+        args.data,
+        args.size,
+        hidden=args.hidden,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        backend=args.backend,
+    )
     ax = plot_phase_classifier(result)
     save_figure(ax.figure, args.out)
     report = {
@@ -122,8 +139,10 @@ def _ising(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"phase classifier on L = {result.L} ({args.data}), held-out accuracy "
-          f"{result.test_accuracy:.3f}")  # fmt: skip
+    print(
+        f"phase classifier on L = {result.L} ({args.data}), held-out accuracy "
+        f"{result.test_accuracy:.3f}"
+    )
     for t, p in zip(result.temperatures, result.ordered, strict=True):
         print(f"  T = {t:6.3f}   P(ordered) = {p:.3f}")
     print(f"T_c estimate {result.t_c:.4f}  (Onsager {T_C:.4f}, {report['relative_error']:+.2%})")
@@ -137,8 +156,15 @@ def _mnist(args: argparse.Namespace) -> int:
 
     x_train, y_train = load_mnist(args.data, "train")
     x_test, y_test = load_mnist(args.data, "test")
-    results = appendix_experiments(x_train, y_train, x_test, y_test, epochs=args.epochs,
-                                   modern_epochs=args.modern_epochs, seed=args.seed)  # fmt: skip
+    results = appendix_experiments(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        epochs=args.epochs,
+        modern_epochs=args.modern_epochs,
+        seed=args.seed,
+    )
     if args.json:
         print(json.dumps(results))
         return 0
@@ -148,6 +174,8 @@ def _mnist(args: argparse.Namespace) -> int:
         status = f"  DIVERGED: {r['diverged']}" if r["diverged"] else ""
         if r["dead_outputs"] > 0.5:
             status += f"  (all outputs zero on {r['dead_outputs']:.0%} of images: dead ReLUs)"
-        print(f"  {name:<24} loss per epoch {losses:<24} test accuracy "
-              f"{r['test_accuracy']:.3f}{status}")  # fmt: skip
+        print(
+            f"  {name:<24} loss per epoch {losses:<24} test accuracy "
+            f"{r['test_accuracy']:.3f}{status}"
+        )
     return 0

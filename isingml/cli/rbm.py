@@ -42,15 +42,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "data, the RBM samples and the exact values.",
     )
     add_dataset_arguments(ising)
-    ising.add_argument("--temperatures", type=_types.temperatures, default=None,
-                       help="a subset of the file's, e.g. 1.5,2.27 (default: all)")  # fmt: skip
-    ising.add_argument("--hidden", type=_types.positive_int, default=None,
-                       help="hidden units (default: L*L)")  # fmt: skip
+    ising.add_argument(
+        "--temperatures",
+        type=_types.temperatures,
+        default=None,
+        help="a subset of the file's, e.g. 1.5,2.27 (default: all)",
+    )
+    ising.add_argument(
+        "--hidden", type=_types.positive_int, default=None, help="hidden units (default: L*L)"
+    )
     ising.add_argument("--epochs", type=_types.positive_int, default=60, help="training epochs")
-    ising.add_argument("--samples", type=_types.positive_int, default=10000,
-                       help="RBM chains sampled")  # fmt: skip
-    ising.add_argument("--steps", type=_types.positive_int, default=500,
-                       help="Gibbs steps per chain")  # fmt: skip
+    ising.add_argument(
+        "--samples", type=_types.positive_int, default=10000, help="RBM chains sampled"
+    )
+    ising.add_argument(
+        "--steps", type=_types.positive_int, default=500, help="Gibbs steps per chain"
+    )
     ratings = add_action(
         "ratings",
         _ratings,
@@ -59,12 +66,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Train an RBM on the ratings of users of planted genres and fill in the "
         "unseen ratings of new users by clamped Gibbs sampling.",
     )
-    ratings.add_argument("--train", type=_types.positive_int, default=2000,
-                         help="fully rated users")  # fmt: skip
-    ratings.add_argument("--test", type=_types.positive_int, default=500,
-                         help="users with unseen ratings")  # fmt: skip
-    ratings.add_argument("--unseen", type=_types.float_in(0.0, 1.0, open_low=True, open_high=True),
-                         default=0.5, help="fraction of ratings hidden")  # fmt: skip
+    ratings.add_argument(
+        "--train", type=_types.positive_int, default=2000, help="fully rated users"
+    )
+    ratings.add_argument(
+        "--test", type=_types.positive_int, default=500, help="users with unseen ratings"
+    )
+    ratings.add_argument(
+        "--unseen",
+        type=_types.float_in(0.0, 1.0, open_low=True, open_high=True),
+        default=0.5,
+        help="fraction of ratings hidden",
+    )
 
 
 def _ising(args: argparse.Namespace) -> int:

@@ -41,10 +41,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "prints the critical sigma_w^2 at a few sigma_b^2.",
     )
     diagram.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="activation")
-    diagram.add_argument("--sigma-w2", type=_types.float_values(minimum=0.0),
-                         default="0.1:4:60", help="sigma_w^2 grid")  # fmt: skip
-    diagram.add_argument("--sigma-b2", type=_types.float_values(minimum=0.0),
-                         default="0:0.3:31", help="sigma_b^2 grid")  # fmt: skip
+    diagram.add_argument(
+        "--sigma-w2",
+        type=_types.float_values(minimum=0.0),
+        default="0.1:4:60",
+        help="sigma_w^2 grid",
+    )
+    diagram.add_argument(
+        "--sigma-b2",
+        type=_types.float_values(minimum=0.0),
+        default="0:0.3:31",
+        help="sigma_b^2 grid",
+    )
     diagram.add_argument("--quantity", choices=_QUANTITIES, default="xi_c", help="colour")
 
     prop = add_action(
@@ -57,16 +65,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "errors next to the mean-field maps, and the relative deviation.",
     )
     prop.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="activation")
-    prop.add_argument("--sigma-w2", type=_types.non_negative_float, default=2.5,
-                      help="weight variance x fan-in")  # fmt: skip
-    prop.add_argument("--sigma-b2", type=_types.non_negative_float, default=0.05,
-                      help="bias variance")  # fmt: skip
+    prop.add_argument(
+        "--sigma-w2", type=_types.non_negative_float, default=2.5, help="weight variance x fan-in"
+    )
+    prop.add_argument(
+        "--sigma-b2", type=_types.non_negative_float, default=0.05, help="bias variance"
+    )
     prop.add_argument("--width", type=_types.positive_int, default=1000, help="units per layer")
     prop.add_argument("--depth", type=_types.positive_int, default=20, help="layers")
-    prop.add_argument("--draws", type=_types.positive_int, default=32,
-                      help="independent networks")  # fmt: skip
-    prop.add_argument("--q0", type=_types.positive_float, default=1.0,
-                      help="input length |x|^2 / N")  # fmt: skip
+    prop.add_argument("--draws", type=_types.positive_int, default=32, help="independent networks")
+    prop.add_argument(
+        "--q0", type=_types.positive_float, default=1.0, help="input length |x|^2 / N"
+    )
     prop.add_argument("--c0", type=_types.correlation, default=0.5, help="input correlation")
 
     train = add_action(
@@ -79,17 +89,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "xi_c (Schoenholz et al. 2017).",
     )
     train.add_argument("--activation", choices=_TRAINABLE, default="tanh", help="activation")
-    train.add_argument("--sigma-w2s", type=_types.float_values(positive=True, increasing=True),
-                       default="0.5:4:12", help="sigma_w^2 values")  # fmt: skip
-    train.add_argument("--depths", type=_types.int_values(minimum=1, increasing=True),
-                       default="4,8,12,16,24,32,48,64", help="depths")  # fmt: skip
-    train.add_argument("--sigma-b2", type=_types.non_negative_float, default=0.05,
-                       help="bias variance")  # fmt: skip
-    train.add_argument("--width", type=_types.positive_int, default=64,
-                       help="units per hidden layer")  # fmt: skip
+    train.add_argument(
+        "--sigma-w2s",
+        type=_types.float_values(positive=True, increasing=True),
+        default="0.5:4:12",
+        help="sigma_w^2 values",
+    )
+    train.add_argument(
+        "--depths",
+        type=_types.int_values(minimum=1, increasing=True),
+        default="4,8,12,16,24,32,48,64",
+        help="depths",
+    )
+    train.add_argument(
+        "--sigma-b2", type=_types.non_negative_float, default=0.05, help="bias variance"
+    )
+    train.add_argument(
+        "--width", type=_types.positive_int, default=64, help="units per hidden layer"
+    )
     train.add_argument("--epochs", type=_types.positive_int, default=4, help="SGD epochs")
-    train.add_argument("--samples", type=_types.int_at_least(12), default=2400,
-                       help="configurations in the data")  # fmt: skip
+    train.add_argument(
+        "--samples", type=_types.int_at_least(12), default=2400, help="configurations in the data"
+    )
 
 
 def _finite(x: float) -> float | None:
@@ -129,10 +150,18 @@ def _propagate(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     sim = simulate_random_network(
-        args.activation, args.sigma_w2, args.sigma_b2, args.width, args.depth,
-        draws=args.draws, q0=args.q0, c0=args.c0, seed=args.seed, threads=args.threads,
+        args.activation,
+        args.sigma_w2,
+        args.sigma_b2,
+        args.width,
+        args.depth,
+        draws=args.draws,
+        q0=args.q0,
+        c0=args.c0,
+        seed=args.seed,
+        threads=args.threads,
         progress=not (args.quiet or args.json),
-    )  # fmt: skip
+    )
     comparison = compare_with_theory(sim)
     mf = MeanField(args.activation, sim.sigma_w2, sim.sigma_b2)
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
@@ -141,9 +170,13 @@ def _propagate(args: argparse.Namespace) -> int:
     fig.tight_layout()
     save_figure(fig, args.out)
     fixed = {
-        "q_star": _finite(mf.q_star), "c_star": _finite(mf.c_star), "chi_1": _finite(mf.chi_1),
-        "xi_q": _finite(mf.xi_q), "xi_c": _finite(mf.xi_c), "phase": mf.phase,
-    }  # fmt: skip
+        "q_star": _finite(mf.q_star),
+        "c_star": _finite(mf.c_star),
+        "chi_1": _finite(mf.chi_1),
+        "xi_q": _finite(mf.xi_q),
+        "xi_c": _finite(mf.xi_c),
+        "phase": mf.phase,
+    }
     if args.json:
         out = sim.to_dict() | {"theory": comparison.to_dict(), "fixed_point": fixed}
         print(json.dumps(out | {"figure": args.out}))
@@ -188,10 +221,16 @@ def _trainability(args: argparse.Namespace) -> int:
 
     figure_output(args.out)
     result = trainability_scan(
-        activation=args.activation, sigma_w2s=args.sigma_w2s, depths=args.depths,
-        sigma_b2=args.sigma_b2, width=args.width, epochs=args.epochs,
-        samples=args.samples, seed=args.seed, progress=not (args.quiet or args.json),
-    )  # fmt: skip
+        activation=args.activation,
+        sigma_w2s=args.sigma_w2s,
+        depths=args.depths,
+        sigma_b2=args.sigma_b2,
+        width=args.width,
+        epochs=args.epochs,
+        samples=args.samples,
+        seed=args.seed,
+        progress=not (args.quiet or args.json),
+    )
     ax = plot_trainability(result)
     save_figure(ax.figure, args.out)
     if args.json:

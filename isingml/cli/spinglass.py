@@ -30,22 +30,41 @@ _ACCEPTANCE = _types.float_in(0.0, 1.0, open_low=True, open_high=True)
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=_MODELS, default="sk", help="disordered model")
-    parser.add_argument("--size", "-n", type=_types.int_at_least(2), default=64,
-                        help="spins n (SK, Hopfield) or side L (EA)")  # fmt: skip
-    parser.add_argument("--couplings", choices=COUPLINGS, default=None,
-                        help="couplings (default: gaussian for SK, pm for EA)")  # fmt: skip
-    parser.add_argument("--patterns", type=_types.positive_int, default=None,
-                        help="Hopfield: p (default: 0.2 n)")  # fmt: skip
-    parser.add_argument("--t-min", type=_types.positive_float, default=None,
-                        help="lowest temperature (default: per model)")  # fmt: skip
-    parser.add_argument("--t-max", type=_types.positive_float, default=None,
-                        help="highest temperature (default: per model)")  # fmt: skip
-    parser.add_argument("--samples", type=_types.positive_int, default=8,
-                        help="disorder samples")  # fmt: skip
-    parser.add_argument("--count", type=_types.int_at_least(2), default=None,
-                        help="temperatures (default: tuned)")  # fmt: skip
-    parser.add_argument("--target", type=_ACCEPTANCE, default=0.3,
-                        help="exchange acceptance to tune to")  # fmt: skip
+    parser.add_argument(
+        "--size",
+        "-n",
+        type=_types.int_at_least(2),
+        default=64,
+        help="spins n (SK, Hopfield) or side L (EA)",
+    )
+    parser.add_argument(
+        "--couplings",
+        choices=COUPLINGS,
+        default=None,
+        help="couplings (default: gaussian for SK, pm for EA)",
+    )
+    parser.add_argument(
+        "--patterns", type=_types.positive_int, default=None, help="Hopfield: p (default: 0.2 n)"
+    )
+    parser.add_argument(
+        "--t-min",
+        type=_types.positive_float,
+        default=None,
+        help="lowest temperature (default: per model)",
+    )
+    parser.add_argument(
+        "--t-max",
+        type=_types.positive_float,
+        default=None,
+        help="highest temperature (default: per model)",
+    )
+    parser.add_argument("--samples", type=_types.positive_int, default=8, help="disorder samples")
+    parser.add_argument(
+        "--count", type=_types.int_at_least(2), default=None, help="temperatures (default: tuned)"
+    )
+    parser.add_argument(
+        "--target", type=_ACCEPTANCE, default=0.3, help="exchange acceptance to tune to"
+    )
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -71,10 +90,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _add_model_arguments(pt)
     pt.add_argument("--geometric", action="store_true", help="geometric ladder, no tuning")
     pt.add_argument("--sweeps", type=_types.positive_int, default=4000, help="production sweeps")
-    pt.add_argument("--thermalize", type=_types.non_negative_int, default=None,
-                    help="sweeps before (default: --sweeps)")  # fmt: skip
-    pt.add_argument("--save", type=_types.output_file, default=None, metavar="FILE",
-                    help="also write the result (.npz) here (default: not saved)")  # fmt: skip
+    pt.add_argument(
+        "--thermalize",
+        type=_types.non_negative_int,
+        default=None,
+        help="sweeps before (default: --sweeps)",
+    )
+    pt.add_argument(
+        "--save",
+        type=_types.output_file,
+        default=None,
+        metavar="FILE",
+        help="also write the result (.npz) here (default: not saved)",
+    )
     lad = add_action(
         "ladder",
         _ladder,
@@ -85,8 +113,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "rate; print the ladder and the acceptance measured on it.",
     )
     _add_model_arguments(lad)
-    lad.add_argument("--sweeps", type=_types.positive_int, default=2000,
-                     help="sweeps of each pilot run")  # fmt: skip
+    lad.add_argument(
+        "--sweeps", type=_types.positive_int, default=2000, help="sweeps of each pilot run"
+    )
     sk = add_action(
         "sk-energy",
         _sk_energy,
@@ -95,15 +124,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Parallel tempering of the SK model down to --t-min for several sizes; "
         "the lowest energy found per sample, disorder-averaged, fitted against n^(-2/3).",
     )
-    sk.add_argument("--sizes", type=_types.int_values(minimum=2), default="32,64,128,256,512",
-                    help="spins n, two or more")  # fmt: skip
-    sk.add_argument("--samples", type=_types.int_values(minimum=2), default="32,16,8,4,4",
-                    help="disorder samples: one count, or one per size")  # fmt: skip
+    sk.add_argument(
+        "--sizes",
+        type=_types.int_values(minimum=2),
+        default="32,64,128,256,512",
+        help="spins n, two or more",
+    )
+    sk.add_argument(
+        "--samples",
+        type=_types.int_values(minimum=2),
+        default="32,16,8,4,4",
+        help="disorder samples: one count, or one per size",
+    )
     sk.add_argument("--sweeps", type=_types.positive_int, default=4000, help="production sweeps")
-    sk.add_argument("--t-min", type=_types.positive_float, default=0.2,
-                    help="lowest temperature")  # fmt: skip
-    sk.add_argument("--couplings", choices=_SK_COUPLINGS, default="gaussian",
-                    help="coupling distribution")  # fmt: skip
+    sk.add_argument("--t-min", type=_types.positive_float, default=0.2, help="lowest temperature")
+    sk.add_argument(
+        "--couplings", choices=_SK_COUPLINGS, default="gaussian", help="coupling distribution"
+    )
     hop = add_action(
         "hopfield",
         _hopfield,
@@ -113,20 +150,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "from symmetric three-pattern mixtures and from random states, and classify the end "
         "states as retrieval, mixture or glassy.",
     )
-    hop.add_argument("--units", type=_types.int_at_least(_HOPFIELD_MIN_SIZE), default=1000,
-                     help="network size n")  # fmt: skip
-    hop.add_argument("--alphas", type=_types.float_values(positive=True), default="0.02:0.3:8",
-                     help="loads: start:stop:count pieces and values a,b")  # fmt: skip
-    hop.add_argument("--trials", type=_types.positive_int, default=4,
-                     help="pattern sets per load")  # fmt: skip
-    hop.add_argument("--probes", type=_types.positive_int, default=10,
-                     help="probes of each kind per trial")  # fmt: skip
+    hop.add_argument(
+        "--units",
+        type=_types.int_at_least(_HOPFIELD_MIN_SIZE),
+        default=1000,
+        help="network size n",
+    )
+    hop.add_argument(
+        "--alphas",
+        type=_types.float_values(positive=True),
+        default="0.02:0.3:8",
+        help="loads: start:stop:count pieces and values a,b",
+    )
+    hop.add_argument("--trials", type=_types.positive_int, default=4, help="pattern sets per load")
+    hop.add_argument(
+        "--probes", type=_types.positive_int, default=10, help="probes of each kind per trial"
+    )
 
 
 def _check_model_arguments(args: argparse.Namespace) -> None:
     if args.model == "hopfield" and args.size < _HOPFIELD_MIN_SIZE:
-        usage_error("--size/-n", f"must be >= {_HOPFIELD_MIN_SIZE} for --model hopfield, "
-                    f"got {args.size}")  # fmt: skip
+        usage_error(
+            "--size/-n", f"must be >= {_HOPFIELD_MIN_SIZE} for --model hopfield, got {args.size}"
+        )
     if args.patterns is not None and args.model != "hopfield":
         usage_error("--patterns", "sets the patterns of --model hopfield only")
     if args.couplings is not None and args.model == "hopfield":
@@ -162,9 +208,17 @@ def _ladder_for(args: argparse.Namespace, model, sweeps: int):
     t_min, t_max = _range(args, model)
     if getattr(args, "geometric", False):
         return geometric_ladder(t_min, t_max, args.count or 16), None
-    tuned = tune_ladder(model, t_min, t_max, target=args.target, count=args.count,
-                        sweeps=sweeps, samples=min(args.samples, 4), seed=args.seed,
-                        threads=args.threads)  # fmt: skip
+    tuned = tune_ladder(
+        model,
+        t_min,
+        t_max,
+        target=args.target,
+        count=args.count,
+        sweeps=sweeps,
+        samples=min(args.samples, 4),
+        seed=args.seed,
+        threads=args.threads,
+    )
     return tuned.temperatures, tuned
 
 
@@ -175,9 +229,16 @@ def _tempering(args: argparse.Namespace) -> int:
     figure_output(args.out)
     model = _model(args)
     ladder, _ = _ladder_for(args, model, max(200, args.sweeps // 4))
-    r = parallel_tempering(model, ladder, args.sweeps, thermalize=args.thermalize,
-                           samples=args.samples, seed=args.seed, threads=args.threads,
-                           progress=not (args.quiet or args.json))  # fmt: skip
+    r = parallel_tempering(
+        model,
+        ladder,
+        args.sweeps,
+        thermalize=args.thermalize,
+        samples=args.samples,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not (args.quiet or args.json),
+    )
     ax = plot_overlap_distribution(r)
     save_figure(ax.figure, args.out)
     if args.save:
@@ -185,16 +246,21 @@ def _tempering(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(r.to_dict() | {"figure": args.out, "saved": args.save}))
         return 0
-    print(f"{model!r}: {r.samples.size} samples x 2 replicas x {ladder.size} temperatures, "
-          f"{r.sweeps} sweeps after {r.thermalize}, seed {r.seed}, {r.seconds:.1f} s")  # fmt: skip
-    print(f"{'T':>7} {'energy/spin':>20} {'C':>16} {'[<q^2>]':>18} {'Binder g':>16} "
-          f"{'accept':>7}")  # fmt: skip
+    print(
+        f"{model!r}: {r.samples.size} samples x 2 replicas x {ladder.size} temperatures, "
+        f"{r.sweeps} sweeps after {r.thermalize}, seed {r.seed}, {r.seconds:.1f} s"
+    )
+    print(f"{'T':>7} {'energy/spin':>20} {'C':>16} {'[<q^2>]':>18} {'Binder g':>16} {'accept':>7}")
     acc = [f"{a:7.3f}" for a in r.acceptance] + [""]
     for k, T in enumerate(r.temperatures):
-        print(f"{T:7.4f} {r.energy[k]!s:>20} {r.specific_heat[k]!s:>16} {r.q2[k]!s:>18} "
-              f"{r.binder[k]!s:>16} {acc[k]:>7}")  # fmt: skip
-    print(f"round trips: {r.round_trips}, mean {r.round_trip_time:.0f} sweeps; lowest energy "
-          f"per spin found {r.ground_state_energy}")  # fmt: skip
+        print(
+            f"{T:7.4f} {r.energy[k]!s:>20} {r.specific_heat[k]!s:>16} {r.q2[k]!s:>18} "
+            f"{r.binder[k]!s:>16} {acc[k]:>7}"
+        )
+    print(
+        f"round trips: {r.round_trips}, mean {r.round_trip_time:.0f} sweeps; lowest energy "
+        f"per spin found {r.ground_state_energy}"
+    )
     print(f"figure: {args.out}" + (f"; result: {args.save}" if args.save else ""))
     return 0
 
@@ -219,27 +285,41 @@ def _sk_energy(args: argparse.Namespace) -> int:
     if len(args.sizes) < 2:
         usage_error("--sizes", f"must hold two or more sizes to extrapolate, got {args.sizes}")
     if len(args.samples) not in (1, len(args.sizes)):
-        usage_error("--samples", f"must be one count or one per size ({len(args.sizes)}), "
-                    f"got {len(args.samples)}")  # fmt: skip
+        usage_error(
+            "--samples",
+            f"must be one count or one per size ({len(args.sizes)}), got {len(args.samples)}",
+        )
     figure_output(args.out)
     samples = args.samples[0] if len(args.samples) == 1 else args.samples
-    r = sk_energy_scaling(args.sizes, samples, args.sweeps, t_min=args.t_min,
-                          couplings=args.couplings, seed=args.seed, threads=args.threads,
-                          progress=not (args.quiet or args.json))  # fmt: skip
+    r = sk_energy_scaling(
+        args.sizes,
+        samples,
+        args.sweeps,
+        t_min=args.t_min,
+        couplings=args.couplings,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not (args.quiet or args.json),
+    )
     ax = plot_sk_energy_scaling(r)
     save_figure(ax.figure, args.out)
     if args.json:
         print(json.dumps(r.to_dict() | {"figure": args.out}))
         return 0
-    print(f"{'n':>6} {'samples':>8} {'lowest e found':>18} {f'e at T={r.t_min:g}':>18} "
-          f"{'min accept':>11} {'round trip':>11}")  # fmt: skip
-    for n, g, low, run in zip(r.sizes, r.ground_state, r.low_temperature, r.results,
-                              strict=True):  # fmt: skip
-        print(f"{n:>6} {run.samples.size:>8} {g!s:>18} {low!s:>18} "
-              f"{run.acceptance.min():>11.3f} {run.round_trip_time:>11.0f}")  # fmt: skip
+    print(
+        f"{'n':>6} {'samples':>8} {'lowest e found':>18} {f'e at T={r.t_min:g}':>18} "
+        f"{'min accept':>11} {'round trip':>11}"
+    )
+    for n, g, low, run in zip(r.sizes, r.ground_state, r.low_temperature, r.results, strict=True):
+        print(
+            f"{n:>6} {run.samples.size:>8} {g!s:>18} {low!s:>18} "
+            f"{run.acceptance.min():>11.3f} {run.round_trip_time:>11.0f}"
+        )
     e = r.extrapolation
-    print(f"n -> infinity (fit in n^-2/3): {e}  (Parisi {r.PARISI}, "
-          f"{(e.mean - r.PARISI) / e.error:+.1f} sigma; chi2 {r.chi2:.1f})")  # fmt: skip
+    print(
+        f"n -> infinity (fit in n^-2/3): {e}  (Parisi {r.PARISI}, "
+        f"{(e.mean - r.PARISI) / e.error:+.1f} sigma; chi2 {r.chi2:.1f})"
+    )
     print(f"figure: {args.out}")
     return 0
 
@@ -250,9 +330,15 @@ def _hopfield(args: argparse.Namespace) -> int:
     from isingml.spinglass.hopfield_states import CLASSES, STARTS
 
     figure_output(args.out)
-    r = hopfield_state_census(args.units, args.alphas, trials=args.trials, probes=args.probes,
-                              seed=args.seed, threads=args.threads,
-                              progress=not (args.quiet or args.json))  # fmt: skip
+    r = hopfield_state_census(
+        args.units,
+        args.alphas,
+        trials=args.trials,
+        probes=args.probes,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not (args.quiet or args.json),
+    )
     axes = plot_hopfield_census(r)
     save_figure(axes[0].figure, args.out)
     if args.json:

@@ -290,8 +290,7 @@ class Dataset:
         ValueError
             For a size the file lacks, a temperature it does not hold or a bad batch size.
         """
-        return Minibatches(self, size, batch_size, seed, temperatures, dtype, shuffle,
-                           drop_last)  # fmt: skip
+        return Minibatches(self, size, batch_size, seed, temperatures, dtype, shuffle, drop_last)
 
     def storage(self, size: int) -> tuple[int, int]:
         """Bytes on disk and uncompressed bytes of all columns of ``size``."""
@@ -365,8 +364,10 @@ class Minibatches:
         return (spins for spins, _ in batches)
 
     def __repr__(self) -> str:
-        return (f"Minibatches({self.dataset.path.name}, size={self.size}, "
-                f"batch_size={self.batch_size}, n_samples={self.n_samples})")  # fmt: skip
+        return (
+            f"Minibatches({self.dataset.path.name}, size={self.size}, "
+            f"batch_size={self.batch_size}, n_samples={self.n_samples})"
+        )
 
 
 def open_dataset(path: str | os.PathLike) -> Dataset:

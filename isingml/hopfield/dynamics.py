@@ -87,8 +87,16 @@ def make_async_probe(jit, probe_jit=None):
     def fill(out, first_index, step, tag, seed, stream):
         # isingml.random.philox_fill: block b of four from counter (first_index + b, step).
         st = np.uint64(step)
-        fill_run(out, out.shape[0] // 4, first_index, st & MASK32, st >> _S32, np.uint64(tag),
-                 np.uint64(seed), np.uint64(stream))  # fmt: skip
+        fill_run(
+            out,
+            out.shape[0] // 4,
+            first_index,
+            st & MASK32,
+            st >> _S32,
+            np.uint64(tag),
+            np.uint64(seed),
+            np.uint64(stream),
+        )
 
     def field(w, s, i):
         row = w[i]
@@ -132,8 +140,24 @@ def make_async_probe(jit, probe_jit=None):
     energy = jit(energy)
     shuffle = jit(shuffle)
 
-    def probe(w, wt, b, tol, order, rnd, acc, s, h, max_sweeps, T, seed, stream, energies,
-              per_update, history):  # fmt: skip
+    def probe(
+        w,
+        wt,
+        b,
+        tol,
+        order,
+        rnd,
+        acc,
+        s,
+        h,
+        max_sweeps,
+        T,
+        seed,
+        stream,
+        energies,
+        per_update,
+        history,
+    ):
         n = s.shape[0]
         e = energy(s, h, b)
         energies[0] = e

@@ -117,8 +117,9 @@ def run_sync_cuda(w, b, tol, s, max_sweeps, energies, history, sweeps, converged
         if not d_active.copy_to_host().any():
             break
         running = d_active.copy_to_host()
-        _step[grid1, _THREADS](d_h, d_b, d_tol, d_s, d_prev, step, d_active, d_conv, d_cyc,
-                               d_sweeps)  # fmt: skip
+        _step[grid1, _THREADS](
+            d_h, d_b, d_tol, d_s, d_prev, step, d_active, d_conv, d_cyc, d_sweeps
+        )
         d_ran = cuda.to_device(running)  # energies and fields of the probes that stepped
         _fields[grid2, _BLOCK](d_w, d_s, d_ran, d_h)
         _energies[grid1, _THREADS](d_h, d_s, d_b, d_ran, d_e, step + 1)
@@ -133,14 +134,46 @@ def run_sync_cuda(w, b, tol, s, max_sweeps, energies, history, sweeps, converged
 
 
 @cuda.jit
-def _async(w, wt, b, tol, order, rnd, acc, states, fields, max_sweeps, T, seed, energies,
-           per_update, history, sweeps, converged):  # fmt: skip  # pragma: no cover - GPU
+def _async(
+    w,
+    wt,
+    b,
+    tol,
+    order,
+    rnd,
+    acc,
+    states,
+    fields,
+    max_sweeps,
+    T,
+    seed,
+    energies,
+    per_update,
+    history,
+    sweeps,
+    converged,
+):  # pragma: no cover - GPU
     p = cuda.grid(1)
     if p >= states.shape[0]:
         return
-    sw, conv = _async_probe(w, wt, b, tol, order[p], rnd[p], acc[p], states[p], fields[p],
-                            max_sweeps, T, seed, p, energies[p], per_update[p],
-                            history[p])  # fmt: skip
+    sw, conv = _async_probe(
+        w,
+        wt,
+        b,
+        tol,
+        order[p],
+        rnd[p],
+        acc[p],
+        states[p],
+        fields[p],
+        max_sweeps,
+        T,
+        seed,
+        p,
+        energies[p],
+        per_update[p],
+        history[p],
+    )
     sweeps[p] = sw
     converged[p] = conv
 
@@ -223,9 +256,24 @@ def run_async_cuda(
     d_sweeps = cuda.to_device(sweeps)
     d_conv = cuda.to_device(converged)
     _async[-(-k // threads), threads](
-        d_w, d_wt, d_b, d_tol, d_order, d_rnd, d_acc, d_s, d_h, int(max_sweeps), float(T),
-        int(seed), d_e, d_per, d_hist, d_sweeps, d_conv,
-    )  # fmt: skip
+        d_w,
+        d_wt,
+        d_b,
+        d_tol,
+        d_order,
+        d_rnd,
+        d_acc,
+        d_s,
+        d_h,
+        int(max_sweeps),
+        float(T),
+        int(seed),
+        d_e,
+        d_per,
+        d_hist,
+        d_sweeps,
+        d_conv,
+    )
     d_s.copy_to_host(states)
     d_h.copy_to_host(fields)
     d_e.copy_to_host(energies)

@@ -216,8 +216,9 @@ class HopfieldNetwork(BaseEstimator):
         check_choice("rule", self.rule, RULES)
         new, _ = as_states("X", X, None, allow_blank=False)
         n = new.shape[1]
-        self._set_state(np.zeros((n, n)), self._check_thresholds(n),
-                        np.zeros((0, n), dtype=np.int8), False)  # fmt: skip
+        self._set_state(
+            np.zeros((n, n)), self._check_thresholds(n), np.zeros((0, n), dtype=np.int8), False
+        )
         return self.partial_fit(new)
 
     def partial_fit(self, X: np.ndarray, y: None = None) -> HopfieldNetwork:
@@ -275,8 +276,11 @@ class HopfieldNetwork(BaseEstimator):
         """
         self._check_fitted()
         meta = {"rule": self.rule, "given_weights": self._given_weights}
-        arrays = {"weights": self.weights_, "thresholds": self.thresholds_,
-                  "patterns": self.patterns_}  # fmt: skip
+        arrays = {
+            "weights": self.weights_,
+            "thresholds": self.thresholds_,
+            "patterns": self.patterns_,
+        }
         return save_arrays(path, "HopfieldNetwork", _FORMAT_VERSION, meta, arrays)
 
     @classmethod
@@ -428,8 +432,9 @@ class HopfieldNetwork(BaseEstimator):
             if dynamics == "sync" and backend == "cuda":
                 from isingml.hopfield.dynamics_cuda import run_sync_cuda
 
-                run_sync_cuda(w, b, tol, s, max_sweeps, energies, history, sweeps, converged,
-                              cycled)  # fmt: skip
+                run_sync_cuda(
+                    w, b, tol, s, max_sweeps, energies, history, sweeps, converged, cycled
+                )
             elif dynamics == "sync":
                 _run_sync(w, b, tol, s, max_sweeps, energies, history, sweeps, converged, cycled)
             else:
@@ -440,14 +445,38 @@ class HopfieldNetwork(BaseEstimator):
                     from isingml.hopfield.dynamics_cuda import run_async_cuda
 
                     run_async_cuda(
-                        w, wt, b, tol, s, fields, max_sweeps, temperature, seed, energies,
-                        per_update, history, sweeps, converged,
-                    )  # fmt: skip
+                        w,
+                        wt,
+                        b,
+                        tol,
+                        s,
+                        fields,
+                        max_sweeps,
+                        temperature,
+                        seed,
+                        energies,
+                        per_update,
+                        history,
+                        sweeps,
+                        converged,
+                    )
                 else:
                     async_dynamics(
-                        w, wt, b, tol, s, fields, max_sweeps, temperature, seed, energies,
-                        per_update, history, sweeps, converged,
-                    )  # fmt: skip
+                        w,
+                        wt,
+                        b,
+                        tol,
+                        s,
+                        fields,
+                        max_sweeps,
+                        temperature,
+                        seed,
+                        energies,
+                        per_update,
+                        history,
+                        sweeps,
+                        converged,
+                    )
         result = RecallResult(
             states=s,
             sweeps=sweeps,

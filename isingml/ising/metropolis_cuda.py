@@ -74,8 +74,9 @@ def _half_sweep(cbs, c, meas, sweep, first_steps, intervals, keys, tables):  # p
     step = np.uint64(first_steps[l] + meas * per + sweep)
     cb = cbs[l]
     tag = np.uint64(TAG_METROPOLIS + c)
-    r0, r1, r2, r3 = _philox(np.uint64(i * blocks + j), step & MASK32, step >> _S32, tag,
-                             keys[l, 0], keys[l, 1])  # fmt: skip
+    r0, r1, r2, r3 = _philox(
+        np.uint64(i * blocks + j), step & MASK32, step >> _S32, tag, keys[l, 0], keys[l, 1]
+    )
     other = 1 - c
     up = (i - 1 + L) % L
     dn = (i + 1) % L
@@ -85,8 +86,12 @@ def _half_sweep(cbs, c, meas, sweep, first_steps, intervals, keys, tables):  # p
         if k < H:
             r = _output(r0, r1, r2, r3, o)
             side = cb[other, i, (k - 1 + H) % H] if parity == 0 else cb[other, i, (k + 1) % H]
-            n = (np.int32(cb[other, up, k]) + np.int32(cb[other, dn, k])
-                 + np.int32(cb[other, i, k]) + np.int32(side))  # fmt: skip
+            n = (
+                np.int32(cb[other, up, k])
+                + np.int32(cb[other, dn, k])
+                + np.int32(cb[other, i, k])
+                + np.int32(side)
+            )
             s = cb[c, i, k]
             thr = tables[l, (s + 1) // 2, (n + 4) // 2]
             if r < thr or thr == _ALWAYS:
@@ -182,8 +187,9 @@ def batch_outputs(n: int, n_meas: int, interval, tables: np.ndarray, snapshots: 
     if tables.shape != (n, 2, 5):
         raise InputError(f"tables must have shape ({n}, 2, 5), got {tables.shape}")
     if snapshots.shape[:2] not in ((n, n_meas), (n, 0)):
-        raise InputError(f"snapshots must have shape ({n}, {n_meas} or 0, ...), "
-                         f"got {snapshots.shape}")  # fmt: skip
+        raise InputError(
+            f"snapshots must have shape ({n}, {n_meas} or 0, ...), got {snapshots.shape}"
+        )
     intervals = _per_lattice_intervals(interval, n)
     return intervals, np.zeros((n, n_meas), dtype=np.int64), np.zeros((n, n_meas), np.int64)
 
@@ -293,7 +299,14 @@ def metropolis_sample_cuda(
         Bond sums and magnetization sums after each block of sweeps.
     """
     bonds, mags = metropolis_sample_cuda_batch(
-        cb[None], n_meas, interval, [first_step], table[None], [seed], [stream],
-        snapshots[None], (block[0], block[1], 1),
-    )  # fmt: skip
+        cb[None],
+        n_meas,
+        interval,
+        [first_step],
+        table[None],
+        [seed],
+        [stream],
+        snapshots[None],
+        (block[0], block[1], 1),
+    )
     return bonds[0], mags[0]

@@ -373,8 +373,12 @@ class IsingModel:
                 return empty, empty.copy(), spins
             return empty, empty.copy()
         # The multi-spin kernel writes dataset bytes straight from its words.
-        direct = (packed and engine.backend == "cpu" and self._L % 8 == 0
-                  and engine.kernel == "multispin")  # fmt: skip
+        direct = (
+            packed
+            and engine.backend == "cpu"
+            and self._L % 8 == 0
+            and engine.kernel == "multispin"
+        )
         rows = n_meas if return_spins and not direct else 0
         snaps = np.empty((rows, *self._cb.shape), dtype=np.int8)
         words = np.empty((n_meas, self._L * self._L // 8), np.uint8) if direct else None
@@ -439,8 +443,9 @@ class IsingModel:
 
                     out = multispin_sample_cuda(words, self._L // 2, *args, snapshots)
                 else:
-                    out = multispin_sample(words, self._L // 2, *args, threads, snapshots,
-                                           packed_snapshots)  # fmt: skip
+                    out = multispin_sample(
+                        words, self._L // 2, *args, threads, snapshots, packed_snapshots
+                    )
                 unpack_checkerboard(words, self._cb)
         elif engine.checkerboard:
             t = self._tables.get(algorithm)
@@ -604,8 +609,12 @@ def _kernel_many(
     if snapshots is None:
         snapshots = np.empty((len(models), 0, 2, L, L // 2), dtype=np.int8)
     tables = np.stack([acceptance_table(m._beta, m._J, m._h, engine.algorithm) for m in models])
-    chains = ([m.step for m in models], tables, [m._seed for m in models],
-              [m._stream for m in models])  # fmt: skip
+    chains = (
+        [m.step for m in models],
+        tables,
+        [m._seed for m in models],
+        [m._stream for m in models],
+    )
     if engine.kernel == "byte":
         from isingml.ising.metropolis_cuda import metropolis_sample_cuda_batch
 

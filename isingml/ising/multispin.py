@@ -228,8 +228,7 @@ CHUNK_WORDS = 128
 
 
 @numba.njit(inline="always")
-def _update_chunk(cur, oth, c, i0, i1, H, step, seed, stream, group, bits, n_groups, work,
-                  planes):  # fmt: skip
+def _update_chunk(cur, oth, c, i0, i1, H, step, seed, stream, group, bits, n_groups, work, planes):
     # Rows i0..i1-1 of colour c, gathered into flat rows of `work` (one 1-D view each, so
     # that every loop below vectorizes): spins, the four neighbours, valid lanes, lanes to
     # flip, lanes still open, lanes with q = 0..4 up-neighbours, one row per threshold group.
@@ -336,8 +335,7 @@ def _update_chunk(cur, oth, c, i0, i1, H, step, seed, stream, group, bits, n_gro
     while count > 0 and p < 32:
         j = np.uint64(p // 2)
         for a in range(count):
-            r0, r1, r2, r3 = philox4x32(base + np.uint64(idx[a] * 16) + j, s_lo, s_hi, tag,
-                                        k0, k1)  # fmt: skip
+            r0, r1, r2, r3 = philox4x32(base + np.uint64(idx[a] * 16) + j, s_lo, s_hi, tag, k0, k1)
             lo_plane[a] = r0 | (r1 << _S32)
             hi_plane[a] = r2 | (r3 << _S32)
         for q in range(2):
@@ -367,26 +365,57 @@ def _update_chunk(cur, oth, c, i0, i1, H, step, seed, stream, group, bits, n_gro
 
 
 @numba.njit(inline="always")
-def _half_sweep(packed, c, row_start, row_stop, H, step, seed, stream, group, bits, n_groups,
-                work, planes):  # fmt: skip
+def _half_sweep(
+    packed, c, row_start, row_stop, H, step, seed, stream, group, bits, n_groups, work, planes
+):
     W = packed.shape[2]
     rows = max(1, CHUNK_WORDS // W)
     for i0 in range(row_start, row_stop, rows):
         i1 = min(i0 + rows, row_stop)
-        _update_chunk(packed[c], packed[1 - c], c, i0, i1, H, step, seed, stream, group, bits,
-                      n_groups, work, planes)  # fmt: skip
+        _update_chunk(
+            packed[c],
+            packed[1 - c],
+            c,
+            i0,
+            i1,
+            H,
+            step,
+            seed,
+            stream,
+            group,
+            bits,
+            n_groups,
+            work,
+            planes,
+        )
 
 
 @numba.njit(inline="always")
 def _scratch(W, n_groups):
     size = max(1, CHUNK_WORDS // W) * W
-    return (np.empty((15 + n_groups, size), dtype=np.uint64),
-            np.empty((2 * BULK_CALLS, size), dtype=np.uint64))  # fmt: skip
+    return (
+        np.empty((15 + n_groups, size), dtype=np.uint64),
+        np.empty((2 * BULK_CALLS, size), dtype=np.uint64),
+    )
 
 
 @numba.njit(cache=True, nogil=True)
-def _sample_serial(packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds,
-                   mags, snaps, scratch_cb, packed_snaps):  # fmt: skip
+def _sample_serial(
+    packed,
+    H,
+    n_meas,
+    interval,
+    first_step,
+    group,
+    bits,
+    seed,
+    stream,
+    bonds,
+    mags,
+    snaps,
+    scratch_cb,
+    packed_snaps,
+):
     L, W = packed.shape[1], packed.shape[2]
     n_groups = bits.shape[0]
     work, planes = _scratch(W, n_groups)
@@ -394,16 +423,32 @@ def _sample_serial(packed, H, n_meas, interval, first_step, group, bits, seed, s
     for m in range(max(n_meas, 1)):
         for _ in range(interval):
             for c in range(2):
-                _half_sweep(packed, c, 0, L, H, step, seed, stream, group, bits, n_groups,
-                            work, planes)  # fmt: skip
+                _half_sweep(
+                    packed, c, 0, L, H, step, seed, stream, group, bits, n_groups, work, planes
+                )
             step += 1
         if n_meas > 0:
             measure(packed, H, m, bonds, mags, snaps, scratch_cb, packed_snaps)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _sample_parallel(packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds,
-                     mags, snaps, scratch_cb, packed_snaps, n_chunks):  # fmt: skip
+def _sample_parallel(
+    packed,
+    H,
+    n_meas,
+    interval,
+    first_step,
+    group,
+    bits,
+    seed,
+    stream,
+    bonds,
+    mags,
+    snaps,
+    scratch_cb,
+    packed_snaps,
+    n_chunks,
+):
     L, W = packed.shape[1], packed.shape[2]
     n_groups = bits.shape[0]
     step = first_step
@@ -414,8 +459,21 @@ def _sample_parallel(packed, H, n_meas, interval, first_step, group, bits, seed,
                     work, planes = _scratch(W, n_groups)
                     lo = chunk * L // n_chunks
                     hi = (chunk + 1) * L // n_chunks
-                    _half_sweep(packed, c, lo, hi, H, step, seed, stream, group, bits,
-                                n_groups, work, planes)  # fmt: skip
+                    _half_sweep(
+                        packed,
+                        c,
+                        lo,
+                        hi,
+                        H,
+                        step,
+                        seed,
+                        stream,
+                        group,
+                        bits,
+                        n_groups,
+                        work,
+                        planes,
+                    )
             step += 1
         if n_meas > 0:
             measure(packed, H, m, bonds, mags, snaps, scratch_cb, packed_snaps)
@@ -427,8 +485,10 @@ def _classes(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     has bit ``31 - p``."""
     thr = np.minimum(table, _ALWAYS).astype(np.int64).reshape(10)
     distinct = sorted({int(t) for t in thr if 0 < t < _ALWAYS})
-    group = np.array([-1 if t == _ALWAYS else -2 if t == 0 else distinct.index(int(t))
-                      for t in thr], dtype=np.int64)  # fmt: skip
+    group = np.array(
+        [-1 if t == _ALWAYS else -2 if t == 0 else distinct.index(int(t)) for t in thr],
+        dtype=np.int64,
+    )
     bits = np.zeros((max(len(distinct), 1), 32), dtype=np.uint64)
     for g, t in enumerate(distinct):
         for p in range(32):
@@ -477,7 +537,21 @@ def multispin_sample(
     scratch = np.empty((2, L, H), dtype=np.int8)
     if packed_snapshots is None:
         packed_snapshots = np.empty((0, 0), dtype=np.uint8)
-    args = (packed, H, n_meas, interval, first_step, group, bits, seed, stream, bonds, mags,
-            snapshots, scratch, packed_snapshots)  # fmt: skip
+    args = (
+        packed,
+        H,
+        n_meas,
+        interval,
+        first_step,
+        group,
+        bits,
+        seed,
+        stream,
+        bonds,
+        mags,
+        snapshots,
+        scratch,
+        packed_snapshots,
+    )
     run_on_threads(threads, _sample_serial, _sample_parallel, args, L)
     return bonds, mags

@@ -211,8 +211,9 @@ def multispin_sample_cuda_batch(
     scratch = np.empty((2, L, H), dtype=np.int8)
 
     def launch(c: int, m: int, k: int) -> None:
-        _half_sweep[grid, block](d_words, c, H, m, k, d_first, d_intervals, d_keys, d_group,
-                                 d_bits, d_counts)  # fmt: skip
+        _half_sweep[grid, block](
+            d_words, c, H, m, k, d_first, d_intervals, d_keys, d_group, d_bits, d_counts
+        )
 
     def take(m: int) -> None:
         d_words.copy_to_host(host)
@@ -262,7 +263,15 @@ def multispin_sample_cuda(
         Bond sums and magnetization sums after each block of sweeps.
     """
     bonds, mags = multispin_sample_cuda_batch(
-        words[None], H, n_meas, interval, [first_step], table[None], [seed], [stream],
-        snapshots[None], (block[0], block[1], 1),
-    )  # fmt: skip
+        words[None],
+        H,
+        n_meas,
+        interval,
+        [first_step],
+        table[None],
+        [seed],
+        [stream],
+        snapshots[None],
+        (block[0], block[1], 1),
+    )
     return bonds[0], mags[0]

@@ -108,8 +108,7 @@ def _check_scores(scores: object, labels: object) -> tuple[np.ndarray, np.ndarra
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     y = np.asarray(labels).reshape(-1)
     if s.size != y.size:
-        raise InputError(f"scores and labels must have the same length, got {s.size} and "
-                         f"{y.size}")  # fmt: skip
+        raise InputError(f"scores and labels must have the same length, got {s.size} and {y.size}")
     if not np.isfinite(s).all():
         raise InputError("scores must be finite, found NaN or inf")
     if not np.isin(y, (0, 1)).all():

@@ -36,9 +36,14 @@ def appendix_network(variant: str = VARIANTS[0], seed: int = 0) -> Sequential:
     if variant not in VARIANTS:
         raise InputError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if variant == VARIANTS[2]:
-        return Sequential(layers=[Flatten(), Dense(100), ReLU(), Dense(10)],
-                          loss="cross_entropy", optimizer=Adam(1e-3), n_epochs=5,
-                          batch_size=APPENDIX_BATCH, seed=seed)  # fmt: skip
+        return Sequential(
+            layers=[Flatten(), Dense(100), ReLU(), Dense(10)],
+            loss="cross_entropy",
+            optimizer=Adam(1e-3),
+            n_epochs=5,
+            batch_size=APPENDIX_BATCH,
+            seed=seed,
+        )
     act = ReLU if variant == VARIANTS[0] else Sigmoid
     layers = [
         Flatten(),
@@ -47,9 +52,14 @@ def appendix_network(variant: str = VARIANTS[0], seed: int = 0) -> Sequential:
         Dense(10, init="normal", use_bias=False),
         act(),
     ]
-    return Sequential(layers=layers, loss="mse",
-                      optimizer=SGD(APPENDIX_LEARNING_RATE * APPENDIX_BATCH), n_epochs=2,
-                      batch_size=APPENDIX_BATCH, seed=seed)  # fmt: skip
+    return Sequential(
+        layers=layers,
+        loss="mse",
+        optimizer=SGD(APPENDIX_LEARNING_RATE * APPENDIX_BATCH),
+        n_epochs=2,
+        batch_size=APPENDIX_BATCH,
+        seed=seed,
+    )
 
 
 def appendix_experiments(

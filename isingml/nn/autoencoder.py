@@ -301,8 +301,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.encoder_ = Sequential(layers=encoder, loss=self.loss, seed=seed, dtype=dtype)
         self.encoder_.build((n_features,))
         # A different stream for the decoder's weights than the encoder's.
-        self.decoder_ = Sequential(layers=decoder, loss=self.loss, seed=seed ^ 0x5EED,
-                                   dtype=dtype)  # fmt: skip
+        self.decoder_ = Sequential(layers=decoder, loss=self.loss, seed=seed ^ 0x5EED, dtype=dtype)
         self.decoder_.build((int(self.latent_dim),), input_grad=True)
         self.n_features_in_ = n_features
 
@@ -487,16 +486,23 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             self._rng = host_rng(self.seed, STREAM_AUTOENCODER_BATCHES, self.n_epochs_)
         if self.backend == "cuda":
             if isinstance(self, VariationalAutoencoder):
-                raise InputError("backend 'cuda' trains Autoencoder; a VariationalAutoencoder "
-                                 "trains on the CPU (backend='cpu')")  # fmt: skip
+                raise InputError(
+                    "backend 'cuda' trains Autoencoder; a VariationalAutoencoder "
+                    "trains on the CPU (backend='cpu')"
+                )
             require_cuda()
             from isingml.nn.training_cuda import AutoencoderDeviceStep
 
             step = AutoencoderDeviceStep(
-                lambda: self.encoder_.layers_ + self.decoder_.layers_, self.optimizer_,
-                self.loss_, data, float(self.corruption), self.output_activation == "tanh",
-                self._rng, self._dtype,
-            )  # fmt: skip
+                lambda: self.encoder_.layers_ + self.decoder_.layers_,
+                self.optimizer_,
+                self.loss_,
+                data,
+                float(self.corruption),
+                self.output_activation == "tanh",
+                self._rng,
+                self._dtype,
+            )
         else:
             step = _Step(self, data)
 
@@ -513,10 +519,16 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.history_.setdefault("loss", [])
         try:
             self.n_epochs_ += run_epochs(
-                step, batches, n_epochs, history=self.history_, parameters=self.parameters,
-                first_epoch=self.n_epochs_, validate=validate, patience=patience,
+                step,
+                batches,
+                n_epochs,
+                history=self.history_,
+                parameters=self.parameters,
+                first_epoch=self.n_epochs_,
+                validate=validate,
+                patience=patience,
                 progress=self.progress,
-            )  # fmt: skip
+            )
         except LossDiverged:
             self.n_epochs_ = len(self.history_["loss"])
             raise
@@ -621,8 +633,9 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             model._check_params()
             model._reset()
             model.encoder_ = Sequential.from_description(meta["encoder"], arrays, "encoder_")
-            model.decoder_ = Sequential.from_description(meta["decoder"], arrays, "decoder_",
-                                                         input_grad=True)  # fmt: skip
+            model.decoder_ = Sequential.from_description(
+                meta["decoder"], arrays, "decoder_", input_grad=True
+            )
             model.n_features_in_ = int(meta["n_features"])
             model.n_epochs_ = int(meta.get("epochs", 0))
             model._rng = None
@@ -679,13 +692,26 @@ class VariationalAutoencoder(Autoencoder):
         backend: str = "cpu",
     ) -> None:
         super().__init__(
-            encoder_widths=encoder_widths, latent_dim=latent_dim, decoder_widths=decoder_widths,
-            activation=activation, output_activation=output_activation, loss=loss,
-            corruption=corruption, optimizer=optimizer, n_epochs=n_epochs,
-            batch_size=batch_size, shuffle=shuffle, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start, seed=seed, dtype=dtype, progress=progress, backend=backend,
-        )  # fmt: skip
+            encoder_widths=encoder_widths,
+            latent_dim=latent_dim,
+            decoder_widths=decoder_widths,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+            corruption=corruption,
+            optimizer=optimizer,
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            seed=seed,
+            dtype=dtype,
+            progress=progress,
+            backend=backend,
+        )
         self.beta = beta
 
     def _check_params(self) -> None:

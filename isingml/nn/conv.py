@@ -205,13 +205,15 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self._x = np.ascontiguousarray(x, dtype=self.params["W"].dtype)
-        return conv2d_forward(self._x, self.params["W"], self.params["b"],
-                              *self.stride, *self.padding)  # fmt: skip
+        return conv2d_forward(
+            self._x, self.params["W"], self.params["b"], *self.stride, *self.padding
+        )
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         g = np.ascontiguousarray(grad, dtype=self._x.dtype)
-        dx, dw, db = conv2d_backward(self._x, self.params["W"], g, *self.stride,
-                                     *self.padding, self.input_grad)  # fmt: skip
+        dx, dw, db = conv2d_backward(
+            self._x, self.params["W"], g, *self.stride, *self.padding, self.input_grad
+        )
         self.grads = {"W": dw, "b": db}
         return dx if self.input_grad else None
 
@@ -258,8 +260,9 @@ def _pool_forward(x, ph, pw, sh, sw, use_max):
         for c in range(n_c):
             for i in range(ho):
                 for j in range(wo):
-                    y[n, c, i, j], arg[n, c, i, j] = _pool_window(x, n, c, i, j, ph, pw, sh, sw,
-                                                                  use_max)  # fmt: skip
+                    y[n, c, i, j], arg[n, c, i, j] = _pool_window(
+                        x, n, c, i, j, ph, pw, sh, sw, use_max
+                    )
     return y, arg
 
 
@@ -319,8 +322,14 @@ class _Pool2D(Layer):
         return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return _pool_backward(self._shape, np.ascontiguousarray(grad), self._arg,
-                              *self.pool_size, *self.stride, self._max)  # fmt: skip
+        return _pool_backward(
+            self._shape,
+            np.ascontiguousarray(grad),
+            self._arg,
+            *self.pool_size,
+            *self.stride,
+            self._max,
+        )
 
     def __repr__(self) -> str:
         return f"{self.name}(pool_size={self.pool_size}, stride={self.stride})"

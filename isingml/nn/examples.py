@@ -70,8 +70,9 @@ def convolve_example(
     k = np.ascontiguousarray(kernel, dtype=np.float64)
     if img.ndim != 2 or k.ndim != 2:
         raise InputError(f"image and kernel must be 2-D, got {img.shape} and {k.shape}")
-    out = conv2d_forward(img[None, None], k[None, None], np.zeros(1), stride, stride,
-                         padding, padding)  # fmt: skip
+    out = conv2d_forward(
+        img[None, None], k[None, None], np.zeros(1), stride, stride, padding, padding
+    )
     return out[0, 0]
 
 

@@ -106,8 +106,9 @@ def activation_backward_cuda(name: str, x, y, g, alpha: float = 0.0):
     """``dL/dx`` of :func:`activation_forward_cuda` given its input ``x``, output ``y`` and
     ``g = dL/dy``; a new device array."""
     dx = cuda.device_array(x.shape, dtype=x.dtype)
-    _activation_backward[launch_1d(x.size)](ACTIVATIONS[name], float(alpha), flat(x),
-                                            flat(y), flat(g), flat(dx))  # fmt: skip
+    _activation_backward[launch_1d(x.size)](
+        ACTIVATIONS[name], float(alpha), flat(x), flat(y), flat(g), flat(dx)
+    )
     return dx
 
 

@@ -114,8 +114,10 @@ class LossTwin:
     def __init__(self, loss: Loss, hit: int) -> None:
         kinds = {MeanSquaredError: _MSE, SoftmaxCrossEntropy: _CE, BinaryCrossEntropy: _BCE}
         if type(loss) not in kinds:
-            raise InputError(f"backend 'cuda' trains with the losses {[k.__name__ for k in kinds]}"
-                             f", got {type(loss).__name__}")  # fmt: skip
+            raise InputError(
+                f"backend 'cuda' trains with the losses {[k.__name__ for k in kinds]}"
+                f", got {type(loss).__name__}"
+            )
         self.kind = kinds[type(loss)]
         self.eps = float(getattr(loss, "eps", 0.0))
         self.hit = hit
@@ -139,8 +141,9 @@ class LossTwin:
         grad = cuda.device_array(out.shape, dtype=out.dtype)
         row_loss = cuda.device_array(n, dtype=np.float64)
         row_hit = cuda.device_array(n, dtype=np.float64)
-        _rows[launch_1d(n)](self.kind, self.hit, self.eps, out, target, labels, norm, grad,
-                            row_loss, row_hit)  # fmt: skip
+        _rows[launch_1d(n)](
+            self.kind, self.hit, self.eps, out, target, labels, norm, grad, row_loss, row_hit
+        )
         _accumulate[1, 1](row_loss, row_hit, batch_index, self.totals, self.halt)
         return grad
 

@@ -502,8 +502,7 @@ class Sequential(BaseEstimator):
 
             def validate() -> dict[str, float]:
                 scores = self.evaluate(x_val, y_val)
-                return {"val_loss": scores["loss"],
-                        "val_accuracy": scores.get("accuracy", np.nan)}  # fmt: skip
+                return {"val_loss": scores["loss"], "val_accuracy": scores.get("accuracy", np.nan)}
 
         n = len(xs)
 
@@ -517,10 +516,16 @@ class Sequential(BaseEstimator):
             self.history_.setdefault(key, [])
         try:
             self.n_epochs_ += run_epochs(
-                step, batches, n_epochs, history=self.history_, parameters=self.parameters,
-                first_epoch=self.n_epochs_, validate=validate, patience=patience,
+                step,
+                batches,
+                n_epochs,
+                history=self.history_,
+                parameters=self.parameters,
+                first_epoch=self.n_epochs_,
+                validate=validate,
+                patience=patience,
                 progress=self.progress,
-            )  # fmt: skip
+            )
         except LossDiverged:
             self.n_epochs_ = len(self.history_["loss"])
             raise
@@ -532,8 +537,17 @@ class Sequential(BaseEstimator):
         self._check_fitted()
         spec = []
         for layer in self.layers_:
-            keys = ("units", "init", "alpha", "use_bias", "filters", "kernel_size", "stride",
-                    "padding", "pool_size")  # fmt: skip
+            keys = (
+                "units",
+                "init",
+                "alpha",
+                "use_bias",
+                "filters",
+                "kernel_size",
+                "stride",
+                "padding",
+                "pool_size",
+            )
             args = {k: v for k, v in vars(layer).items() if k in keys}
             spec.append({"class": layer.name, "args": args})
         return {
@@ -572,8 +586,12 @@ class Sequential(BaseEstimator):
         }
         layers = [classes[spec["class"]](**spec["args"]) for spec in meta["layers"]]
         losses = {c.__name__: c for c in _LOSSES.values()}
-        model = cls(layers=layers, loss=losses[meta["loss"]](), seed=meta["seed"],
-                    dtype=np.dtype(meta.get("dtype", "float64")).type)  # fmt: skip
+        model = cls(
+            layers=layers,
+            loss=losses[meta["loss"]](),
+            seed=meta["seed"],
+            dtype=np.dtype(meta.get("dtype", "float64")).type,
+        )
         model.build(tuple(meta["input_shape"]), input_grad=input_grad)
         for i, layer in enumerate(model.layers_):
             for name in layer.params:

@@ -66,8 +66,10 @@ class DeviceLayers:
         require_cuda()
         for layer in layers:
             if type(layer).__name__ not in _LAYERS:
-                raise InputError(f"backend 'cuda' has no twin of the layer {layer.name}; "
-                                 f"it trains {sorted(_LAYERS)}")  # fmt: skip
+                raise InputError(
+                    f"backend 'cuda' has no twin of the layer {layer.name}; "
+                    f"it trains {sorted(_LAYERS)}"
+                )
         self.layers = list(layers)
         self.params = [{k: cuda.to_device(v) for k, v in layer.params.items()} for layer in layers]
         self._saved: list[tuple] = [()] * len(layers)
@@ -120,13 +122,15 @@ class DeviceLayers:
                 g = softmax_backward_cuda(self._saved[i][1], g)
             elif kind == "Conv2D":
                 x, _ = self._saved[i]
-                g, dw, db = conv2d_backward_cuda(x, p["W"], g, *layer.stride, *layer.padding,
-                                                 layer.input_grad)  # fmt: skip
+                g, dw, db = conv2d_backward_cuda(
+                    x, p["W"], g, *layer.stride, *layer.padding, layer.input_grad
+                )
                 grads[i] = [dw, db]
             elif kind in ("MaxPool2D", "AvgPool2D"):
                 shape, arg = self._saved[i]
-                g = pool2d_backward_cuda(shape, g, arg, *layer.pool_size, *layer.stride,
-                                         layer.use_max)  # fmt: skip
+                g = pool2d_backward_cuda(
+                    shape, g, arg, *layer.pool_size, *layer.stride, layer.use_max
+                )
             else:
                 x, y = self._saved[i]
                 g = activation_backward_cuda(kind, x, y, g, getattr(layer, "alpha", 0.0))
@@ -148,8 +152,9 @@ class DeviceOptimizer:
 
     def __init__(self, optimizer: Optimizer, params: list) -> None:
         if type(optimizer) not in (SGD, Adam):
-            raise InputError(f"backend 'cuda' trains with SGD or Adam, got "
-                             f"{type(optimizer).__name__}")  # fmt: skip
+            raise InputError(
+                f"backend 'cuda' trains with SGD or Adam, got {type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
         self.params = params
         state = optimizer.get_state()
@@ -157,14 +162,19 @@ class DeviceOptimizer:
         if isinstance(optimizer, SGD):
             self.state = [[self._start(state["velocity"], i, p)] for i, p in enumerate(params)]
         else:
-            self.state = [[self._start(state["m"], i, p), self._start(state["v"], i, p)]
-                          for i, p in enumerate(params)]  # fmt: skip
+            self.state = [
+                [self._start(state["m"], i, p), self._start(state["v"], i, p)]
+                for i, p in enumerate(params)
+            ]
 
     @staticmethod
     def _start(buffers: dict, i: int, p):
         host = buffers.get(i)
-        return cuda.to_device(host) if host is not None else cuda.to_device(
-            np.zeros(p.shape, dtype=p.dtype))  # fmt: skip
+        return (
+            cuda.to_device(host)
+            if host is not None
+            else cuda.to_device(np.zeros(p.shape, dtype=p.dtype))
+        )
 
     def step(self, grads: list, halt) -> None:
         """One step with the device gradients ``grads`` (skipped while ``halt[0]`` is set)."""
@@ -184,15 +194,18 @@ class DeviceOptimizer:
         opt = self.optimizer
         if isinstance(opt, SGD):
             if opt.momentum:
-                opt.set_state({"velocity": {i: s[0].copy_to_host()
-                                            for i, s in enumerate(self.state)}})  # fmt: skip
+                opt.set_state(
+                    {"velocity": {i: s[0].copy_to_host() for i, s in enumerate(self.state)}}
+                )
             return
         self.t -= steps_undone
-        opt.set_state({
-            "m": {i: s[0].copy_to_host() for i, s in enumerate(self.state)},
-            "v": {i: s[1].copy_to_host() for i, s in enumerate(self.state)},
-            "t": self.t,
-        })  # fmt: skip
+        opt.set_state(
+            {
+                "m": {i: s[0].copy_to_host() for i, s in enumerate(self.state)},
+                "v": {i: s[1].copy_to_host() for i, s in enumerate(self.state)},
+                "t": self.t,
+            }
+        )
 
 
 def _rows(x: np.ndarray):
@@ -281,8 +294,9 @@ class SequentialDeviceStep(_DeviceStep):
         Inputs and targets (labels or arrays), checked by ``fit``.
     """
 
-    def __init__(self, layers: list, optimizer: Optimizer, loss, xs: np.ndarray,
-                 ys: np.ndarray) -> None:  # fmt: skip
+    def __init__(
+        self, layers: list, optimizer: Optimizer, loss, xs: np.ndarray, ys: np.ndarray
+    ) -> None:
         self.hit = _hit_kind(loss, ys, layers[-1].output_shape)
         super().__init__(layers, optimizer, loss, self.hit)
         self.shape = tuple(xs.shape[1:])
@@ -336,9 +350,17 @@ class AutoencoderDeviceStep(_DeviceStep):
     dtype : numpy float type
     """
 
-    def __init__(self, layers, optimizer: Optimizer, loss, data: np.ndarray | None,
-                 corruption: float, spins: bool, rng: np.random.Generator,
-                 dtype: type) -> None:  # fmt: skip
+    def __init__(
+        self,
+        layers,
+        optimizer: Optimizer,
+        loss,
+        data: np.ndarray | None,
+        corruption: float,
+        spins: bool,
+        rng: np.random.Generator,
+        dtype: type,
+    ) -> None:
         super().__init__(layers, optimizer, loss, HIT_NONE)
         self.d_data = None if data is None else _rows(data)
         self.n_features = None if data is None else data.shape[1]

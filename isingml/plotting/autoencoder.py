@@ -56,16 +56,28 @@ def plot_latent(analysis, axes: np.ndarray | None = None) -> np.ndarray:
     curves = analysis.curves
     mean_abs_m = np.array([np.mean(np.abs(m[t == T])) for T in curves.temperatures])
     ax.plot(curves.temperatures, mean_abs_m, "o-", ms=3, color="C2", label="<|m|>")
-    ax.plot(curves.temperatures, curves.mean_abs * scale, "s--", ms=3, color="C0",
-            label="<|latent|> (scaled); dots: latent")  # fmt: skip
+    ax.plot(
+        curves.temperatures,
+        curves.mean_abs * scale,
+        "s--",
+        ms=3,
+        color="C0",
+        label="<|latent|> (scaled); dots: latent",
+    )
     fine = np.linspace(curves.temperatures.min(), curves.temperatures.max(), 400)
-    ax.plot(fine, spontaneous_magnetization(fine), color="k", lw=1,
-            label="Onsager-Yang m(T), L = inf")  # fmt: skip
+    ax.plot(
+        fine, spontaneous_magnetization(fine), color="k", lw=1, label="Onsager-Yang m(T), L = inf"
+    )
     ax.axvline(T_C, color="C3", label=f"Onsager T_c = {T_C:.3f}")
     estimate = analysis.estimates.get("binder")
     if estimate is not None:
-        ax.axvline(estimate.value, color="k", ls=":", lw=1.5,
-                   label=f"latent estimate {estimate.value:.3f}")  # fmt: skip
+        ax.axvline(
+            estimate.value,
+            color="k",
+            ls=":",
+            lw=1.5,
+            label=f"latent estimate {estimate.value:.3f}",
+        )
     ax.set_xlabel("T")
     ax.set_ylabel("magnetization, latent")
     ax.set_title(f"One latent neuron, L = {analysis.size}")
@@ -96,12 +108,23 @@ def plot_finite_size_scaling(fit, ax: Axes | None = None) -> Axes:
         _, ax = plt.subplots(figsize=(5, 3.6))
     sizes = np.array([e.size for e in fit.estimates], dtype=np.float64)
     x = sizes ** (-1.0 / fit.nu)
-    ax.errorbar(x, [e.value for e in fit.estimates], yerr=[e.error for e in fit.estimates],
-                fmt="o", label=f"{fit.method} estimate per L")  # fmt: skip
+    ax.errorbar(
+        x,
+        [e.value for e in fit.estimates],
+        yerr=[e.error for e in fit.estimates],
+        fmt="o",
+        label=f"{fit.method} estimate per L",
+    )
     line = np.linspace(0.0, x.max() * 1.1, 50)
     ax.plot(line, fit.value + fit.slope * line, "C0-", lw=1)
-    ax.errorbar([0.0], [fit.value], yerr=[fit.error], fmt="s", color="C1",
-                label=f"L -> inf: {fit.value:.4f} +/- {fit.error:.4f}")  # fmt: skip
+    ax.errorbar(
+        [0.0],
+        [fit.value],
+        yerr=[fit.error],
+        fmt="s",
+        color="C1",
+        label=f"L -> inf: {fit.value:.4f} +/- {fit.error:.4f}",
+    )
     ax.axhline(T_C, color="C3", lw=1, label=f"Onsager {T_C:.4f}")
     ax.set_xlabel("1/L" if fit.nu == 1.0 else f"L^(-1/{fit.nu:g})")
     ax.set_ylabel("T_c estimate")
@@ -230,8 +253,10 @@ def plot_denoising(
 
     c, n, r = _images(clean), _images(noisy), _images(restored)
     if not c.shape == n.shape == r.shape:
-        raise InputError(f"clean, noisy and restored must have one shape, got {c.shape}, "
-                         f"{n.shape} and {r.shape}")  # fmt: skip
+        raise InputError(
+            f"clean, noisy and restored must have one shape, got {c.shape}, "
+            f"{n.shape} and {r.shape}"
+        )
     k = len(c)
     if axes is None:
         _, axes = plt.subplots(k, 3, figsize=(5.4, 1.9 * k), squeeze=False)
@@ -311,8 +336,9 @@ def plot_anomaly_scores(
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     t = np.asarray(temperatures, dtype=np.float64).reshape(-1)
     if s.size != t.size:
-        raise InputError(f"scores and temperatures must have one length, got {s.size} and "
-                         f"{t.size}")  # fmt: skip
+        raise InputError(
+            f"scores and temperatures must have one length, got {s.size} and {t.size}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.6))
     levels = np.unique(t)
@@ -364,13 +390,22 @@ def plot_vae_latent(
     m = np.asarray(magnetization, dtype=np.float64).reshape(-1)
     t = np.asarray(temperatures, dtype=np.float64).reshape(-1)
     if not mu.size == sd.size == m.size == t.size:
-        raise InputError(f"mean, std, magnetization and temperatures must have one length, "
-                         f"got {mu.size}, {sd.size}, {m.size} and {t.size}")  # fmt: skip
+        raise InputError(
+            f"mean, std, magnetization and temperatures must have one length, "
+            f"got {mu.size}, {sd.size}, {m.size} and {t.size}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(5.4, 3.8))
     pick = np.unique(np.linspace(0, mu.size - 1, min(n_bars, mu.size)).astype(np.int64))
-    ax.errorbar(m[pick], mu[pick], yerr=sd[pick], fmt="none", ecolor="0.6", lw=0.8,
-                label="latent mean +/- std (some)")  # fmt: skip
+    ax.errorbar(
+        m[pick],
+        mu[pick],
+        yerr=sd[pick],
+        fmt="none",
+        ecolor="0.6",
+        lw=0.8,
+        label="latent mean +/- std (some)",
+    )
     points = ax.scatter(m, mu, s=2, alpha=0.4, c=t, cmap="coolwarm", rasterized=True)
     ax.figure.colorbar(points, ax=ax, label="T")
     r = np.corrcoef(mu, m)[0, 1] if mu.size > 1 else float("nan")

@@ -149,13 +149,21 @@ def plot_capacity(result, ax: Axes | None = None) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.4))
     ax.errorbar(
-        result.alphas, result.overlap, yerr=result.overlap_error, marker="o", ms=3,
+        result.alphas,
+        result.overlap,
+        yerr=result.overlap_error,
+        marker="o",
+        ms=3,
         label=f"final overlap (corruption {result.corruption:g})",
-    )  # fmt: skip
+    )
     ax.errorbar(
-        result.alphas, result.stable_fraction, yerr=result.stable_fraction_error, marker="s",
-        ms=3, label="stored patterns stable",
-    )  # fmt: skip
+        result.alphas,
+        result.stable_fraction,
+        yerr=result.stable_fraction_error,
+        marker="s",
+        ms=3,
+        label="stored patterns stable",
+    )
     ax.axvline(AGS_CRITICAL_LOAD, color="k", ls="--", lw=1, label=r"$\alpha_c \approx 0.138$")
     ax.set_xlabel(r"load $\alpha = p / n$")
     ax.set_ylabel("overlap / fraction")

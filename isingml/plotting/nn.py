@@ -44,10 +44,22 @@ def plot_phase_classifier(result, ax: Axes | None = None) -> Axes:
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.4))
-    ax.errorbar(result.temperatures, result.ordered, yerr=result.ordered_error, marker="o",
-                ms=3, label="P(ordered), held-out")  # fmt: skip
-    ax.errorbar(result.temperatures, 1 - result.ordered, yerr=result.ordered_error,
-                marker="s", ms=3, label="P(disordered)")  # fmt: skip
+    ax.errorbar(
+        result.temperatures,
+        result.ordered,
+        yerr=result.ordered_error,
+        marker="o",
+        ms=3,
+        label="P(ordered), held-out",
+    )
+    ax.errorbar(
+        result.temperatures,
+        1 - result.ordered,
+        yerr=result.ordered_error,
+        marker="s",
+        ms=3,
+        label="P(disordered)",
+    )
     ax.axvline(result.t_c, color="C3", ls="--", label=f"estimate {result.t_c:.3f}")
     ax.axvline(T_C, color="k", lw=1, label=f"Onsager {T_C:.3f}")
     ax.axhline(0.5, color="0.7", lw=0.8)
@@ -82,8 +94,9 @@ def plot_feature_maps(
 
     names = list(maps[0])
     if axes is None:
-        _, axes = plt.subplots(len(maps), len(names), figsize=(2.6 * len(names), 2.6 * len(maps)),
-                               squeeze=False)  # fmt: skip
+        _, axes = plt.subplots(
+            len(maps), len(names), figsize=(2.6 * len(names), 2.6 * len(maps)), squeeze=False
+        )
     for row, stage in enumerate(maps):
         for col, name in enumerate(names):
             ax = axes[row][col]
@@ -178,13 +191,19 @@ def plot_loss_curves(
             raise InputError(f"history {label!r} has no {key!r} (it has {sorted(history)})")
         colour = f"C{i % 10}"
         values = np.asarray(history[key], dtype=float)
-        ax.plot(np.arange(1, len(values) + 1), values, color=colour, marker="o", ms=3,
-                label=str(label))  # fmt: skip
+        ax.plot(
+            np.arange(1, len(values) + 1), values, color=colour, marker="o", ms=3, label=str(label)
+        )
         val = history.get("val_" + key)
         if validation and val is not None and len(val):
             val = np.asarray(val, dtype=float)
-            ax.plot(np.arange(1, len(val) + 1), val, color=colour, ls="--",
-                    label=f"{label} (validation)")  # fmt: skip
+            ax.plot(
+                np.arange(1, len(val) + 1),
+                val,
+                color=colour,
+                ls="--",
+                label=f"{label} (validation)",
+            )
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -242,11 +261,19 @@ def plot_matrix(
     if annotate:
         for (i, j), v in np.ndenumerate(m):
             dark = abs(v) > 0.5 * high if symmetric else v > 0.5 * (low + high)
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9,
-                    color="white" if dark else "black")  # fmt: skip
+            ax.text(
+                j,
+                i,
+                f"{v:g}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if dark else "black",
+            )
     for row, col, height, width, colour in boxes or []:
-        ax.add_patch(Rectangle((col - 0.5, row - 0.5), width, height, fill=False,
-                               edgecolor=colour, lw=2.5))  # fmt: skip
+        ax.add_patch(
+            Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor=colour, lw=2.5)
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -299,6 +326,10 @@ def plot_convolution(
         out_boxes.append((i, j, 1, 1, colour))
     plot_matrix(img, axes[0], title=f"image {img.shape[0]}x{img.shape[1]}", boxes=in_boxes)
     plot_matrix(k, axes[1], title=f"filter {kh}x{kw}", cmap="Blues")
-    plot_matrix(out, axes[2], title=f"output {out.shape[0]}x{out.shape[1]}, stride {stride}",
-                boxes=out_boxes)  # fmt: skip
+    plot_matrix(
+        out,
+        axes[2],
+        title=f"output {out.shape[0]}x{out.shape[1]}, stride {stride}",
+        boxes=out_boxes,
+    )
     return axes

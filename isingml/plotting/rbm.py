@@ -61,9 +61,14 @@ def plot_ising_rbm(result, axes: np.ndarray | None = None) -> np.ndarray:
         elif np.isfinite(exact).any():
             ax.plot(T, exact, "k-", lw=1, label="exact")
         ax.errorbar(
-            T, result.data[name], yerr=result.data_error[name], fmt="o", ms=4,
-            mfc="none", label="training data",
-        )  # fmt: skip
+            T,
+            result.data[name],
+            yerr=result.data_error[name],
+            fmt="o",
+            ms=4,
+            mfc="none",
+            label="training data",
+        )
         ax.errorbar(
             T, result.rbm[name], yerr=result.rbm_error[name], fmt="s", ms=3, label="RBM samples"
         )

@@ -76,8 +76,13 @@ def plot_sk_energy_scaling(result: SKScaling, ax: Axes | None = None) -> Axes:
     ax.errorbar(x, low[:, 0], low[:, 1], fmt="s", mfc="none", label=f"T = {result.t_min:g}")
     xx = np.linspace(0.0, x.max() * 1.05, 50)
     e = result.extrapolation
-    ax.plot(xx, e.mean + result.slope * xx, "C0--", lw=1,
-            label=f"fit: e_inf = {e.mean:.4f} ± {e.error:.4f}")  # fmt: skip
+    ax.plot(
+        xx,
+        e.mean + result.slope * xx,
+        "C0--",
+        lw=1,
+        label=f"fit: e_inf = {e.mean:.4f} ± {e.error:.4f}",
+    )
     ax.plot([0], [result.PARISI], "k*", ms=10, label=f"Parisi {result.PARISI}")
     for n, xi, y in zip(result.sizes, x, gs[:, 0], strict=True):
         ax.annotate(f"n={n}", (xi, y), textcoords="offset points", xytext=(4, -10), fontsize=7)

@@ -141,9 +141,15 @@ def plot_signal_propagation(result, axes: np.ndarray | None = None, comparison=N
     for ax, theory, sim, error, fixed, name in panels:
         ax.plot(layers, theory, color="k", lw=1.5, label="mean-field theory")
         ax.errorbar(
-            layers, sim, yerr=error, fmt="o", ms=4, color="C1", capsize=2,
+            layers,
+            sim,
+            yerr=error,
+            fmt="o",
+            ms=4,
+            color="C1",
+            capsize=2,
             label=f"simulation ({result.draws} networks)",
-        )  # fmt: skip
+        )
         # No q* line where every length is fixed (ReLU at He initialisation: xi_q = inf).
         relaxes = name == "c" or math.isfinite(mf.xi_q)
         if math.isfinite(fixed) and relaxes:
@@ -198,8 +204,14 @@ def plot_preactivation_histograms(
         colour = f"C{k % 10}"
         ax.stairs(density[layer - 1], edges, color=colour, lw=1.5, label=f"layer {layer}")
         h = np.linspace(edges[0], edges[-1], 400)
-        ax.plot(h, _gaussian(h, q_theory[layer - 1]), color=colour, lw=0.8, ls="--",
-                label=r"$N(0, q_l)$" if k == 0 else None)  # fmt: skip
+        ax.plot(
+            h,
+            _gaussian(h, q_theory[layer - 1]),
+            color=colour,
+            lw=0.8,
+            ls="--",
+            label=r"$N(0, q_l)$" if k == 0 else None,
+        )
     if math.isfinite(mf.q_star) and mf.q_star > 0:
         reach = max(np.abs(result.hist_edges[[layer - 1 for layer in layers]]).max(), 1e-12)
         h = np.linspace(-reach, reach, 400)

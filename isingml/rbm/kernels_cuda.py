@@ -53,9 +53,18 @@ def sample_layer_cuda(pre, spin, seed, stream, draw, tag, means, samples) -> Non
     """:func:`isingml.rbm.kernels.sample_layer` on device arrays, in place."""
     require_cuda()
     grid = (-(-pre.shape[0] // _BLOCK[0]), -(-((pre.shape[1] + 3) // 4) // _BLOCK[1]))
-    _layer[grid, _BLOCK](pre, 2.0 if spin else 1.0, -1.0 if spin else 0.0, bool(spin),
-                         np.uint64(seed), np.uint64(stream), np.uint64(draw), np.uint64(tag),
-                         means, samples)  # fmt: skip
+    _layer[grid, _BLOCK](
+        pre,
+        2.0 if spin else 1.0,
+        -1.0 if spin else 0.0,
+        bool(spin),
+        np.uint64(seed),
+        np.uint64(stream),
+        np.uint64(draw),
+        np.uint64(tag),
+        means,
+        samples,
+    )
 
 
 @cuda.jit

@@ -495,9 +495,16 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if backend == "cuda":
             from isingml.rbm.kernels_cuda import gibbs_cuda
 
-            return gibbs_cuda(self.components_, self.intercept_visible_,
-                              self.intercept_hidden_, x, steps, validate_seed(seed),
-                              _STREAM_SAMPLE, self._spin)  # fmt: skip
+            return gibbs_cuda(
+                self.components_,
+                self.intercept_visible_,
+                self.intercept_hidden_,
+                x,
+                steps,
+                validate_seed(seed),
+                _STREAM_SAMPLE,
+                self._spin,
+            )
         W = self.components_
         for s in range(steps):
             _, h = self._sample_user(x @ W.T + self.intercept_hidden_, seed, s, TAG_RBM_HIDDEN)
@@ -825,10 +832,15 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _update_config(self) -> UpdateConfig:
         # The hyperparameters as given (a NumPy scalar stays one: the same arithmetic).
         return UpdateConfig(
-            method=self.method, k=self.k, spin=self._spin, seed=validate_seed(self.seed),
-            stream=_STREAM_TRAIN, learning_rate=self.learning_rate, momentum=self.momentum,
+            method=self.method,
+            k=self.k,
+            spin=self._spin,
+            seed=validate_seed(self.seed),
+            stream=_STREAM_TRAIN,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
             weight_decay=self.weight_decay,
-        )  # fmt: skip
+        )
 
     def _make_step(self, data: np.ndarray) -> UpdateStep:
         """The update step of ``backend`` over the validated training rows ``data``."""
@@ -935,10 +947,22 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     # -- persistence -------------------------------------------------------------------
 
     _HYPER = (
-        "n_hidden", "units", "learning_rate", "batch_size", "n_epochs", "method", "k",
-        "n_chains", "momentum", "weight_decay", "init_scale", "init_visible_bias", "track",
-        "seed", "progress",
-    )  # fmt: skip
+        "n_hidden",
+        "units",
+        "learning_rate",
+        "batch_size",
+        "n_epochs",
+        "method",
+        "k",
+        "n_chains",
+        "momentum",
+        "weight_decay",
+        "init_scale",
+        "init_visible_bias",
+        "track",
+        "seed",
+        "progress",
+    )
 
     def save(self, path: str | Path) -> Path:
         """Write the parameters, hyperparameters and training state through the one
@@ -967,8 +991,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             "velocity_visible": state.velocity[1],
             "velocity_hidden": state.velocity[2],
         }
-        meta = {"hyperparameters": hyper, "n_updates": int(state.n_updates),
-                "draw": int(state.draw)}  # fmt: skip
+        meta = {
+            "hyperparameters": hyper,
+            "n_updates": int(state.n_updates),
+            "draw": int(state.draw),
+        }
         return save_arrays(path, "RBM", _FORMAT_VERSION, meta, arrays)
 
     @classmethod

@@ -163,8 +163,9 @@ class DeviceStep:
         if config.weight_decay:
             _decay(grad_w, self.W, config.weight_decay * b)
         scale(grad_w, rate / b)
-        for p, vel, g in zip((self.W, self.b_v, self.b_h), self.velocity,
-                             (grad_w, grad_v, grad_h), strict=True):  # fmt: skip
+        for p, vel, g in zip(
+            (self.W, self.b_v, self.b_h), self.velocity, (grad_w, grad_v, grad_h), strict=True
+        ):
             momentum_ascent(p, g, vel, config.momentum)
         self.n_updates += 1
 
@@ -172,8 +173,7 @@ class DeviceStep:
         """Copy the parameters, momentum buffers, chains and counters back to the host's
         arrays and state."""
         state = self.state
-        for d_param, param in zip((self.W, self.b_v, self.b_h), self.host_parameters,
-                                  strict=True):  # fmt: skip
+        for d_param, param in zip((self.W, self.b_v, self.b_h), self.host_parameters, strict=True):
             d_param.copy_to_host(param)
         for d_vel, vel in zip(self.velocity, state.velocity, strict=True):
             d_vel.copy_to_host(vel)

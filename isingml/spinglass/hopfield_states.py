@@ -190,5 +190,15 @@ def hopfield_state_census(
             sorted_m.append(srt)
         start_m[ia] = np.concatenate(own).mean()
         kept.append(sorted_m)
-    return HopfieldCensus(n, ps / n, ps, fractions, max_m, second_m, start_m, kept,
-                          float(retrieval), float(significant))  # fmt: skip
+    return HopfieldCensus(
+        n,
+        ps / n,
+        ps,
+        fractions,
+        max_m,
+        second_m,
+        start_m,
+        kept,
+        float(retrieval),
+        float(significant),
+    )

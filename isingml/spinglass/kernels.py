@@ -325,8 +325,9 @@ def _unit_refresh(state, model, s, u):
     # Walker u = r K + w of sample s: exact energy (and local fields).
     spins, fields, energy = state[0], state[1], state[2]
     K = spins.shape[2]
-    _refresh(spins[s], fields[s], energy[s], model[0][s], model[1], model[2][s], model[3],
-             u // K, u % K)  # fmt: skip
+    _refresh(
+        spins[s], fields[s], energy[s], model[0][s], model[1], model[2][s], model[3], u // K, u % K
+    )
 
 
 @numba.njit
@@ -335,8 +336,23 @@ def _unit_sweep(state, model, s, u, t):
     spins, fields, energy, walker_at = state[0], state[1], state[2], state[3]
     J, nbr, bonds, dense, betas, seed, samples, levels = model
     K = spins.shape[2]
-    _sweep_slot(spins[s], fields[s], energy[s], walker_at[s], J[s], nbr, bonds[s], dense,
-                levels, betas, u // K, u % K, t, seed, samples[s])  # fmt: skip
+    _sweep_slot(
+        spins[s],
+        fields[s],
+        energy[s],
+        walker_at[s],
+        J[s],
+        nbr,
+        bonds[s],
+        dense,
+        levels,
+        betas,
+        u // K,
+        u % K,
+        t,
+        seed,
+        samples[s],
+    )
 
 
 @numba.njit
@@ -344,10 +360,28 @@ def _sample_after_sweep(state, model, stats, schedule, s, t):
     spins, _, energy, walker_at, slot_of, label, cold_time = state
     betas, seed, samples = model[4], model[5], model[6]
     accumulators, histograms, exchanges, trips, flux, best_energy, best_spins = stats
-    _after_sweep(spins[s], energy[s], walker_at[s], slot_of[s], label[s], cold_time[s], betas,
-                 t, seed, samples[s], schedule[0], schedule[1], schedule[2], accumulators[s],
-                 histograms[s], exchanges[s], trips[s], flux[s], best_energy[s : s + 1],
-                 best_spins[s])  # fmt: skip
+    _after_sweep(
+        spins[s],
+        energy[s],
+        walker_at[s],
+        slot_of[s],
+        label[s],
+        cold_time[s],
+        betas,
+        t,
+        seed,
+        samples[s],
+        schedule[0],
+        schedule[1],
+        schedule[2],
+        accumulators[s],
+        histograms[s],
+        exchanges[s],
+        trips[s],
+        flux[s],
+        best_energy[s : s + 1],
+        best_spins[s],
+    )
 
 
 @numba.njit(parallel=True, cache=True)

@@ -153,9 +153,16 @@ def sk_energy_scaling(
     for n, count in zip(sizes_arr, counts, strict=True):
         model = SherringtonKirkpatrick(int(n), couplings)
         ladder = tune_ladder(
-            model, t_min, t_max, target, sweeps=max(200, sweeps // 8), samples=2,
-            iterations=2, seed=seed, threads=threads,
-        ).temperatures  # fmt: skip
+            model,
+            t_min,
+            t_max,
+            target,
+            sweeps=max(200, sweeps // 8),
+            samples=2,
+            iterations=2,
+            seed=seed,
+            threads=threads,
+        ).temperatures
         r = parallel_tempering(
             model, ladder, sweeps, samples=count, seed=seed, threads=threads, progress=progress
         )

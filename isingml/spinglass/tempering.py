@@ -280,9 +280,16 @@ class TemperingResult:
         return Stats(float(e.mean()), err, math.nan, int(e.size))
 
     _ARRAYS = (
-        "temperatures", "samples", "sums", "histograms", "exchanges", "trips", "flux",
-        "best_energy", "best_spins",
-    )  # fmt: skip
+        "temperatures",
+        "samples",
+        "sums",
+        "histograms",
+        "exchanges",
+        "trips",
+        "flux",
+        "best_energy",
+        "best_spins",
+    )
     _SCALARS = ("n", "sweeps", "thermalize", "interval", "replicas", "seed", "seconds")
 
     def save(self, path: str | Path) -> Path:
@@ -354,8 +361,13 @@ class TemperingResult:
             if name != "temperatures"
         }
         scalars = {name: getattr(first, name) for name in cls._SCALARS if name != "seconds"}
-        return cls(model=first.model, temperatures=first.temperatures, **arrays, **scalars,
-                   seconds=sum(r.seconds for r in results))  # fmt: skip
+        return cls(
+            model=first.model,
+            temperatures=first.temperatures,
+            **arrays,
+            **scalars,
+            seconds=sum(r.seconds for r in results),
+        )
 
     def to_dict(self) -> dict:
         """The run's parameters and derived statistics as a JSON-ready dictionary."""
@@ -536,12 +548,35 @@ def parallel_tempering(
             for first in range(0, total, chunk):
                 steps = min(chunk, total - first)
                 kernels.run_tempering(
-                    spins, fields, energy, walker_at, slot_of, label, cold_time,
-                    J, nbr, bonds, model.dense, betas, seed, ids, first, steps,
-                    thermalize, n_measure, interval,
-                    part["sums"], part["histograms"], part["exchanges"], part["trips"],
-                    part["flux"], part["best_energy"], part["best_spins"], per_sweep, levels,
-                )  # fmt: skip
+                    spins,
+                    fields,
+                    energy,
+                    walker_at,
+                    slot_of,
+                    label,
+                    cold_time,
+                    J,
+                    nbr,
+                    bonds,
+                    model.dense,
+                    betas,
+                    seed,
+                    ids,
+                    first,
+                    steps,
+                    thermalize,
+                    n_measure,
+                    interval,
+                    part["sums"],
+                    part["histograms"],
+                    part["exchanges"],
+                    part["trips"],
+                    part["flux"],
+                    part["best_energy"],
+                    part["best_spins"],
+                    per_sweep,
+                    levels,
+                )
                 bar.update(steps * S)
     return TemperingResult(
         model=model.to_dict(),

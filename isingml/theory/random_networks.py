@@ -342,10 +342,18 @@ class NetworkSimulation:
         out = {
             key: getattr(self, key)
             for key in (
-                "activation", "sigma_w2", "sigma_b2", "width", "depth", "draws", "q0",
-                "c0", "seed", "seconds",
+                "activation",
+                "sigma_w2",
+                "sigma_b2",
+                "width",
+                "depth",
+                "draws",
+                "q0",
+                "c0",
+                "seed",
+                "seconds",
             )
-        }  # fmt: skip
+        }
         out["weights_per_second"] = self.weights_per_second
         for key in ("layers", "q_mean", "q_error", "c_mean", "c_error"):
             out[key] = _json_list(getattr(self, key))

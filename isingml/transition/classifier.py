@@ -107,9 +107,14 @@ def phase_classifier(
         train_x.append(x[order[n_test:]])
         train_y.append(np.full(len(x) - n_test, int(t < label_temperature)))
     model = Sequential(
-        layers=[Flatten(), Dense(hidden), ReLU(), Dense(2)], loss="cross_entropy",
-        optimizer=Adam(1e-3), n_epochs=epochs, batch_size=batch_size, seed=seed, backend=backend,
-    )  # fmt: skip
+        layers=[Flatten(), Dense(hidden), ReLU(), Dense(2)],
+        loss="cross_entropy",
+        optimizer=Adam(1e-3),
+        n_epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        backend=backend,
+    )
     model.fit(np.concatenate(train_x), np.concatenate(train_y))
     ordered, errors, hits, total = [], [], 0, 0
     for t, x in zip(temps, tests, strict=True):

@@ -114,8 +114,10 @@ class PhaseAnalysis:
         for method, fit in self.fits.items():
             own = ", ".join(str(e.size) for e in fit.estimates)
             only = "" if own == sizes else f"  (L = {own} only)"
-            lines.append(f"  {method:<15} T_c = {fit.value:.4f} +/- {fit.error:.4f} "
-                         f"({fit.deviation:+.2%}){only}")  # fmt: skip
+            lines.append(
+                f"  {method:<15} T_c = {fit.value:.4f} +/- {fit.error:.4f} "
+                f"({fit.deviation:+.2%}){only}"
+            )
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -264,8 +266,15 @@ def discover_transition(
             history: dict[str, list[float]] = {}
             model = models.get(size)
             if model is None:
-                model = Autoencoder(**{**options, "n_epochs": epochs, "batch_size": batch_size,
-                                       "seed": seed, "progress": progress})  # fmt: skip
+                model = Autoencoder(
+                    **{
+                        **options,
+                        "n_epochs": epochs,
+                        "batch_size": batch_size,
+                        "seed": seed,
+                        "progress": progress,
+                    }
+                )
                 itemsize = np.dtype(model.dtype).itemsize
                 big = data.n_samples(size) * size * size * itemsize > _IN_MEMORY_BYTES
                 if stream or (stream is None and big):
@@ -276,22 +285,28 @@ def discover_transition(
                     del spins
                 history = model.history_
                 if report is not None:
-                    report(f"L = {size}: trained {epochs} epochs, reconstruction loss "
-                           f"{history['loss'][-1]:.4f}")  # fmt: skip
+                    report(
+                        f"L = {size}: trained {epochs} epochs, reconstruction loss "
+                        f"{history['loss'][-1]:.4f}"
+                    )
             z, t, m = latent_of_dataset(data, size, model)
             r = float(np.corrcoef(z, m)[0, 1])
             if r < 0:  # the latent's sign is arbitrary: take the magnetization's
                 z, r = -z, -r
-            analyses[size] = SizeAnalysis(size, model, z, t, m, r, latent_curves(z, t, size),
-                                          history=history)  # fmt: skip
+            analyses[size] = SizeAnalysis(
+                size, model, z, t, m, r, latent_curves(z, t, size), history=history
+            )
     finally:
         if owned is not None:
             owned.close()
     notes: list[str] = []
     per_method, fits = estimate_all(
         {s: (a.latent, a.temperatures) for s, a in analyses.items()},
-        methods, n_bootstrap, seed, on_error=notes.append,
-    )  # fmt: skip
+        methods,
+        n_bootstrap,
+        seed,
+        on_error=notes.append,
+    )
     for method, found in per_method.items():
         for e in found:
             analyses[e.size].estimates[method] = e

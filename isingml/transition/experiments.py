@@ -130,25 +130,40 @@ def anomaly_experiment(
             owned.close()
     train, rest = _split(len(normal), holdout, seed)
     calibrate, test = rest[: len(rest) // 2], rest[len(rest) // 2 :]
-    options = {**(autoencoder_options or {}), "n_epochs": epochs, "batch_size": batch_size,
-               "seed": seed}  # fmt: skip
+    options = {
+        **(autoencoder_options or {}),
+        "n_epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+    }
     model = Autoencoder(**options).fit(normal[train])
     history = model.history_
     detector = AnomalyDetector(autoencoder=model, quantile=quantile).fit_threshold(
         normal[calibrate]
     )
     # The anomaly score: the reconstruction loss (higher is more anomalous).
-    scores = -np.concatenate([detector.score_samples(normal[test]),
-                              detector.score_samples(anomalous)])  # fmt: skip
+    scores = -np.concatenate(
+        [detector.score_samples(normal[test]), detector.score_samples(anomalous)]
+    )
     labels = np.r_[np.zeros(len(test), bool), np.ones(len(anomalous), bool)]
     fpr, tpr, _ = roc_curve(scores, labels)
     flagged = scores > detector.threshold_
     return AnomalyResult(
-        size, float(normal_below), float(anomalous_above), float(quantile),
-        roc_auc(scores, labels), detector.threshold_, float(flagged[labels].mean()),
-        float(flagged[~labels].mean()), fpr, tpr, len(train), len(test), len(anomalous),
+        size,
+        float(normal_below),
+        float(anomalous_above),
+        float(quantile),
+        roc_auc(scores, labels),
+        detector.threshold_,
+        float(flagged[labels].mean()),
+        float(flagged[~labels].mean()),
+        fpr,
+        tpr,
+        len(train),
+        len(test),
+        len(anomalous),
         history,
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -219,8 +234,13 @@ def denoising_experiment(
         if owned is not None:
             owned.close()
     train, test = _split(len(spins), holdout, seed)
-    options = {**(autoencoder_options or {}), "corruption": flip, "n_epochs": epochs,
-               "batch_size": batch_size, "seed": seed}  # fmt: skip
+    options = {
+        **(autoencoder_options or {}),
+        "corruption": flip,
+        "n_epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+    }
     model = Autoencoder(**options).fit(spins[train])
     history = model.history_
     clean = spins[test]
@@ -232,8 +252,11 @@ def denoising_experiment(
     t_test = t_of[test]
     levels = np.unique(t_test)
     return DenoisingResult(
-        size, float(flip), levels,
+        size,
+        float(flip),
+        levels,
         np.array([before[t_test == t].mean() for t in levels]),
         np.array([after[t_test == t].mean() for t in levels]),
-        len(train), history,
-    )  # fmt: skip
+        len(train),
+        history,
+    )

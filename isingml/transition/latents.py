@@ -102,8 +102,9 @@ def _check_pairs(latent: object, temperatures: object) -> tuple[np.ndarray, np.n
     z = np.asarray(latent, dtype=np.float64).reshape(-1)
     t = np.asarray(temperatures, dtype=np.float64).reshape(-1)
     if z.size != t.size:
-        raise InputError(f"latent and temperatures must have the same length, got {z.size} "
-                         f"and {t.size}")  # fmt: skip
+        raise InputError(
+            f"latent and temperatures must have the same length, got {z.size} and {t.size}"
+        )
     if not (np.isfinite(z).all() and np.isfinite(t).all()):
         raise InputError("latent and temperatures must be finite")
     distinct = np.unique(t)
@@ -145,8 +146,9 @@ def latent_curves(latent: np.ndarray, temperatures: np.ndarray, size: int) -> La
     error = np.sqrt(var_abs / np.maximum(counts - 1, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         binder = 1.0 - m4 / (3.0 * m2 * m2)
-    return LatentCurves(temps, counts.astype(np.int64), m1, error, size * size * var_abs / temps,
-                        binder, size)  # fmt: skip
+    return LatentCurves(
+        temps, counts.astype(np.int64), m1, error, size * size * var_abs / temps, binder, size
+    )
 
 
 # -- one size's estimate ----------------------------------------------------------------
@@ -289,8 +291,7 @@ def critical_temperature(
             f"only {len(replicas)} of {n_bootstrap} bootstrap replicas located a transition: "
             "too few configurations per temperature"
         )
-    return CriticalTemperature(value, float(np.std(replicas, ddof=1)), method, size,
-                               len(replicas))  # fmt: skip
+    return CriticalTemperature(value, float(np.std(replicas, ddof=1)), method, size, len(replicas))
 
 
 # -- several sizes ------------------------------------------------------------------------
@@ -367,8 +368,14 @@ def finite_size_scaling(estimates: Sequence[CriticalTemperature], nu: float = 1.
     dof = len(items) - 2
     chi2 = float(np.sum(((y - design @ coef * err) / err) ** 2)) if dof else float("nan")
     scale = max(1.0, np.sqrt(chi2 / dof)) if dof else 1.0
-    return ScalingFit(float(coef[0]), float(np.sqrt(cov[0, 0]) * scale), float(coef[1]),
-                      float(nu), chi2, list(items))  # fmt: skip
+    return ScalingFit(
+        float(coef[0]),
+        float(np.sqrt(cov[0, 0]) * scale),
+        float(coef[1]),
+        float(nu),
+        chi2,
+        list(items),
+    )
 
 
 def estimate_all(

@@ -123,15 +123,26 @@ def discover_critical_point(
     out.mkdir(parents=True, exist_ok=True)
     data = pipeline_dataset(out)
     if report is not None:
-        report(f"dataset {data}: L = {', '.join(map(str, sizes))}, "
-               f"{len(temperatures)} temperatures, {samples} configurations each")  # fmt: skip
+        report(
+            f"dataset {data}: L = {', '.join(map(str, sizes))}, "
+            f"{len(temperatures)} temperatures, {samples} configurations each"
+        )
     start = time.perf_counter()
-    generate(data, sizes, temperatures, samples, seed=seed, resume=data.exists(),
-             progress=progress, **PIPELINE_SAMPLING)  # fmt: skip
+    generate(
+        data,
+        sizes,
+        temperatures,
+        samples,
+        seed=seed,
+        resume=data.exists(),
+        progress=progress,
+        **PIPELINE_SAMPLING,
+    )
     seconds = time.perf_counter() - start
     if report is not None:
         report(f"    ready in {seconds:.0f} s")
         report("training one-neuron autoencoders (linear encoder, 64-unit decoder), one per size")
-    analysis = discover_transition(data, None, None, epochs=epochs, n_bootstrap=n_bootstrap,
-                                   seed=seed, report=report)  # fmt: skip
+    analysis = discover_transition(
+        data, None, None, epochs=epochs, n_bootstrap=n_bootstrap, seed=seed, report=report
+    )
     return PipelineResult(data, analysis, seconds)

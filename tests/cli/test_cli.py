@@ -85,14 +85,18 @@ def test_exact_table(capsys):
     [
         (["simulate", "--size", "5"], "argument --size/-L: must be an even integer >= 2, got 5"),
         (["simulate", "--size", "0"], "argument --size/-L: must be an even integer >= 2, got 0"),
-        (["simulate", "--temperature", "0"],
-         "argument --temperature/-T: must be finite and > 0, got 0.0"),
+        (
+            ["simulate", "--temperature", "0"],
+            "argument --temperature/-T: must be finite and > 0, got 0.0",
+        ),
         (["simulate", "-T", "nan"], "--temperature/-T: must be finite and > 0, got nan"),
         (["simulate", "-T", "inf"], "--temperature/-T: must be finite and > 0, got inf"),
         (["simulate", "-T", "hot"], "--temperature/-T: must be finite and > 0, got 'hot'"),
         (["simulate", "--algorithm", "glauber"], "--algorithm: invalid choice: 'glauber'"),
-        (["simulate", "--algorithm", "wolff", "--field", "0.2"],
-         "argument --field: --algorithm wolff needs h = 0, got 0.2"),
+        (
+            ["simulate", "--algorithm", "wolff", "--field", "0.2"],
+            "argument --field: --algorithm wolff needs h = 0, got 0.2",
+        ),
         (["simulate", "--algorithm", "swendsen-wang", "--field", "1"], "needs h = 0"),
         (["simulate", "--sweeps", "-10"], "argument --sweeps: must be an integer >= 1, got -10"),
         (["simulate", "--thermalize", "-1"], "argument --thermalize: must be an integer >= 0"),
@@ -105,7 +109,7 @@ def test_exact_table(capsys):
         (["bogus"], "invalid choice"),
         ([], "required"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -136,6 +140,7 @@ def test_python_dash_m_runs_the_command(module):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["L"] == 4
-    bad = subprocess.run([sys.executable, "-m", module, "exact", "--size", "3"],
-                         capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", module, "exact", "--size", "3"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -17,8 +17,18 @@ ENUMERATED = {"algorithm", "kernel", "backend", "activation", "couplings", "quan
 #: Free-text values that are neither numbers nor enumerations.
 FREE_TEXT = {"scheduler", "data"}
 #: Concepts spelled and typed the same wherever they appear.
-SHARED = ("--seed", "--threads", "--json", "--quiet", "--out", "--backend", "--kernel",
-          "--epochs", "--batch-size", "--size")  # fmt: skip
+SHARED = (
+    "--seed",
+    "--threads",
+    "--json",
+    "--quiet",
+    "--out",
+    "--backend",
+    "--kernel",
+    "--epochs",
+    "--batch-size",
+    "--size",
+)
 
 
 def _dataset(request, argv):
@@ -46,8 +56,11 @@ def options(parser):
 
 def flag_table():
     """``{(command, option strings): action}`` over every command."""
-    return {(" ".join(path), tuple(a.option_strings) or (a.dest,)): a
-            for path, p in leaves() for a in options(p)}  # fmt: skip
+    return {
+        (" ".join(path), tuple(a.option_strings) or (a.dest,)): a
+        for path, p in leaves()
+        for a in options(p)
+    }
 
 
 def type_name(action):
@@ -56,9 +69,22 @@ def type_name(action):
 
 def test_every_command_is_a_leaf_with_a_handler():
     commands = {" ".join(path[1:]) for path, _ in leaves()}
-    for command in ("simulate", "exact", "generate", "info", "verify", "hopfield demo",
-                    "rbm ising", "nn ising", "nn mnist", "autoencoder train", "phase",
-                    "pipeline", "spinglass tempering", "signal propagate"):  # fmt: skip
+    for command in (
+        "simulate",
+        "exact",
+        "generate",
+        "info",
+        "verify",
+        "hopfield demo",
+        "rbm ising",
+        "nn ising",
+        "nn mnist",
+        "autoencoder train",
+        "phase",
+        "pipeline",
+        "spinglass tempering",
+        "signal propagate",
+    ):
         assert command in commands
 
 
@@ -85,8 +111,11 @@ def test_one_spelling_per_concept():
             assert action.default == "auto", where
     # A shared concept has one option spelling, one type (phase takes --size repeatedly).
     for flag in SHARED:
-        found = {(strings, a.nargs, a.const, type_name(a), tuple(a.choices or ()))
-                 for (_, strings), a in table.items() if flag in strings}  # fmt: skip
+        found = {
+            (strings, a.nargs, a.const, type_name(a), tuple(a.choices or ()))
+            for (_, strings), a in table.items()
+            if flag in strings
+        }
         if flag == "--size":  # spins n in spinglass, the lattice side L everywhere else
             found = {f for f in found if "-L" in f[0]}
         if flag == "--out":  # the one flag whose required-ness differs
@@ -96,8 +125,14 @@ def test_one_spelling_per_concept():
 
 def test_dataset_commands_take_the_file_positionally(capsys):
     table = flag_table()
-    for command in ("rbm ising", "nn ising", "autoencoder train", "autoencoder anomaly",
-                    "autoencoder denoise", "phase"):  # fmt: skip
+    for command in (
+        "rbm ising",
+        "nn ising",
+        "autoencoder train",
+        "autoencoder anomaly",
+        "autoencoder denoise",
+        "phase",
+    ):
         action = table[(f"isingml {command}", ("data",))]
         assert action.type is _types.input_file and not action.option_strings
     assert main(["rbm", "ising", "missing.h5", "--size", "4"]) == 2
@@ -143,30 +178,50 @@ def test_numbers_use_validating_types_and_enumerations_have_choices():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["spinglass", "tempering", "--size", "0"],
-         "argument --size/-n: must be an integer >= 2, got 0"),
-        (["spinglass", "hopfield", "--units", "4"],
-         "argument --units: must be an integer >= 8, got 4"),
-        (["autoencoder", "denoise", "{tmp}/D.h5", "--size", "16", "--flip", "-0.1"],
-         "argument --flip: must be a number in [0, 1), got -0.1"),
-        (["phase", "{tmp}/D.h5", "--size", "0"],
-         "argument --size/-L: must be an even integer >= 2, got 0"),
+        (
+            ["spinglass", "tempering", "--size", "0"],
+            "argument --size/-n: must be an integer >= 2, got 0",
+        ),
+        (
+            ["spinglass", "hopfield", "--units", "4"],
+            "argument --units: must be an integer >= 8, got 4",
+        ),
+        (
+            ["autoencoder", "denoise", "{tmp}/D.h5", "--size", "16", "--flip", "-0.1"],
+            "argument --flip: must be a number in [0, 1), got -0.1",
+        ),
+        (
+            ["phase", "{tmp}/D.h5", "--size", "0"],
+            "argument --size/-L: must be an even integer >= 2, got 0",
+        ),
         (["phase", "{data}", "--size", "48"], "argument --size/-L: "),
-        (["spinglass", "tempering", "--model", "hopfield", "--size", "4"],
-         "argument --size/-n: must be >= 8 for --model hopfield, got 4"),
-        (["spinglass", "tempering", "--t-min", "2"],
-         "argument --t-min: must be below --t-max (1.6), got 2"),
-        (["generate", "--out", "{tmp}/x.h5", "--resume", "--overwrite"],
-         "argument --overwrite: not allowed with argument --resume"),
-        (["generate", "--out", "{tmp}/x.h5", "--chains", "5", "--samples", "2"],
-         "argument --chains: must be <= --samples (2), got 5"),
-        (["pipeline", "--out-dir", "{tmp}/p", "--temperatures", "1,2,3"],
-         "argument --temperatures: must hold >= 5 values"),
-        (["signal", "trainability", "--depths", "8,4"],
-         "argument --depths: must be strictly increasing, got '8,4'"),
+        (
+            ["spinglass", "tempering", "--model", "hopfield", "--size", "4"],
+            "argument --size/-n: must be >= 8 for --model hopfield, got 4",
+        ),
+        (
+            ["spinglass", "tempering", "--t-min", "2"],
+            "argument --t-min: must be below --t-max (1.6), got 2",
+        ),
+        (
+            ["generate", "--out", "{tmp}/x.h5", "--resume", "--overwrite"],
+            "argument --overwrite: not allowed with argument --resume",
+        ),
+        (
+            ["generate", "--out", "{tmp}/x.h5", "--chains", "5", "--samples", "2"],
+            "argument --chains: must be <= --samples (2), got 5",
+        ),
+        (
+            ["pipeline", "--out-dir", "{tmp}/p", "--temperatures", "1,2,3"],
+            "argument --temperatures: must hold >= 5 values",
+        ),
+        (
+            ["signal", "trainability", "--depths", "8,4"],
+            "argument --depths: must be strictly increasing, got '8,4'",
+        ),
         (["nn", "features", "--layers", "0"], "argument --layers: must be an integer >= 1, got 0"),
     ],
-)  # fmt: skip
+)
 def test_the_error_names_the_flag_typed(argv, message, request, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # default figure files land here
     (tmp_path / "D.h5").write_bytes(b"")  # a dataset file that the parser finds
@@ -179,8 +234,16 @@ def test_the_error_names_the_flag_typed(argv, message, request, tmp_path, capsys
     assert [p.name for p in tmp_path.iterdir()] == ["D.h5"]
 
 
-@pytest.mark.parametrize("error", [ValueError("bug"), TypeError("bug"), RuntimeError("bug"),
-                                   KeyError("bug"), AssertionError("bug")])  # fmt: skip
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("bug"),
+        TypeError("bug"),
+        RuntimeError("bug"),
+        KeyError("bug"),
+        AssertionError("bug"),
+    ],
+)
 def test_a_bug_is_not_swallowed(error, monkeypatch):
     from isingml.cli import ising
 
@@ -194,9 +257,13 @@ def test_a_bug_is_not_swallowed(error, monkeypatch):
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(InputError("x must be y"), 2), (ResourceError("needs an NVIDIA GPU"), 1),
-     (FileNotFoundError(2, "No such file", "a.h5"), 1), (PermissionError("denied"), 1)],
-)  # fmt: skip
+    [
+        (InputError("x must be y"), 2),
+        (ResourceError("needs an NVIDIA GPU"), 1),
+        (FileNotFoundError(2, "No such file", "a.h5"), 1),
+        (PermissionError("denied"), 1),
+    ],
+)
 def test_known_errors_are_one_line(error, status, monkeypatch, capsys):
     from isingml.cli import ising
 
@@ -216,20 +283,32 @@ def _never(*args, **kwargs):
 @pytest.mark.parametrize(
     ("target", "argv", "flag"),
     [
-        ("isingml.hopfield.capacity.capacity_curve",
-         ["hopfield", "capacity", "--out", "{tmp}/no/x.png"], "--out"),
+        (
+            "isingml.hopfield.capacity.capacity_curve",
+            ["hopfield", "capacity", "--out", "{tmp}/no/x.png"],
+            "--out",
+        ),
         ("isingml.data.generate", ["generate", "--out", "{tmp}/no/x.h5"], "--out"),
-        ("isingml.spinglass.parallel_tempering",
-         ["spinglass", "tempering", "--out", "{tmp}/x.png", "--save", "{tmp}/no/r.npz"],
-         "--save"),
-        ("isingml.transition.discovery.discover_transition",
-         ["phase", "{tmp}/D.h5", "--scaling-out", "{tmp}/no/f.png"], "--scaling-out"),
-        ("isingml.theory.simulate_random_network",
-         ["signal", "propagate", "--out", "{tmp}/no/x.png"], "--out"),
+        (
+            "isingml.spinglass.parallel_tempering",
+            ["spinglass", "tempering", "--out", "{tmp}/x.png", "--save", "{tmp}/no/r.npz"],
+            "--save",
+        ),
+        (
+            "isingml.transition.discovery.discover_transition",
+            ["phase", "{tmp}/D.h5", "--scaling-out", "{tmp}/no/f.png"],
+            "--scaling-out",
+        ),
+        (
+            "isingml.theory.simulate_random_network",
+            ["signal", "propagate", "--out", "{tmp}/no/x.png"],
+            "--out",
+        ),
     ],
-)  # fmt: skip
-def test_an_unwritable_output_fails_before_any_work(target, argv, flag, request, tmp_path,
-                                                    capsys, monkeypatch):  # fmt: skip
+)
+def test_an_unwritable_output_fails_before_any_work(
+    target, argv, flag, request, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setattr(target, _never)
     (tmp_path / "D.h5").write_bytes(b"")
     argv = [a.format(tmp=tmp_path, data=_dataset(request, argv)) for a in argv]

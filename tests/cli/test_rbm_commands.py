@@ -9,16 +9,37 @@ from isingml.data import generate
 
 
 def test_rbm_ising_command_prints_and_plots(tmp_path, capsys):
-    data = generate(tmp_path / "d.h5", "4", "2.0,3.0", 2000, thermalize=100, interval=2,
-                    seed=1, progress=False)  # fmt: skip
+    data = generate(
+        tmp_path / "d.h5", "4", "2.0,3.0", 2000, thermalize=100, interval=2, seed=1, progress=False
+    )
     out = tmp_path / "fig.png"
-    code = main(["rbm", "ising", str(data), "--size", "4", "--epochs", "5",
-                 "--samples", "500", "--steps", "50", "--out", str(out), "--json"])  # fmt: skip
+    code = main(
+        [
+            "rbm",
+            "ising",
+            str(data),
+            "--size",
+            "4",
+            "--epochs",
+            "5",
+            "--samples",
+            "500",
+            "--steps",
+            "50",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0 and out.stat().st_size > 10_000
     report = json.loads(capsys.readouterr().out)
     assert report["temperatures"] == [2.0, 3.0]
-    assert set(report["rbm"]) == {"energy_per_spin", "abs_magnetization", "heat_capacity",
-                                  "susceptibility"}  # fmt: skip
+    assert set(report["rbm"]) == {
+        "energy_per_spin",
+        "abs_magnetization",
+        "heat_capacity",
+        "susceptibility",
+    }
 
 
 def test_rbm_ratings_command(capsys):

@@ -20,8 +20,21 @@ def test_phase_diagram_prints_the_critical_line_and_writes_the_figure(tmp_path, 
 
 def test_phase_diagram_json_for_relu_is_critical_at_two(tmp_path, capsys):
     out = tmp_path / "relu.png"
-    args = ["signal", "phase-diagram", "--activation", "relu", "--sigma-w2", "1,2.5",
-            "--sigma-b2", "0,0.1", "--quantity", "chi_1", "--out", str(out), "--json"]  # fmt: skip
+    args = [
+        "signal",
+        "phase-diagram",
+        "--activation",
+        "relu",
+        "--sigma-w2",
+        "1,2.5",
+        "--sigma-b2",
+        "0,0.1",
+        "--quantity",
+        "chi_1",
+        "--out",
+        str(out),
+        "--json",
+    ]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert {row["critical_sigma_w2"] for row in report["critical"]} == {2.0}
@@ -31,8 +44,21 @@ def test_phase_diagram_json_for_relu_is_critical_at_two(tmp_path, capsys):
 
 def test_propagate_prints_a_table_per_layer(tmp_path, capsys):
     out = tmp_path / "prop.png"
-    args = ["signal", "propagate", "--width", "64", "--depth", "5", "--draws", "4",
-            "--seed", "2", "--out", str(out), "--quiet"]  # fmt: skip
+    args = [
+        "signal",
+        "propagate",
+        "--width",
+        "64",
+        "--depth",
+        "5",
+        "--draws",
+        "4",
+        "--seed",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     assert main(args) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("tanh  sigma_w^2=2.5  sigma_b^2=0.05  width 64  depth 5")
@@ -45,9 +71,25 @@ def test_propagate_prints_a_table_per_layer(tmp_path, capsys):
 
 def test_propagate_json_carries_simulation_and_theory(tmp_path, capsys):
     out = tmp_path / "prop.png"
-    args = ["signal", "propagate", "--activation", "relu", "--sigma-w2", "2", "--sigma-b2", "0",
-            "--width", "32", "--depth", "3", "--draws", "3", "--out", str(out),
-            "--json"]  # fmt: skip
+    args = [
+        "signal",
+        "propagate",
+        "--activation",
+        "relu",
+        "--sigma-w2",
+        "2",
+        "--sigma-b2",
+        "0",
+        "--width",
+        "32",
+        "--depth",
+        "3",
+        "--draws",
+        "3",
+        "--out",
+        str(out),
+        "--json",
+    ]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["theory"]["q_theory"] == [2.0, 2.0, 2.0]
@@ -57,8 +99,23 @@ def test_propagate_json_carries_simulation_and_theory(tmp_path, capsys):
 
 def test_trainability_scan_command(tmp_path, capsys):
     out = tmp_path / "train.png"
-    args = ["signal", "trainability", "--sigma-w2s", "0.5,2", "--depths", "2,3", "--width",
-            "8", "--epochs", "1", "--samples", "200", "--out", str(out), "--json"]  # fmt: skip
+    args = [
+        "signal",
+        "trainability",
+        "--sigma-w2s",
+        "0.5,2",
+        "--depths",
+        "2,3",
+        "--width",
+        "8",
+        "--epochs",
+        "1",
+        "--samples",
+        "200",
+        "--out",
+        str(out),
+        "--json",
+    ]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert len(report["accuracy"]) == 2 and len(report["accuracy"][0]) == 2

@@ -9,9 +9,25 @@ from isingml.cli import main
 
 def test_tempering_prints_json_and_writes_the_figure(tmp_path, capsys):
     out = tmp_path / "pq.png"
-    code = main(["spinglass", "tempering", "--size", "16", "--samples", "3", "--sweeps", "400",
-                 "--count", "5", "--json", "--out", str(out),
-                 "--save", str(tmp_path / "run.npz")])  # fmt: skip
+    code = main(
+        [
+            "spinglass",
+            "tempering",
+            "--size",
+            "16",
+            "--samples",
+            "3",
+            "--sweeps",
+            "400",
+            "--count",
+            "5",
+            "--json",
+            "--out",
+            str(out),
+            "--save",
+            str(tmp_path / "run.npz"),
+        ]
+    )
     assert code == 0 and out.stat().st_size > 0
     from isingml.spinglass import TemperingResult
 
@@ -22,30 +38,84 @@ def test_tempering_prints_json_and_writes_the_figure(tmp_path, capsys):
 
 
 def test_tempering_table_for_edwards_anderson(tmp_path, capsys):
-    code = main(["spinglass", "tempering", "--model", "ea2d", "--size", "4", "--samples", "2",
-                 "--sweeps", "300", "--geometric", "--count", "4", "--quiet",
-                 "--out", str(tmp_path / "a.png")])  # fmt: skip
+    code = main(
+        [
+            "spinglass",
+            "tempering",
+            "--model",
+            "ea2d",
+            "--size",
+            "4",
+            "--samples",
+            "2",
+            "--sweeps",
+            "300",
+            "--geometric",
+            "--count",
+            "4",
+            "--quiet",
+            "--out",
+            str(tmp_path / "a.png"),
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "EdwardsAnderson(4, dim=2" in text and "round trips" in text
 
 
 def test_ladder_and_hopfield_actions(tmp_path, capsys):
-    assert main(["spinglass", "ladder", "--size", "24", "--samples", "2", "--sweeps", "300",
-                 "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            ["spinglass", "ladder", "--size", "24", "--samples", "2", "--sweeps", "300", "--json"]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert d["temperatures"][0] == 0.3 and d["target"] == 0.3
-    assert main(["spinglass", "hopfield", "--units", "200", "--alphas", "0.05,0.3",
-                 "--trials", "1", "--probes", "3", "--json",
-                 "--out", str(tmp_path / "h.png")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "spinglass",
+                "hopfield",
+                "--units",
+                "200",
+                "--alphas",
+                "0.05,0.3",
+                "--trials",
+                "1",
+                "--probes",
+                "3",
+                "--json",
+                "--out",
+                str(tmp_path / "h.png"),
+            ]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert len(d["fractions"]) == 2
 
 
 def test_sk_energy_action(tmp_path, capsys):
     out = str(tmp_path / "sk.png")
-    assert main(["spinglass", "sk-energy", "--sizes", "16,32", "--samples", "3",
-                 "--sweeps", "300", "--quiet", "--out", out]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "spinglass",
+                "sk-energy",
+                "--sizes",
+                "16,32",
+                "--samples",
+                "3",
+                "--sweeps",
+                "300",
+                "--quiet",
+                "--out",
+                out,
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "Parisi -0.7633" in text and (tmp_path / "sk.png").exists()
 
@@ -90,7 +160,10 @@ def test_sk_energy_action(tmp_path, capsys):
     ],
 )
 def test_bad_arguments_give_one_line_and_status_2(argv, match, capsys, tmp_path):
-    code = main(["spinglass", *argv, "--out", str(tmp_path / "x.png")]
-                if argv[0] != "ladder" else ["spinglass", *argv])  # fmt: skip
+    code = main(
+        ["spinglass", *argv, "--out", str(tmp_path / "x.png")]
+        if argv[0] != "ladder"
+        else ["spinglass", *argv]
+    )
     err = capsys.readouterr().err
     assert code == 2 and match in err and len(err.strip().splitlines()) == 1

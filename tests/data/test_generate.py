@@ -453,9 +453,18 @@ def test_abort_stops_the_assembly_within_a_block(tmp_path, reference, monkeypatc
     from isingml.data import generation, shards
 
     plan = generation.GenerationPlan(
-        sizes=(8, 16), temperatures=(1.5, 2.5), samples=20, chains=1, thermalize=5,
-        interval=1, algorithm="metropolis", seed=1, J=1.0, h=0.0, compression="gzip",
-    )  # fmt: skip
+        sizes=(8, 16),
+        temperatures=(1.5, 2.5),
+        samples=20,
+        chains=1,
+        thermalize=5,
+        interval=1,
+        algorithm="metropolis",
+        seed=1,
+        J=1.0,
+        h=0.0,
+        compression="gzip",
+    )
     parts = tmp_path / "a.h5.parts"
     parts.mkdir()
     for task in plan.tasks():

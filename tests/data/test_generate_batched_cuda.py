@@ -37,8 +37,17 @@ def record_batches(monkeypatch):
 def test_batches_of_uneven_chains_write_the_cpu_file(tmp_path, monkeypatch):
     # Chains of 3 and 2 samples: per size, one batch of the three temperatures' chain 0
     # and one of their chain 1.
-    options = dict(sizes="6,8", temperatures="1.5,2.3,3.5", samples=5, chains=2,
-                   thermalize=3, interval=2, h=0.1, seed=3, progress=False)  # fmt: skip
+    options = dict(
+        sizes="6,8",
+        temperatures="1.5,2.3,3.5",
+        samples=5,
+        chains=2,
+        thermalize=3,
+        interval=2,
+        h=0.1,
+        seed=3,
+        progress=False,
+    )
     cpu = generate(tmp_path / "cpu.h5", engine=Engine("heatbath", "byte"), **options)
     batches = record_batches(monkeypatch)
     gpu = generate(tmp_path / "gpu.h5", engine=Engine("heatbath", "byte", "cuda"), **options)
@@ -48,8 +57,15 @@ def test_batches_of_uneven_chains_write_the_cpu_file(tmp_path, monkeypatch):
 
 def test_auto_interval_pilots_run_batched_and_match_the_cpu(tmp_path, monkeypatch):
     monkeypatch.setattr(runners, "AUTO_PILOT_SWEEPS", 40)
-    options = dict(sizes="8", temperatures="1.5,2.3,3.5", samples=3, thermalize=4,
-                   interval="auto", seed=5, progress=False)  # fmt: skip
+    options = dict(
+        sizes="8",
+        temperatures="1.5,2.3,3.5",
+        samples=3,
+        thermalize=4,
+        interval="auto",
+        seed=5,
+        progress=False,
+    )
     cpu = generate(tmp_path / "cpu.h5", **options)
     batches = record_batches(monkeypatch)
     gpu = generate(tmp_path / "gpu.h5", engine=Engine(backend="cuda"), **options)
@@ -61,8 +77,15 @@ def test_auto_interval_pilots_run_batched_and_match_the_cpu(tmp_path, monkeypatc
 
 
 def test_a_failure_mid_run_keeps_whole_batches_and_the_resume_is_exact(tmp_path, monkeypatch):
-    options = dict(sizes="6", temperatures="1.5:3.5:5", samples=2, thermalize=2,
-                   interval=1, seed=8, progress=False)  # fmt: skip
+    options = dict(
+        sizes="6",
+        temperatures="1.5:3.5:5",
+        samples=2,
+        thermalize=2,
+        interval=1,
+        seed=8,
+        progress=False,
+    )
     cpu = generate(tmp_path / "cpu.h5", **options)
     monkeypatch.setattr(runners, "BATCH_TASKS", 2)  # batches of 2, 2 and 1 tasks
     real = runners.sample_many

@@ -78,9 +78,19 @@ def test_the_old_import_path_still_works():
 
 
 def _plan(**changes):
-    fields = dict(sizes=(8,), temperatures=(2.0,), samples=4, chains=1, thermalize=5,
-                  interval=1, algorithm="metropolis", seed=1, J=1.0, h=0.0,
-                  compression="gzip")  # fmt: skip
+    fields = dict(
+        sizes=(8,),
+        temperatures=(2.0,),
+        samples=4,
+        chains=1,
+        thermalize=5,
+        interval=1,
+        algorithm="metropolis",
+        seed=1,
+        J=1.0,
+        h=0.0,
+        compression="gzip",
+    )
     return GenerationPlan(**(fields | changes))
 
 

@@ -51,9 +51,20 @@ def test_hopfield_demo_command(tmp_path, capsys):
 def test_hopfield_capacity_command(tmp_path, capsys):
     out = tmp_path / "cap.png"
     code = main(
-        ["hopfield", "capacity", "--units", "100", "--trials", "2", "--alphas", "0.05,0.3",
-         "--out", str(out), "--quiet"]
-    )  # fmt: skip
+        [
+            "hopfield",
+            "capacity",
+            "--units",
+            "100",
+            "--trials",
+            "2",
+            "--alphas",
+            "0.05,0.3",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0 and out.exists()
     text = capsys.readouterr().out
     assert "alpha" in text and "0.300" in text and "AGS" in text

@@ -60,12 +60,19 @@ def assert_same(gpu, cpu):
         ("projection", 4, True, "glauber", 0.5, 4, "sweeps"),
     ],
 )
-def test_async_and_glauber_dynamics_match_the_cpu(rule, n_patterns, thresholds, dynamics, T,
-                                                  max_sweeps, record):  # fmt: skip
+def test_async_and_glauber_dynamics_match_the_cpu(
+    rule, n_patterns, thresholds, dynamics, T, max_sweeps, record
+):
     net, patterns = network(rule, n_patterns, seed=3, thresholds=thresholds)
     probes = probes_of(patterns, seed=4)
-    kwargs = {"dynamics": dynamics, "T": T, "max_sweeps": max_sweeps, "seed": 11,
-              "record": record, "keep_states": True}  # fmt: skip
+    kwargs = {
+        "dynamics": dynamics,
+        "T": T,
+        "max_sweeps": max_sweeps,
+        "seed": 11,
+        "record": record,
+        "keep_states": True,
+    }
     cpu = net.run(probes, **kwargs)
     gpu = net.run(probes, backend="cuda", **kwargs)
     assert_same(gpu, cpu)
@@ -117,15 +124,41 @@ def test_run_async_cuda_block_sizes_agree():
         sweeps = np.zeros(9, dtype=np.int64)
         converged = np.zeros(9, dtype=bool)
         dynamics_cuda.run_async_cuda(
-            w, w, b, tol, s, fields, 3, 0.0, 7, energies, np.zeros((9, 0)),
-            np.zeros((9, 0, N), dtype=np.int8), sweeps, converged, block=block,
-        )  # fmt: skip
+            w,
+            w,
+            b,
+            tol,
+            s,
+            fields,
+            3,
+            0.0,
+            7,
+            energies,
+            np.zeros((9, 0)),
+            np.zeros((9, 0, N), dtype=np.int8),
+            sweeps,
+            converged,
+            block=block,
+        )
         np.testing.assert_allclose(fields, s @ w.T, rtol=0, atol=1e-12)
         out.append((s, energies, sweeps, converged))
     for a, b_ in zip(*out, strict=True):
         np.testing.assert_array_equal(a, b_)
     with pytest.raises(ValueError, match="block"):
         dynamics_cuda.run_async_cuda(
-            w, w, b, tol, probes.copy(), probes @ w.T, 3, 0.0, 7, energies, np.zeros((9, 0)),
-            np.zeros((9, 0, N), dtype=np.int8), sweeps, converged, block=0,
-        )  # fmt: skip
+            w,
+            w,
+            b,
+            tol,
+            probes.copy(),
+            probes @ w.T,
+            3,
+            0.0,
+            7,
+            energies,
+            np.zeros((9, 0)),
+            np.zeros((9, 0, N), dtype=np.int8),
+            sweeps,
+            converged,
+            block=0,
+        )

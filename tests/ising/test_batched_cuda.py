@@ -23,8 +23,7 @@ LATTICES = [
 
 def lattices(L, n=3):
     rng = np.random.default_rng(L)
-    return np.stack([to_checkerboard(rng.choice(np.int8([-1, 1]), size=(L, L)))
-                     for _ in range(n)])  # fmt: skip
+    return np.stack([to_checkerboard(rng.choice(np.int8([-1, 1]), size=(L, L))) for _ in range(n)])
 
 
 def keys():
@@ -61,9 +60,17 @@ def test_byte_batch_is_each_lattice_s_own_chain(L, n_meas, interval, block):
     for b in range(3):
         cpu = start[b].copy()
         snaps_cpu = np.empty((n_meas, 2, L, L // 2), np.int8)
-        bonds_c, mags_c = metropolis_sample(cpu, n_meas, int(intervals[b]), first[b],
-                                            thresholds32(tables[b]), seeds[b], streams[b], 1,
-                                            snaps_cpu)  # fmt: skip
+        bonds_c, mags_c = metropolis_sample(
+            cpu,
+            n_meas,
+            int(intervals[b]),
+            first[b],
+            thresholds32(tables[b]),
+            seeds[b],
+            streams[b],
+            1,
+            snaps_cpu,
+        )
         np.testing.assert_array_equal(cbs[b], cpu)
         np.testing.assert_array_equal(snaps[b], snaps_cpu)
         np.testing.assert_array_equal(bonds[b], bonds_c)
@@ -72,9 +79,17 @@ def test_byte_batch_is_each_lattice_s_own_chain(L, n_meas, interval, block):
     # The single-lattice driver (the batch of one) agrees with the batch, too.
     alone = start[1].copy()
     snaps_one = np.empty((n_meas, 2, L, L // 2), np.int8)
-    bonds_1, mags_1 = metropolis_sample_cuda(alone, n_meas, int(intervals[1]), first[1],
-                                             tables[1], seeds[1], streams[1], snaps_one,
-                                             (3, 1))  # fmt: skip
+    bonds_1, mags_1 = metropolis_sample_cuda(
+        alone,
+        n_meas,
+        int(intervals[1]),
+        first[1],
+        tables[1],
+        seeds[1],
+        streams[1],
+        snaps_one,
+        (3, 1),
+    )
     np.testing.assert_array_equal(alone, cbs[1])
     np.testing.assert_array_equal(snaps_one, snaps[1])
     np.testing.assert_array_equal(bonds_1, bonds[1])
@@ -107,9 +122,18 @@ def test_multispin_batch_is_each_lattice_s_own_chain(L, n_meas, interval, block)
     for b in range(3):
         cpu = start[b].copy()
         snaps_cpu = np.empty((n_meas, 2, L, H), np.int8)
-        bonds_c, mags_c = multispin_sample(cpu, H, n_meas, int(intervals[b]), first[b],
-                                           tables[b], seeds[b], streams[b], 1,
-                                           snaps_cpu)  # fmt: skip
+        bonds_c, mags_c = multispin_sample(
+            cpu,
+            H,
+            n_meas,
+            int(intervals[b]),
+            first[b],
+            tables[b],
+            seeds[b],
+            streams[b],
+            1,
+            snaps_cpu,
+        )
         np.testing.assert_array_equal(words[b], cpu)
         np.testing.assert_array_equal(snaps[b], snaps_cpu)
         np.testing.assert_array_equal(bonds[b], bonds_c)
@@ -119,9 +143,18 @@ def test_multispin_batch_is_each_lattice_s_own_chain(L, n_meas, interval, block)
         return  # the batch of one is checked on the small lattices
     alone = start[2].copy()
     snaps_one = np.empty((n_meas, 2, L, H), np.int8)
-    bonds_1, mags_1 = multispin_sample_cuda(alone, H, n_meas, int(intervals[2]), first[2],
-                                            tables[2], seeds[2], streams[2], snaps_one,
-                                            (4, 1))  # fmt: skip
+    bonds_1, mags_1 = multispin_sample_cuda(
+        alone,
+        H,
+        n_meas,
+        int(intervals[2]),
+        first[2],
+        tables[2],
+        seeds[2],
+        streams[2],
+        snaps_one,
+        (4, 1),
+    )
     np.testing.assert_array_equal(alone, words[2])
     np.testing.assert_array_equal(snaps_one, snaps[2])
     np.testing.assert_array_equal(bonds_1, bonds[2])
@@ -131,8 +164,10 @@ def test_multispin_batch_is_each_lattice_s_own_chain(L, n_meas, interval, block)
 @pytest.mark.parametrize("kernel", ["byte", "multispin"])
 def test_sample_many_on_the_gpu_is_sample_on_the_cpu(kernel):
     def models():
-        return [IsingModel(8, T, h=h, seed=seed, stream=stream)
-                for T, h, _, seed, stream, _ in LATTICES]  # fmt: skip
+        return [
+            IsingModel(8, T, h=h, seed=seed, stream=stream)
+            for T, h, _, seed, stream, _ in LATTICES
+        ]
 
     cpu, gpu = models(), models()
     on_cpu, on_gpu = Engine(kernel=kernel), Engine(kernel=kernel, backend="cuda")
@@ -142,8 +177,10 @@ def test_sample_many_on_the_gpu_is_sample_on_the_cpu(kernel):
     update_many(gpu, [2, 0, 1], Engine("heatbath", kernel, "cuda"))
     for a, b in zip(cpu, gpu, strict=True):
         np.testing.assert_array_equal(a.spins, b.spins)
-    expected = [model.sample(3, per, on_cpu, return_spins=True, packed=True)
-                for model, per in zip(cpu, (1, 2, 1), strict=True)]  # fmt: skip
+    expected = [
+        model.sample(3, per, on_cpu, return_spins=True, packed=True)
+        for model, per in zip(cpu, (1, 2, 1), strict=True)
+    ]
     got = sample_many(gpu, 3, [1, 2, 1], on_gpu, return_spins=True, packed=True)
     for want, have in zip(expected, got, strict=True):
         assert len(have) == 3

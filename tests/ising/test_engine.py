@@ -109,8 +109,17 @@ def test_update_then_measure_is_the_chain_simulate_runs(engine, L, h):
         L, 2.4, thermalize, sweeps // interval, interval, engine, h=h
     )
     options = {} if engine is None else {"engine": engine}
-    r = simulate(L, 2.4, sweeps, thermalize=thermalize, interval=interval, h=h, seed=9,
-                 progress=False, **options)  # fmt: skip
+    r = simulate(
+        L,
+        2.4,
+        sweeps,
+        thermalize=thermalize,
+        interval=interval,
+        h=h,
+        seed=9,
+        progress=False,
+        **options,
+    )
     np.testing.assert_array_equal(r.model.spins, chain.spins)
     np.testing.assert_array_equal(r.energy, energy)
     np.testing.assert_array_equal(r.magnetization, magnetization)
@@ -126,7 +135,7 @@ def test_sample_many_and_temperature_scan_take_the_same_default():
         scan = temperature_scan(8, [2.0], 20, thermalize=5, seed=4, progress=False)
     chain = IsingModel(8, 2.0, seed=4)
     chain.update(5)
-    (e, m), = sample_many([chain], 20)  # fmt: skip
+    ((e, m),) = sample_many([chain], 20)
     np.testing.assert_array_equal(scan[0].energy, e)
     np.testing.assert_array_equal(scan[0].magnetization, m)
     assert scan[0].engine == Engine()

@@ -51,15 +51,23 @@ def test_models_and_simulations_agree_across_backends():
     np.testing.assert_array_equal(ma, mb)
     assert a.step == b.step == 11
     r_cpu = simulate(6, 2.5, 100, thermalize=5, seed=2, progress=False)
-    r_gpu = simulate(6, 2.5, 100, thermalize=5, seed=2, progress=False,
-                     engine=Engine(backend="cuda"))  # fmt: skip
+    r_gpu = simulate(
+        6, 2.5, 100, thermalize=5, seed=2, progress=False, engine=Engine(backend="cuda")
+    )
     np.testing.assert_array_equal(r_cpu.energy, r_gpu.energy)
     np.testing.assert_array_equal(r_cpu.magnetization, r_gpu.magnetization)
 
 
 def test_generate_on_cuda_writes_the_cpu_file(tmp_path):
-    options = dict(sizes="8,6", temperatures="1.5:3.0:3", samples=4, thermalize=6,
-                   interval=2, seed=9, progress=False)  # fmt: skip
+    options = dict(
+        sizes="8,6",
+        temperatures="1.5:3.0:3",
+        samples=4,
+        thermalize=6,
+        interval=2,
+        seed=9,
+        progress=False,
+    )
     cpu = generate(tmp_path / "cpu.h5", **options)
     gpu = generate(tmp_path / "gpu.h5", engine=Engine(backend="cuda"), **options)
     with h5py.File(cpu, "r") as f, h5py.File(gpu, "r") as g:
@@ -81,22 +89,50 @@ def test_cuda_backend_errors_are_clear(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="needs an NVIDIA GPU with a working driver"):
         model.update(1, Engine(backend="cuda"))
     with pytest.raises(RuntimeError, match="needs an NVIDIA GPU"):
-        generate(tmp_path / "never.h5", "8", "2.0", 1, engine=Engine(backend="cuda"),
-                 progress=False)  # fmt: skip
+        generate(
+            tmp_path / "never.h5", "8", "2.0", 1, engine=Engine(backend="cuda"), progress=False
+        )
     assert not (tmp_path / "never.h5").exists()
 
 
 def test_cli_backend_flag(tmp_path, capsys):
     from isingml.cli import main
 
-    argv = ["generate", "--sizes", "6", "--temperatures", "2.0,3.0", "--samples", "3",
-            "--thermalize", "4", "--interval", "1", "--quiet"]  # fmt: skip
+    argv = [
+        "generate",
+        "--sizes",
+        "6",
+        "--temperatures",
+        "2.0,3.0",
+        "--samples",
+        "3",
+        "--thermalize",
+        "4",
+        "--interval",
+        "1",
+        "--quiet",
+    ]
     assert main([*argv, "--out", str(tmp_path / "a.h5")]) == 0
     assert main([*argv, "--out", str(tmp_path / "b.h5"), "--backend", "cuda"]) == 0
     with h5py.File(tmp_path / "a.h5", "r") as f, h5py.File(tmp_path / "b.h5", "r") as g:
         np.testing.assert_array_equal(f["L6/spins"][...], g["L6/spins"][...])
-    assert main(["simulate", "--size", "6", "--sweeps", "50", "--thermalize", "5",
-                 "--backend", "cuda", "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "simulate",
+                "--size",
+                "6",
+                "--sweeps",
+                "50",
+                "--thermalize",
+                "5",
+                "--backend",
+                "cuda",
+                "--json",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["simulate", "--backend", "gpu"]) == 2
     assert "argument --backend: invalid choice: 'gpu'" in capsys.readouterr().err

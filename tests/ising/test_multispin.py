@@ -71,8 +71,15 @@ def test_the_same_bits_on_one_thread_or_two():
 @pytest.mark.parametrize("T", [2.0, T_C, 3.0])
 def test_energy_matches_the_exact_finite_lattice(rule, L, T):
     """Within 3 standard errors (binning error from simulate) of Kaufman's exact energy."""
-    r = simulate(L, T, 40_000, thermalize=2000, engine=Engine(rule, kernel="multispin"), seed=3,
-                 progress=False)  # fmt: skip
+    r = simulate(
+        L,
+        T,
+        40_000,
+        thermalize=2000,
+        engine=Engine(rule, kernel="multispin"),
+        seed=3,
+        progress=False,
+    )
     e = r.observables["energy_per_spin"]
     assert abs(e.mean - finite_lattice_energy(L, T)) < 3 * e.error, (
         e,
@@ -84,8 +91,16 @@ def test_energy_matches_the_exact_finite_lattice(rule, L, T):
 def test_field_and_small_lattice_against_enumeration(h):
     """L = 4 (a half-row of two lanes), with a field: energy and |m| within 4 standard
     errors of the sum over all 2**16 states."""
-    r = simulate(4, 2.5, 60_000, thermalize=500, h=h, engine=Engine(kernel="multispin"), seed=8,
-                 progress=False)  # fmt: skip
+    r = simulate(
+        4,
+        2.5,
+        60_000,
+        thermalize=500,
+        h=h,
+        engine=Engine(kernel="multispin"),
+        seed=8,
+        progress=False,
+    )
     exact = exact_by_enumeration(4, 2.5, 1.0, h)
     for name, key in (("energy_per_spin", "energy"), ("abs_magnetization", "abs_magnetization")):
         got = r.observables[name]
@@ -97,8 +112,9 @@ def test_kernel_choice_errors_and_auto():  # short runs: only the bits matter he
     with pytest.raises(ValueError, match="kernel must be one of 'auto', 'byte', 'multispin'"):
         IsingModel(8, T=2.0).update(1, Engine(kernel="simd"))
     auto = simulate(16, 2.5, 100, thermalize=10, seed=1, progress=False)
-    multi = simulate(16, 2.5, 100, thermalize=10, seed=1, progress=False,
-                     engine=Engine(kernel="multispin"))  # fmt: skip
+    multi = simulate(
+        16, 2.5, 100, thermalize=10, seed=1, progress=False, engine=Engine(kernel="multispin")
+    )
     np.testing.assert_array_equal(auto.energy, multi.energy)
     assert Engine().kernel == Engine(kernel="auto").kernel == "multispin"
     # Cluster algorithms have one kernel: "auto" names it, "multispin" does not exist.

@@ -226,8 +226,11 @@ def test_training_update_matches_a_written_out_reference(units, method, monkeypa
     velocity = [np.zeros((4, 6)), np.zeros(6), np.zeros(4)]
     for batch in (X[:5], X[5:10]):
         calls.clear()
-        before = [rbm.components_.copy(), rbm.intercept_visible_.copy(),
-                  rbm.intercept_hidden_.copy()]  # fmt: skip
+        before = [
+            rbm.components_.copy(),
+            rbm.intercept_visible_.copy(),
+            rbm.intercept_hidden_.copy(),
+        ]
         snapshot = RBM.__new__(RBM)
         snapshot.__dict__.update(rbm.__dict__)
         snapshot.components_, snapshot.intercept_visible_, snapshot.intercept_hidden_ = before
@@ -237,9 +240,12 @@ def test_training_update_matches_a_written_out_reference(units, method, monkeypa
         # The last Gibbs step's visible sample and hidden means make the negative phase.
         grads = reference_update(snapshot, batch, visible[-1][2], hidden[-1][1])
         for i, (param, g) in enumerate(
-            zip((rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_), grads,
-                strict=True)
-        ):  # fmt: skip
+            zip(
+                (rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_),
+                grads,
+                strict=True,
+            )
+        ):
             velocity[i] = 0.5 * velocity[i] + 0.1 * g
             np.testing.assert_allclose(param - before[i], velocity[i], atol=1e-12)
 
@@ -283,23 +289,38 @@ def test_transform_reconstruct_and_gibbs_shapes():
     [
         (lambda: RBM(n_hidden=0).fit(np.ones((3, 3))), ValueError, "n_hidden must be"),
         (lambda: RBM(n_hidden=2, k=0).fit(np.ones((3, 3))), ValueError, "k must be"),
-        (lambda: RBM(n_hidden=2, units="ternary").fit(np.ones((3, 3))), ValueError,
-         "units must be"),
+        (
+            lambda: RBM(n_hidden=2, units="ternary").fit(np.ones((3, 3))),
+            ValueError,
+            "units must be",
+        ),
         (lambda: RBM(n_hidden=2).fit(np.array([[0, 2, 1]])), ValueError, r"X must hold 0 or 1"),
-        (lambda: RBM(n_hidden=2, units="spin").fit(np.array([[0, 1]])), ValueError,
-         "X must hold -1 or 1"),
+        (
+            lambda: RBM(n_hidden=2, units="spin").fit(np.array([[0, 1]])),
+            ValueError,
+            "X must hold -1 or 1",
+        ),
         (lambda: RBM(n_hidden=2).fit(np.array([[0.0, np.nan]])), ValueError, "X must be finite"),
         (lambda: RBM(n_hidden=2).fit(np.ones(0)), ValueError, "non-empty"),
-        (lambda: RBM(n_hidden=2, learning_rate=-1).fit(np.ones((2, 2))), ValueError,
-         "learning_rate"),
+        (
+            lambda: RBM(n_hidden=2, learning_rate=-1).fit(np.ones((2, 2))),
+            ValueError,
+            "learning_rate",
+        ),
         (lambda: RBM(n_hidden=2).transform(np.ones((2, 2))), NotFittedError, "not fitted"),
-        (lambda: RBM(n_hidden=2, n_epochs=0).fit(np.ones((2, 3))).transform(np.ones((2, 4))),
-         ValueError, "X has 4 features, but RBM is expecting 3 features"),
-        (lambda: RBM(n_hidden=30, n_epochs=0).fit(np.ones((2, 30))).log_partition(), ValueError,
-         "at most 24 units"),
+        (
+            lambda: RBM(n_hidden=2, n_epochs=0).fit(np.ones((2, 3))).transform(np.ones((2, 4))),
+            ValueError,
+            "X has 4 features, but RBM is expecting 3 features",
+        ),
+        (
+            lambda: RBM(n_hidden=30, n_epochs=0).fit(np.ones((2, 30))).log_partition(),
+            ValueError,
+            "at most 24 units",
+        ),
         (lambda: RBM.load(__file__), ValueError, "path: cannot read an RBM"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_a_clear_error(make, exc, match):
     with pytest.raises(exc, match=match):
         make()

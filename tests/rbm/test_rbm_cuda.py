@@ -53,8 +53,9 @@ def test_gibbs_chains_on_the_gpu_follow_the_cpu(units):
     cpu = rbm.gibbs(X[:5], steps=2, seed=4)
     gpu = rbm.gibbs(X[:5], steps=2, seed=4, backend="cuda")
     np.testing.assert_array_equal(gpu, cpu)  # the same draws (no uniform near a rounding)
-    np.testing.assert_array_equal(rbm.sample(3, steps=1, seed=2, backend="cuda"),
-                                  rbm.sample(3, steps=1, seed=2))  # fmt: skip
+    np.testing.assert_array_equal(
+        rbm.sample(3, steps=1, seed=2, backend="cuda"), rbm.sample(3, steps=1, seed=2)
+    )
     with pytest.raises(ValueError, match="backend must be one of"):
         rbm.gibbs(X[:2], backend="tpu")
 
@@ -69,9 +70,19 @@ def test_training_on_the_gpu_follows_the_cpu(units, method, k):
     X = (rng.random((20, 9)) < 0.4).astype(np.float64)
     if units == "spin":
         X = 2 * X - 1
-    options = dict(n_hidden=5, units=units, method=method, k=k, n_epochs=2, batch_size=8,
-                   momentum=0.5, weight_decay=1e-3, n_chains=6 if method == "pcd" else None,
-                   dtype=np.float64, seed=3)  # fmt: skip
+    options = dict(
+        n_hidden=5,
+        units=units,
+        method=method,
+        k=k,
+        n_epochs=2,
+        batch_size=8,
+        momentum=0.5,
+        weight_decay=1e-3,
+        n_chains=6 if method == "pcd" else None,
+        dtype=np.float64,
+        seed=3,
+    )
     cpu = RBM(**options).fit(X)
     gpu = RBM(**options, backend="cuda").fit(X)
     for name in ("components_", "intercept_hidden_", "intercept_visible_"):
@@ -101,15 +112,37 @@ def test_the_device_step_needs_only_arrays_a_state_and_a_config(method):
 
     rng = np.random.default_rng(6)
     X = (rng.random((16, 7)) < 0.5).astype(np.float64)
-    cpu = RBM(n_hidden=4, method=method, k=2, n_epochs=0, n_chains=5, momentum=0.5,
-              weight_decay=1e-3, learning_rate=0.1, dtype=np.float64, seed=8).fit(X)  # fmt: skip
-    params = [p.copy() for p in (cpu.components_, cpu.intercept_visible_,
-                                 cpu.intercept_hidden_)]  # fmt: skip
+    cpu = RBM(
+        n_hidden=4,
+        method=method,
+        k=2,
+        n_epochs=0,
+        n_chains=5,
+        momentum=0.5,
+        weight_decay=1e-3,
+        learning_rate=0.1,
+        dtype=np.float64,
+        seed=8,
+    ).fit(X)
+    params = [p.copy() for p in (cpu.components_, cpu.intercept_visible_, cpu.intercept_hidden_)]
     s = cpu.training_state_
-    state = TrainingState(s.chains.copy(), s.chain_hidden.copy(),
-                          tuple(v.copy() for v in s.velocity), s.draw, s.n_updates)  # fmt: skip
-    config = UpdateConfig(method=method, k=2, spin=False, seed=8, stream=_STREAM_TRAIN,
-                          learning_rate=0.1, momentum=0.5, weight_decay=1e-3)  # fmt: skip
+    state = TrainingState(
+        s.chains.copy(),
+        s.chain_hidden.copy(),
+        tuple(v.copy() for v in s.velocity),
+        s.draw,
+        s.n_updates,
+    )
+    config = UpdateConfig(
+        method=method,
+        k=2,
+        spin=False,
+        seed=8,
+        stream=_STREAM_TRAIN,
+        learning_rate=0.1,
+        momentum=0.5,
+        weight_decay=1e-3,
+    )
     step = DeviceStep(params, state, config, X)
     assert isinstance(step, UpdateStep)
     step.step(np.arange(8), 1.0)
@@ -119,8 +152,9 @@ def test_the_device_step_needs_only_arrays_a_state_and_a_config(method):
     cpu.partial_fit(X[:8])
     cpu.learning_rate = 0.05
     cpu.partial_fit(X[8:])
-    for got, name in zip(params, ("components_", "intercept_visible_", "intercept_hidden_"),
-                         strict=True):  # fmt: skip
+    for got, name in zip(
+        params, ("components_", "intercept_visible_", "intercept_hidden_"), strict=True
+    ):
         np.testing.assert_allclose(got, getattr(cpu, name), rtol=0, atol=1e-13)
     np.testing.assert_array_equal(state.chains, cpu.chains_)
     assert (state.draw, state.n_updates) == (cpu.training_state_.draw, 2)
@@ -129,14 +163,21 @@ def test_the_device_step_needs_only_arrays_a_state_and_a_config(method):
 
 
 # The simulator's scalar arithmetic warns on its way to inf; a GPU does not.
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning",
-                            "ignore:overflow:RuntimeWarning")  # fmt: skip
+@pytest.mark.filterwarnings(
+    "ignore:invalid value:RuntimeWarning", "ignore:overflow:RuntimeWarning"
+)
 def test_divergence_on_the_gpu_names_the_epoch_and_the_learning_rate():
     from isingml.rbm.training import TrainingDiverged
 
     X = (np.random.default_rng(7).random((16, 5)) < 0.5).astype(np.float64)
-    rbm = RBM(n_hidden=3, n_epochs=3, batch_size=8, learning_rate=0.05, backend="cuda",
-              schedule=lambda epoch: 1.0 if epoch < 1 else 1e300)  # fmt: skip
+    rbm = RBM(
+        n_hidden=3,
+        n_epochs=3,
+        batch_size=8,
+        learning_rate=0.05,
+        backend="cuda",
+        schedule=lambda epoch: 1.0 if epoch < 1 else 1e300,
+    )
     with pytest.raises(TrainingDiverged, match=r"epoch 2 of 3.*learning_rate=0\.05"):
         rbm.fit(X)
     assert rbm.history_["epoch"] == [1]
@@ -159,16 +200,35 @@ def test_rbm_ising_command_on_the_gpu(tmp_path, capsys):
     from isingml.cli import main
     from isingml.data import generate
 
-    data = generate(tmp_path / "d.h5", "4", "2.5", 40, thermalize=20, interval=1, seed=1,
-                    progress=False)  # fmt: skip
+    data = generate(
+        tmp_path / "d.h5", "4", "2.5", 40, thermalize=20, interval=1, seed=1, progress=False
+    )
     reports = []
     for backend in ("cpu", "cuda"):
-        args = ["rbm", "ising", str(data), "--size", "4", "--epochs", "1", "--hidden",
-                "4", "--samples", "12", "--steps", "2", "--out", str(tmp_path / "f.png"),
-                "--json", "--backend", backend]  # fmt: skip
+        args = [
+            "rbm",
+            "ising",
+            str(data),
+            "--size",
+            "4",
+            "--epochs",
+            "1",
+            "--hidden",
+            "4",
+            "--samples",
+            "12",
+            "--steps",
+            "2",
+            "--out",
+            str(tmp_path / "f.png"),
+            "--json",
+            "--backend",
+            backend,
+        ]
         assert main(args) == 0
         reports.append(json.loads(capsys.readouterr().out))
-    np.testing.assert_allclose(reports[1]["rbm"]["energy_per_spin"],
-                               reports[0]["rbm"]["energy_per_spin"], rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        reports[1]["rbm"]["energy_per_spin"], reports[0]["rbm"]["energy_per_spin"], rtol=1e-6
+    )
     assert main([*args[:-1], "tpu"]) == 2
     assert "argument --backend: invalid choice: 'tpu'" in capsys.readouterr().err

@@ -23,8 +23,9 @@ def data(units="binary", n=40, n_visible=6, seed=0):
 @pytest.mark.parametrize(("method", "k"), [("cd", 2), ("pcd", 1), ("pcd", 3), ("exact", 1)])
 def test_the_training_state_is_one_object_the_model_owns(method, k):
     X = data()
-    rbm = RBM(n_hidden=4, method=method, k=k, n_epochs=2, batch_size=8, momentum=0.5,
-              n_chains=5, seed=1).fit(X)  # fmt: skip
+    rbm = RBM(
+        n_hidden=4, method=method, k=k, n_epochs=2, batch_size=8, momentum=0.5, n_chains=5, seed=1
+    ).fit(X)
     state = rbm.training_state_
     assert isinstance(state, TrainingState)
     assert rbm.chains_ is state.chains and state.chains.shape == (5, 6)
@@ -32,8 +33,11 @@ def test_the_training_state_is_one_object_the_model_owns(method, k):
     assert rbm.n_updates_ == state.n_updates == 10  # 2 epochs of 5 minibatches
     # Draw 0 starts the chains; each CD/PCD update takes k + 1 draws, exact ones none.
     assert state.draw == 1 + (0 if method == "exact" else 10 * (k + 1))
-    for vel, param in zip(state.velocity, (rbm.components_, rbm.intercept_visible_,
-                                          rbm.intercept_hidden_), strict=True):  # fmt: skip
+    for vel, param in zip(
+        state.velocity,
+        (rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_),
+        strict=True,
+    ):
         assert vel.shape == param.shape and vel.dtype == param.dtype
         assert np.abs(vel).sum() > 0  # momentum buffers in use
     rbm.partial_fit(X[:8])
@@ -85,8 +89,15 @@ def test_a_file_with_a_wrong_momentum_buffer_is_refused(tmp_path):
 @pytest.mark.parametrize("method", ["cd", "pcd", "exact"])
 def test_divergence_names_the_epoch_and_the_learning_rate(method):
     # The schedule's factor makes the step overflow float32 in the third epoch.
-    rbm = RBM(n_hidden=3, method=method, n_epochs=4, batch_size=8, learning_rate=0.05,
-              schedule=lambda epoch: 1.0 if epoch < 2 else 1e300, seed=2)  # fmt: skip
+    rbm = RBM(
+        n_hidden=3,
+        method=method,
+        n_epochs=4,
+        batch_size=8,
+        learning_rate=0.05,
+        schedule=lambda epoch: 1.0 if epoch < 2 else 1e300,
+        seed=2,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # reported as an error, not as overflow warnings
         with pytest.raises(TrainingDiverged, match=r"epoch 3 of 4.*learning_rate=0\.05") as e:

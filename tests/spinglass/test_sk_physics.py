@@ -33,8 +33,9 @@ def test_overlap_distribution_is_broad_below_tc_and_narrows_above():
     T = np.array([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5])
     widths = {}
     for n, samples in [(64, 24), (256, 12)]:
-        r = parallel_tempering(SherringtonKirkpatrick(n), T, 3000, samples=samples, seed=4,
-                               progress=False)  # fmt: skip
+        r = parallel_tempering(
+            SherringtonKirkpatrick(n), T, 3000, samples=samples, seed=4, progress=False
+        )
         q, P = r.overlap_distribution()
         dq = 2.0 / n
         low = P[0] * dq
@@ -52,8 +53,9 @@ def test_overlap_distribution_is_broad_below_tc_and_narrows_above():
 
 def test_tuned_ladder_keeps_acceptance_near_the_target():
     model = SherringtonKirkpatrick(48)
-    first = parallel_tempering(model, geometric_ladder(0.3, 1.6, 8), 2000, samples=4, seed=2,
-                               replicas=1, progress=False)  # fmt: skip
+    first = parallel_tempering(
+        model, geometric_ladder(0.3, 1.6, 8), 2000, samples=4, seed=2, replicas=1, progress=False
+    )
     spread_before = np.ptp(first.acceptance)
     tuned = tune_ladder(model, 0.3, 1.6, target=0.3, sweeps=2000, samples=4, seed=2)
     acc = tuned.acceptance
@@ -93,8 +95,9 @@ def test_sk_scaling_checks_its_arguments():
 
 
 def test_hopfield_beyond_capacity_ends_in_spurious_states():
-    r = hopfield_state_census(n=400, alphas=(0.01, 0.05, 0.25), trials=2, probes=8, seed=3,
-                              progress=False)  # fmt: skip
+    r = hopfield_state_census(
+        n=400, alphas=(0.01, 0.05, 0.25), trials=2, probes=8, seed=3, progress=False
+    )
     retrieval, mixture = 0, 1
     pattern, mix, rand = 0, 1, 2
     # Few patterns: symmetric three-pattern mixtures are stable spurious states.

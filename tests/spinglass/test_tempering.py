@@ -96,8 +96,9 @@ def test_bits_do_not_depend_on_threads_batching_or_parallel_layout(monkeypatch):
     for name in ("sums", "histograms", "exchanges", "trips", "flux", "best_energy"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     # Samples are the same whatever range they are run in.
-    c = parallel_tempering(model, ladder, 600, first_sample=1, samples=2, seed=9,
-                           progress=False, thermalize=300)  # fmt: skip
+    c = parallel_tempering(
+        model, ladder, 600, first_sample=1, samples=2, seed=9, progress=False, thermalize=300
+    )
     assert np.array_equal(a.histograms[1:], c.histograms)
 
 
@@ -126,8 +127,14 @@ def test_disorder_is_reproducible_and_has_the_stated_statistics():
 
 
 def test_exchange_and_round_trip_statistics_are_reported():
-    r = parallel_tempering(SherringtonKirkpatrick(32), geometric_ladder(0.4, 1.6, 10), 4000,
-                           samples=2, seed=1, progress=False)  # fmt: skip
+    r = parallel_tempering(
+        SherringtonKirkpatrick(32),
+        geometric_ladder(0.4, 1.6, 10),
+        4000,
+        samples=2,
+        seed=1,
+        progress=False,
+    )
     assert r.acceptance.shape == (9,)
     assert np.all((r.acceptance > 0) & (r.acceptance <= 1))
     # Even pairs after even sweeps, odd after odd: each pair proposed sweeps / 2 times per
@@ -169,8 +176,9 @@ def test_bad_models_are_refused():
     with pytest.raises(TypeError, match="model"):
         parallel_tempering("SK", [1.0], 10)
     with pytest.raises(ValueError, match="replicas"):
-        result = parallel_tempering(SherringtonKirkpatrick(4), [1.0], 64, replicas=1,
-                                    progress=False)  # fmt: skip
+        result = parallel_tempering(
+            SherringtonKirkpatrick(4), [1.0], 64, replicas=1, progress=False
+        )
         _ = result.q2
 
 
@@ -180,8 +188,9 @@ def test_results_save_load_and_pool(tmp_path):
     model, ladder = SherringtonKirkpatrick(16), [0.5, 1.0, 1.5]
     kwargs = dict(seed=4, progress=False, thermalize=100)
     whole = parallel_tempering(model, ladder, 200, samples=4, **kwargs)
-    parts = [parallel_tempering(model, ladder, 200, samples=2, first_sample=f, **kwargs)
-             for f in (0, 2)]  # fmt: skip
+    parts = [
+        parallel_tempering(model, ladder, 200, samples=2, first_sample=f, **kwargs) for f in (0, 2)
+    ]
     pooled = TemperingResult.combine(parts)
     for name in ("samples", "sums", "histograms", "exchanges", "trips", "best_spins"):
         assert np.array_equal(getattr(pooled, name), getattr(whole, name)), name
@@ -191,8 +200,9 @@ def test_results_save_load_and_pool(tmp_path):
     assert np.array_equal(loaded.histograms, parts[1].histograms)
     with pytest.raises(ValueError, match="share disorder samples"):
         TemperingResult.combine([parts[0], parts[0]])
-    other = parallel_tempering(model, ladder, 200, samples=2, first_sample=2, seed=5,
-                               progress=False, thermalize=100)  # fmt: skip
+    other = parallel_tempering(
+        model, ladder, 200, samples=2, first_sample=2, seed=5, progress=False, thermalize=100
+    )
     with pytest.raises(ValueError, match="seed"):
         TemperingResult.combine([parts[0], other])
     np.savez(tmp_path / "other.npz", x=np.zeros(2))

@@ -131,9 +131,15 @@ def test_chi_values_agree_with_monte_carlo_within_4_standard_errors():
 
 @pytest.mark.parametrize(
     ("activation", "sw", "sb"),
-    [("tanh", 2.5, 0.05), ("tanh", 0.8, 0.1), ("tanh", 4.0, 0.0), ("erf", 2.0, 0.05),
-     ("sigmoid", 4.0, 0.1), (np.sin, 3.0, 0.1)],
-)  # fmt: skip
+    [
+        ("tanh", 2.5, 0.05),
+        ("tanh", 0.8, 0.1),
+        ("tanh", 4.0, 0.0),
+        ("erf", 2.0, 0.05),
+        ("sigmoid", 4.0, 0.1),
+        (np.sin, 3.0, 0.1),
+    ],
+)
 def test_fixed_points_are_fixed_stable_and_reached_by_iteration(activation, sw, sb):
     mf = MeanField(activation, sw, sb)
     assert mf.length_map(mf.q_star) == pytest.approx(mf.q_star, rel=1e-12)
@@ -211,8 +217,10 @@ def test_critical_line_of_tanh_grows_with_the_bias_and_separates_the_phases():
 
 def test_xi_c_diverges_like_one_over_the_distance_to_the_critical_line():
     s = critical_sigma_w2("tanh", 0.05)
-    xi = {e: [MeanField("tanh", s * (1 + sign * e), 0.05).xi_c for sign in (-1, 1)]
-          for e in (1e-2, 1e-3)}  # fmt: skip
+    xi = {
+        e: [MeanField("tanh", s * (1 + sign * e), 0.05).xi_c for sign in (-1, 1)]
+        for e in (1e-2, 1e-3)
+    }
     for side in range(2):
         assert xi[1e-3][side] / xi[1e-2][side] == pytest.approx(10, rel=0.05)
     assert min(xi[1e-3]) > 2000
@@ -269,8 +277,11 @@ _TANH = MeanField("tanh", 1.0, 0.0)
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: MeanField("tanh", -1.0, 0.0), ValueError,
-         "sigma_w2 must be a finite number >= 0, got -1.0"),
+        (
+            lambda: MeanField("tanh", -1.0, 0.0),
+            ValueError,
+            "sigma_w2 must be a finite number >= 0, got -1.0",
+        ),
         (lambda: MeanField("tanh", 1.0, float("nan")), ValueError, "sigma_b2 must be"),
         (lambda: MeanField("tanh", "1", 0.0), TypeError, "sigma_w2 must be a real number"),
         (lambda: MeanField("softsign", 1.0, 0.0), ValueError, "activation must be one of"),
@@ -278,10 +289,16 @@ _TANH = MeanField("tanh", 1.0, 0.0)
         (lambda: MeanField(lambda x: 1.0, 1.0, 0.0), TypeError, "same shape"),
         (lambda: MeanField(np.log, 1.0, 0.0), ValueError, "activation must be finite"),
         (lambda: MeanField("tanh", 1.0, 0.0, derivative=np.cos), TypeError, "derivative is only"),
-        (lambda: MeanField("tanh", 1.0, 0.0, quadrature_points=4), ValueError,
-         "quadrature_points"),
-        (lambda: _TANH.iterate(1.0, 1.5, 3), ValueError,
-         "c0 must be a correlation in [-1, 1], got 1.5"),
+        (
+            lambda: MeanField("tanh", 1.0, 0.0, quadrature_points=4),
+            ValueError,
+            "quadrature_points",
+        ),
+        (
+            lambda: _TANH.iterate(1.0, 1.5, 3),
+            ValueError,
+            "c0 must be a correlation in [-1, 1], got 1.5",
+        ),
         (lambda: _TANH.iterate(0.0, 0.5, 3), ValueError, "q0 must be"),
         (lambda: _TANH.iterate(1.0, 0.5, 0), ValueError, "depth must be an integer >= 1, got 0"),
         (lambda: _TANH.correlation_map([0.5, -2.0]), ValueError, "c must be"),
@@ -289,7 +306,7 @@ _TANH = MeanField("tanh", 1.0, 0.0)
         (lambda: critical_sigma_w2("tanh", [-0.1]), ValueError, "sigma_b2 must be"),
         (lambda: phase_diagram("tanh", [], [0.0]), ValueError, "must not be empty"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_names_the_argument_and_the_value(call, error, message):
     with pytest.raises(error, match=message.replace("[", r"\[").replace("]", r"\]")):
         call()

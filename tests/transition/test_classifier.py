@@ -10,8 +10,16 @@ from isingml.transition.classifier import crossing_temperature, phase_classifier
 
 @pytest.mark.slow
 def test_classifier_estimates_onsager_t_c_within_2_percent(tmp_path):
-    path = generate(tmp_path / "l32.h5", "32", "1.6:3.0:15", 400, thermalize=500,
-                    interval=5, seed=5, progress=False)  # fmt: skip
+    path = generate(
+        tmp_path / "l32.h5",
+        "32",
+        "1.6:3.0:15",
+        400,
+        thermalize=500,
+        interval=5,
+        seed=5,
+        progress=False,
+    )
     result = phase_classifier(path, 32, seed=0)
     assert abs(result.t_c / T_C - 1) < 0.02
     assert result.test_accuracy > 0.9
@@ -29,11 +37,23 @@ def test_nn_ising_command(tmp_path, capsys):
 
     from isingml.cli import main
 
-    data = generate(tmp_path / "l8.h5", "8", "1.5,2.0,2.6,3.2", 100, thermalize=200,
-                    interval=2, seed=2, progress=False)  # fmt: skip
+    data = generate(
+        tmp_path / "l8.h5",
+        "8",
+        "1.5,2.0,2.6,3.2",
+        100,
+        thermalize=200,
+        interval=2,
+        seed=2,
+        progress=False,
+    )
     out = tmp_path / "pc.png"
-    assert main(["nn", "ising", str(data), "--size", "8", "--epochs", "5",
-                 "--out", str(out), "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            ["nn", "ising", str(data), "--size", "8", "--epochs", "5", "--out", str(out), "--json"]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert out.stat().st_size > 10_000 and len(report["ordered"]) == 4
     assert main(["nn", "ising", str(data), "--size", "8", "--hidden", "0"]) == 2

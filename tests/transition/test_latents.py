@@ -88,8 +88,10 @@ def test_finite_size_scaling_fits_the_line_and_propagates_errors():
     expected = 0.01 * np.sqrt(np.sum(x**2) / (3 * np.sum(x**2) - np.sum(x) ** 2))
     assert fit.error == pytest.approx(expected)
     np.testing.assert_allclose(fit.curve([8, 16]), [2.0 + 1.5 / 8, 2.0 + 1.5 / 16])
-    scattered = [CriticalTemperature(2.0 + 1.5 / L + d, 0.001, "binder", L, 100)
-                 for L, d in ((8, 0.01), (16, -0.01), (32, 0.01))]  # fmt: skip
+    scattered = [
+        CriticalTemperature(2.0 + 1.5 / L + d, 0.001, "binder", L, 100)
+        for L, d in ((8, 0.01), (16, -0.01), (32, 0.01))
+    ]
     assert finite_size_scaling(scattered).error > 0.001 * 2  # inflated by sqrt(chi2/dof)
     with pytest.raises(ValueError, match="needs >= 2 sizes, got 1"):
         finite_size_scaling(exact[:1])
@@ -118,8 +120,7 @@ def test_discovery_on_a_dataset_and_its_errors(spin_dataset, tmp_path):
     assert abs(s.estimates["binder"].deviation) < 0.05  # 11 temperatures, 200 each
     assert a.fits == {} and "L = 16" in a.summary() and "Onsager" in a.summary()
     # A given model is used as it is.
-    b = discover_transition(spin_dataset, sizes=[16], models={16: s.autoencoder},
-                            n_bootstrap=20)  # fmt: skip
+    b = discover_transition(spin_dataset, sizes=[16], models={16: s.autoencoder}, n_bootstrap=20)
     np.testing.assert_array_equal(b.sizes[16].latent, s.latent)
     with pytest.raises(ValueError, match="size must be one of \\[16, 32\\], got 24"):
         discover_transition(spin_dataset, sizes=[24])
@@ -138,9 +139,17 @@ def test_tc_from_one_size_within_2_percent_and_finite_size_scaling_within_1(tmp_
     from isingml.data.generation import parse_temperatures
     from isingml.transition.pipeline import PIPELINE_TEMPERATURES
 
-    path = generate(tmp_path / "fss.h5", "16,32,64", parse_temperatures(PIPELINE_TEMPERATURES),
-                    1000, thermalize=200, interval=2, engine="wolff", seed=1,
-                    progress=False)  # fmt: skip
+    path = generate(
+        tmp_path / "fss.h5",
+        "16,32,64",
+        parse_temperatures(PIPELINE_TEMPERATURES),
+        1000,
+        thermalize=200,
+        interval=2,
+        engine="wolff",
+        seed=1,
+        progress=False,
+    )
     a = discover_transition(path, n_bootstrap=100, seed=1)
     for size, s in a.sizes.items():
         assert s.correlation >= 0.999, size

@@ -10,9 +10,15 @@ from isingml.transition.rbm_thermodynamics import learn_ising
 @pytest.mark.slow
 def test_rbm_samples_reproduce_the_exact_energy_at_L4_within_3_percent(tmp_path):
     path = generate(
-        tmp_path / "l4.h5", "4", "1.5,2.27,3.5", 10000, thermalize=200, interval=2, seed=3,
+        tmp_path / "l4.h5",
+        "4",
+        "1.5,2.27,3.5",
+        10000,
+        thermalize=200,
+        interval=2,
+        seed=3,
         progress=False,
-    )  # fmt: skip
+    )
     result = learn_ising(path, 4, n_samples=20000, steps=500, seed=1)
     exact = result.exact["energy_per_spin"]
     rbm = result.rbm["energy_per_spin"]
