@@ -39,8 +39,7 @@ def test_appendix_network_is_the_primer_s():
 
 
 def test_nn_mnist_command_runs_the_three_variants(mnist_dir, capsys):
-    assert main(["nn", "mnist", str(mnist_dir), "--modern-epochs", "10",
-                 "--json"]) == 0  # fmt: skip
+    assert main(["nn", "mnist", str(mnist_dir), "--modern-epochs", "10", "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert list(results) == list(VARIANTS)
     assert all(len(r["loss"]) == 2 for name, r in results.items() if name != VARIANTS[2])

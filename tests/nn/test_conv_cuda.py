@@ -20,17 +20,20 @@ def test_conv2d_forward_and_backward_match_the_cpu(stride, pad):
     w = rng.normal(size=(3, 2, 3, 2))
     b = rng.normal(size=3)
     y = conv2d_forward(x, w, b, *stride, *pad)
-    d_y = conv2d_forward_cuda(cuda.to_device(x), cuda.to_device(w), cuda.to_device(b),
-                              *stride, *pad)  # fmt: skip
+    d_y = conv2d_forward_cuda(
+        cuda.to_device(x), cuda.to_device(w), cuda.to_device(b), *stride, *pad
+    )
     np.testing.assert_allclose(d_y.copy_to_host(), y, rtol=1e-12, atol=1e-12)
     g = rng.normal(size=y.shape)
     dx, dw, db = conv2d_backward(x, w, g, *stride, *pad)
-    d_dx, d_dw, d_db = conv2d_backward_cuda(cuda.to_device(x), cuda.to_device(w),
-                                            cuda.to_device(g), *stride, *pad)  # fmt: skip
+    d_dx, d_dw, d_db = conv2d_backward_cuda(
+        cuda.to_device(x), cuda.to_device(w), cuda.to_device(g), *stride, *pad
+    )
     for got, want in ((d_dx, dx), (d_dw, dw), (d_db, db)):
         np.testing.assert_allclose(got.copy_to_host(), want, rtol=1e-12, atol=1e-12)
-    _, _, none = conv2d_backward_cuda(cuda.to_device(x), cuda.to_device(w), cuda.to_device(g),
-                                      *stride, *pad, input_grad=False)[::-1]  # fmt: skip
+    _, _, none = conv2d_backward_cuda(
+        cuda.to_device(x), cuda.to_device(w), cuda.to_device(g), *stride, *pad, input_grad=False
+    )[::-1]
     assert none is None
 
 

@@ -50,8 +50,9 @@ def test_dense_classifier_with_adam_follows_the_cpu():
 
     def make():
         layers = [Dense(5), Tanh(), Dense(4), LeakyReLU(0.1), Dense(3)]
-        return Sequential(layers=layers, loss="cross_entropy", optimizer=Adam(1e-2),
-                          dtype=np.float64, seed=1)  # fmt: skip
+        return Sequential(
+            layers=layers, loss="cross_entropy", optimizer=Adam(1e-2), dtype=np.float64, seed=1
+        )
 
     cpu, gpu = _twins(make, x, y, n_epochs=2, batch_size=8)  # a last batch of 4
     assert 0 < gpu.history_["accuracy"][-1] <= 1
@@ -68,11 +69,24 @@ def test_momentum_sgd_with_binary_cross_entropy_and_early_stopping():
 
     def make():
         layers = [Dense(6, init="xavier"), ReLU(), Dense(2), Sigmoid()]
-        return Sequential(layers=layers, loss="binary_cross_entropy",
-                          optimizer=SGD(0.5, momentum=0.9), dtype=np.float64, seed=2)  # fmt: skip
+        return Sequential(
+            layers=layers,
+            loss="binary_cross_entropy",
+            optimizer=SGD(0.5, momentum=0.9),
+            dtype=np.float64,
+            seed=2,
+        )
 
-    cpu, gpu = _twins(make, x, y, n_epochs=4, batch_size=10, validation_data=(x[:6], y[:6]),
-                      early_stopping=True, n_iter_no_change=1)  # fmt: skip
+    cpu, gpu = _twins(
+        make,
+        x,
+        y,
+        n_epochs=4,
+        batch_size=10,
+        validation_data=(x[:6], y[:6]),
+        early_stopping=True,
+        n_iter_no_change=1,
+    )
     velocity_cpu = cpu.optimizer_.get_state()["velocity"]
     velocity_gpu = gpu.optimizer_.get_state()["velocity"]
     for key in velocity_cpu:
@@ -85,10 +99,20 @@ def test_convolutional_network_with_pooling_and_softmax():
     y = np.eye(3)[rng.integers(0, 3, size=6)]  # one-hot rows: accuracy by argmax
 
     def make():
-        layers = [Conv2D(2, 3, padding=1), ReLU(), MaxPool2D(2), Conv2D(2, 2), Sigmoid(),
-                  AvgPool2D(2, stride=1), Flatten(), Dense(3), Softmax()]  # fmt: skip
-        return Sequential(layers=layers, loss="mse", optimizer=Adam(1e-2), dtype=np.float64,
-                          seed=3)  # fmt: skip
+        layers = [
+            Conv2D(2, 3, padding=1),
+            ReLU(),
+            MaxPool2D(2),
+            Conv2D(2, 2),
+            Sigmoid(),
+            AvgPool2D(2, stride=1),
+            Flatten(),
+            Dense(3),
+            Softmax(),
+        ]
+        return Sequential(
+            layers=layers, loss="mse", optimizer=Adam(1e-2), dtype=np.float64, seed=3
+        )
 
     _, gpu = _twins(make, x, y, n_epochs=2, batch_size=4, shuffle=False)
     assert not np.isnan(gpu.history_["accuracy"]).any()
@@ -100,8 +124,16 @@ def test_a_diverging_loss_stops_with_the_weights_before_the_failing_step():
     y = np.ones((8, 1))
     models = []
     for backend in ("cpu", "cuda"):
-        model = Sequential(layers=[Dense(1)], loss="mse", optimizer=SGD(10.0), n_epochs=30,
-                           batch_size=2, dtype=np.float64, seed=0, backend=backend)  # fmt: skip
+        model = Sequential(
+            layers=[Dense(1)],
+            loss="mse",
+            optimizer=SGD(10.0),
+            n_epochs=30,
+            batch_size=2,
+            dtype=np.float64,
+            seed=0,
+            backend=backend,
+        )
         with pytest.raises(LossDiverged, match=r"at epoch \d+, samples \d+-\d+") as info:
             model.fit(x, y)
         models.append((model, str(info.value)))
@@ -140,8 +172,16 @@ def test_autoencoder_follows_the_cpu(corruption):
     x = np.where(rng.random((20, 16)) < 0.5, -1.0, 1.0)
     histories, models = [], []
     for backend in ("cpu", "cuda"):
-        model = Autoencoder(encoder_widths=(6,), latent_dim=2, corruption=corruption, n_epochs=2,
-                            batch_size=8, dtype=np.float64, seed=1, backend=backend)  # fmt: skip
+        model = Autoencoder(
+            encoder_widths=(6,),
+            latent_dim=2,
+            corruption=corruption,
+            n_epochs=2,
+            batch_size=8,
+            dtype=np.float64,
+            seed=1,
+            backend=backend,
+        )
         histories.append(model.fit(x, validation_data=x[:4]).history_)
         models.append(model)
     for p, q in zip(*(m.parameters() for m in models), strict=True):
@@ -154,14 +194,21 @@ def test_autoencoder_follows_the_cpu(corruption):
 def test_autoencoder_streams_a_dataset_on_the_gpu(tmp_path, corruption):
     from isingml.data import generate, open_dataset
 
-    data = generate(tmp_path / "d.h5", "4", "1.5,3.5", 12, thermalize=10, interval=1, seed=2,
-                    progress=False)  # fmt: skip
+    data = generate(
+        tmp_path / "d.h5", "4", "1.5,3.5", 12, thermalize=10, interval=1, seed=2, progress=False
+    )
     models = []
     with open_dataset(data) as ds:
         for backend in ("cpu", "cuda"):
-            model = Autoencoder(encoder_widths=(4,), latent_dim=1, corruption=corruption,
-                                n_epochs=2, dtype=np.float64, seed=1,
-                                backend=backend)  # fmt: skip
+            model = Autoencoder(
+                encoder_widths=(4,),
+                latent_dim=1,
+                corruption=corruption,
+                n_epochs=2,
+                dtype=np.float64,
+                seed=1,
+                backend=backend,
+            )
             models.append(model.fit(ds.minibatches(4, 8, seed=1, dtype=np.float64)))
     cpu, gpu = models
     assert gpu.n_features_in_ == 16 and gpu.n_epochs_ == 2
