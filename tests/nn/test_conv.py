@@ -1,5 +1,7 @@
 """Convolution and pooling: the primer's figures, finite differences, a CNN on digits."""
 
+import functools
+
 import numpy as np
 import pytest
 from test_gradients import check_layer
@@ -83,7 +85,10 @@ def test_conv_and_pool_gradients(make):
     check_layer(make(), x, rng)
 
 
-def test_small_cnn_reaches_98_percent_on_held_out_digits():
+@functools.cache
+def _digits_cnn_accuracy(seed):
+    """Held-out accuracy of the small CNN trained from ``seed`` (cached: the slow test below
+    reuses seed 0 of the fast one)."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -93,11 +98,40 @@ def test_small_cnn_reaches_98_percent_on_held_out_digits():
         x, d.target, test_size=0.2, random_state=0, stratify=d.target
     )
     model = Sequential(
-        layers=[Conv2D(16, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(64), ReLU(),
-                Dense(10)],
-        loss="cross_entropy", optimizer=Adam(2e-3), n_epochs=25, batch_size=32, seed=0,
-    ).fit(x_train, y_train)  # fmt: skip
-    assert model.evaluate(x_test, y_test)["accuracy"] >= 0.98
+        layers=[
+            Conv2D(16, 3, padding=1),
+            ReLU(),
+            MaxPool2D(2),
+            Flatten(),
+            Dense(64),
+            ReLU(),
+            Dense(10),
+        ],
+        loss="cross_entropy",
+        optimizer=Adam(2e-3),
+        n_epochs=25,
+        batch_size=32,
+        seed=seed,
+    ).fit(x_train, y_train)
+    return model.evaluate(x_test, y_test)["accuracy"]
+
+
+# Held-out accuracy (360 test digits) over seeds 0-4: 0.9806, 0.9861, 0.9778, 0.975, 0.9778;
+# mean 0.9794, sd 0.0042, min 0.975. A one-ulp step down of half of the initial weights or
+# of the (float32) pixels, or training in float64, leaves seed 0 at 0.9806.
+
+
+def test_small_cnn_clearly_learns_the_held_out_digits():
+    # 0.96 is 4.6 sd below the mean: this run clearly learns (the mean is tested below).
+    assert _digits_cnn_accuracy(0) >= 0.96
+
+
+@pytest.mark.slow
+def test_small_cnn_mean_accuracy_over_three_seeds():
+    accuracy = [_digits_cnn_accuracy(seed) for seed in range(3)]
+    # A 3-seed mean has a standard error of 0.0024: 0.968 is 4.7 of them below the mean
+    # (seeds 0-2 give 0.9815 here).
+    assert np.mean(accuracy) >= 0.968, accuracy
 
 
 def test_bad_conv_arguments():
@@ -140,10 +174,17 @@ def test_a_cnn_survives_save_and_load(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.random((4, 1, 8, 8))
     model = Sequential(
-        layers=[Conv2D(3, 3, stride=2, padding=1), ReLU(), AvgPool2D(2), Flatten(),
-                Dense(5, use_bias=False)],
-        loss="cross_entropy", input_shape=(1, 8, 8), seed=1,
-    ).build()  # fmt: skip
+        layers=[
+            Conv2D(3, 3, stride=2, padding=1),
+            ReLU(),
+            AvgPool2D(2),
+            Flatten(),
+            Dense(5, use_bias=False),
+        ],
+        loss="cross_entropy",
+        input_shape=(1, 8, 8),
+        seed=1,
+    ).build()
     loaded = Sequential.load(model.save(tmp_path / "cnn.npz"))
     np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
     assert "b" not in loaded.layers_[-1].params

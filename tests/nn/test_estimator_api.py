@@ -39,14 +39,22 @@ DATA = Path(__file__).parent / "data"
 
 def _learners():
     return {
-        "sequential": Sequential(layers=[Dense(8), ReLU(), Dense(3)], loss="cross_entropy",
-                                 optimizer=Adam(1e-2), n_epochs=2, batch_size=8, seed=1),
+        "sequential": Sequential(
+            layers=[Dense(8), ReLU(), Dense(3)],
+            loss="cross_entropy",
+            optimizer=Adam(1e-2),
+            n_epochs=2,
+            batch_size=8,
+            seed=1,
+        ),
         "autoencoder": Autoencoder(encoder_widths=(6,), latent_dim=2, n_epochs=2, seed=1),
-        "vae": VariationalAutoencoder(encoder_widths=(6,), latent_dim=2, beta=2.0, n_epochs=2,
-                                      seed=1),
-        "detector": AnomalyDetector(autoencoder=Autoencoder(encoder_widths=(4,), n_epochs=1),
-                                    quantile=0.9),
-    }  # fmt: skip
+        "vae": VariationalAutoencoder(
+            encoder_widths=(6,), latent_dim=2, beta=2.0, n_epochs=2, seed=1
+        ),
+        "detector": AnomalyDetector(
+            autoencoder=Autoencoder(encoder_widths=(4,), n_epochs=1), quantile=0.9
+        ),
+    }
 
 
 def _data(name):
@@ -101,23 +109,54 @@ def test_sequential_fit_and_partial_fit_continue_one_random_stream():
         np.testing.assert_array_equal(p, q)
 
 
-def test_a_sequential_in_a_pipeline_with_a_scaler():
+def _digits_pipeline(seed):
     from sklearn.datasets import load_digits
-    from sklearn.model_selection import GridSearchCV
 
     d = load_digits()
-    x, y = d.data[:600], d.target[:600]
-    pipe = Pipeline([
-        ("scale", StandardScaler()),
-        ("net", Sequential(layers=[Dense(32), ReLU(), Dense(10)], loss="cross_entropy",
-                           optimizer=Adam(1e-2), n_epochs=10, batch_size=32, seed=0)),
-    ])  # fmt: skip
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "net",
+                Sequential(
+                    layers=[Dense(32), ReLU(), Dense(10)],
+                    loss="cross_entropy",
+                    optimizer=Adam(1e-2),
+                    n_epochs=10,
+                    batch_size=32,
+                    seed=seed,
+                ),
+            ),
+        ]
+    )
+    return pipe, d.data[:600], d.target[:600]
+
+
+def test_a_sequential_in_a_pipeline_with_a_scaler():
+    from sklearn.model_selection import GridSearchCV
+
+    pipe, x, y = _digits_pipeline(0)
     assert pipe.fit(x[:500], y[:500]) is pipe
-    assert pipe.score(x[500:], y[500:]) >= 0.8  # accuracy, through the scaler
+    # Accuracy on the last 100 digits, through the scaler, over seeds 0-9: mean 0.816,
+    # sd 0.023, min 0.78; one-ulp changes of the data or the initial weights (and float64)
+    # leave seed 0 at 0.85. 0.7 (chance is 0.1) is 5 sd below the mean.
+    assert pipe.score(x[500:], y[500:]) >= 0.7
     assert pipe.predict_proba(x[500:]).shape == (100, 10)
     assert pipe.named_steps["net"].classes_.tolist() == list(range(10))
+    # Cross-validated accuracy after 1 and 5 epochs, seeds 0-4: 0.34-0.51 and 0.82-0.88.
     search = GridSearchCV(pipe, {"net__n_epochs": [1, 5]}, cv=2).fit(x[:200], y[:200])
     assert search.best_params_ == {"net__n_epochs": 5}
+
+
+@pytest.mark.slow
+def test_a_sequential_in_a_pipeline_averages_over_77_percent_over_five_seeds():
+    scores = []
+    for seed in range(5):
+        pipe, x, y = _digits_pipeline(seed)
+        scores.append(pipe.fit(x[:500], y[:500]).score(x[500:], y[500:]))
+    # Seeds 0-9: mean 0.816, sd 0.023, so a 5-seed mean has a standard error of 0.0104;
+    # 0.77 is 4.4 standard errors below (seeds 0-4 give 0.826 here).
+    assert np.mean(scores) >= 0.77, scores
 
 
 def test_an_autoencoder_is_a_transformer_in_a_pipeline():
@@ -129,14 +168,27 @@ def test_an_autoencoder_is_a_transformer_in_a_pipeline():
 def test_early_stopping_keeps_the_best_validation_loss_and_divergence_is_reported():
     rng = np.random.default_rng(1)
     x = rng.choice([-1.0, 1.0], size=(120, 16))
-    ae = Autoencoder(encoder_widths=(16,), latent_dim=4, n_epochs=40, batch_size=8,
-                     early_stopping=True, validation_fraction=0.25, n_iter_no_change=2,
-                     seed=0).fit(x)  # fmt: skip
+    ae = Autoencoder(
+        encoder_widths=(16,),
+        latent_dim=4,
+        n_epochs=40,
+        batch_size=8,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=2,
+        seed=0,
+    ).fit(x)
     val = ae.history_["val_loss"]
     assert len(val) < 40 and len(val) == int(np.argmin(val)) + 3
     assert ae.n_epochs_ == len(val)
-    ae = Autoencoder(encoder_widths=(16,), latent_dim=4, optimizer=SGD(1e6),
-                     output_activation="linear", n_epochs=5, seed=0)  # fmt: skip
+    ae = Autoencoder(
+        encoder_widths=(16,),
+        latent_dim=4,
+        optimizer=SGD(1e6),
+        output_activation="linear",
+        n_epochs=5,
+        seed=0,
+    )
     with pytest.raises(LossDiverged, match=r"at epoch \d+, samples \d+-\d+"):
         ae.fit(x * 1e3)
     assert all(np.isfinite(p).all() for p in ae.parameters())
@@ -187,13 +239,29 @@ def test_the_same_seed_trains_the_same_weights_as_before_the_estimator_api():
     s = rng.choice([-1.0, 1.0], size=(96, 6, 6)).astype(np.float32)
     cases = [
         ("ae", Autoencoder(encoder_widths=(8,), latent_dim=2, seed=4), s, None),
-        ("dae", Autoencoder(encoder_widths=(8,), latent_dim=1, corruption=0.1, seed=2), s,
-         None),
-        ("vae", VariationalAutoencoder(encoder_widths=(8,), latent_dim=2, beta=2.0,
-                                       corruption=0.05, seed=1), s, None),
-        ("aeval", Autoencoder(encoder_widths=(16,), latent_dim=4, seed=0, early_stopping=True,
-                              n_iter_no_change=2, n_epochs=6), s[:70], s[70:]),
-    ]  # fmt: skip
+        ("dae", Autoencoder(encoder_widths=(8,), latent_dim=1, corruption=0.1, seed=2), s, None),
+        (
+            "vae",
+            VariationalAutoencoder(
+                encoder_widths=(8,), latent_dim=2, beta=2.0, corruption=0.05, seed=1
+            ),
+            s,
+            None,
+        ),
+        (
+            "aeval",
+            Autoencoder(
+                encoder_widths=(16,),
+                latent_dim=4,
+                seed=0,
+                early_stopping=True,
+                n_iter_no_change=2,
+                n_epochs=6,
+            ),
+            s[:70],
+            s[70:],
+        ),
+    ]
     for name, ae, data, val in cases:
         if name != "aeval":
             ae.set_params(n_epochs=3)
