@@ -40,8 +40,8 @@ from isingml.nn.training import (
     LossDiverged,
     check_dtype,
     check_training_params,
-    run_epochs,
     samples,
+    train_epochs,
     validation_split,
 )
 from isingml.random import STREAM_AUTOENCODER_BATCHES, host_rng, validate_seed
@@ -517,21 +517,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
 
         validate = None if val is None else (lambda: {"val_loss": self._mean_loss(val)})
         self.history_.setdefault("loss", [])
-        try:
-            self.n_epochs_ += run_epochs(
-                step,
-                batches,
-                n_epochs,
-                history=self.history_,
-                parameters=self.parameters,
-                first_epoch=self.n_epochs_,
-                validate=validate,
-                patience=patience,
-                progress=self.progress,
-            )
-        except LossDiverged:
-            self.n_epochs_ = len(self.history_["loss"])
-            raise
+        train_epochs(self, step, batches, n_epochs, validate, patience)
 
     # -- use -------------------------------------------------------------------------
 

@@ -31,8 +31,8 @@ from isingml.nn.training import (
     LossDiverged,
     check_dtype,
     check_training_params,
-    run_epochs,
     samples,
+    train_epochs,
     validation_split,
 )
 from isingml.random import STREAM_NN_BATCHES, STREAM_NN_INIT, host_rng
@@ -514,21 +514,7 @@ class Sequential(BaseEstimator):
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validate else [])
         for key in keys:
             self.history_.setdefault(key, [])
-        try:
-            self.n_epochs_ += run_epochs(
-                step,
-                batches,
-                n_epochs,
-                history=self.history_,
-                parameters=self.parameters,
-                first_epoch=self.n_epochs_,
-                validate=validate,
-                patience=patience,
-                progress=self.progress,
-            )
-        except LossDiverged:
-            self.n_epochs_ = len(self.history_["loss"])
-            raise
+        train_epochs(self, step, batches, n_epochs, validate, patience)
 
     # -- persistence -----------------------------------------------------------------
 

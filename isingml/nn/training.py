@@ -35,6 +35,7 @@ __all__ = [
     "check_training_params",
     "run_epochs",
     "samples",
+    "train_epochs",
     "validation_split",
 ]
 
@@ -206,6 +207,41 @@ def run_epochs(
         step.sync_to_host()
     stopping.restore(parameters())
     return done
+
+
+def train_epochs(
+    model: Any,
+    step: EpochStep,
+    batches: Callable[[int], Iterable[Any]],
+    n_epochs: int,
+    validate: Callable[[], dict[str, float]] | None,
+    patience: int | None,
+) -> None:
+    """:func:`run_epochs` on a network's fitted state: its ``history_`` is appended to and
+    its ``n_epochs_`` counts on, also when the loss diverges (the epochs completed).
+
+    Parameters
+    ----------
+    model : Sequential or Autoencoder
+        Has ``history_`` (with ``"loss"``), ``n_epochs_``, ``parameters()``, ``progress``.
+    step, batches, n_epochs, validate, patience
+        As in :func:`run_epochs`.
+    """
+    try:
+        model.n_epochs_ += run_epochs(
+            step,
+            batches,
+            n_epochs,
+            history=model.history_,
+            parameters=model.parameters,
+            first_epoch=model.n_epochs_,
+            validate=validate,
+            patience=patience,
+            progress=model.progress,
+        )
+    except LossDiverged:
+        model.n_epochs_ = len(model.history_["loss"])
+        raise
 
 
 def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

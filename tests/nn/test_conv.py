@@ -1,7 +1,5 @@
 """Convolution and pooling: the primer's figures, finite differences, a CNN on digits."""
 
-import functools
-
 import numpy as np
 import pytest
 from test_gradients import check_layer
@@ -85,10 +83,8 @@ def test_conv_and_pool_gradients(make):
     check_layer(make(), x, rng)
 
 
-@functools.cache
 def _digits_cnn_accuracy(seed):
-    """Held-out accuracy of the small CNN trained from ``seed`` (cached: the slow test below
-    reuses seed 0 of the fast one)."""
+    """Held-out accuracy of the small CNN trained from ``seed``."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -122,16 +118,9 @@ def _digits_cnn_accuracy(seed):
 
 
 def test_small_cnn_clearly_learns_the_held_out_digits():
-    # 0.96 is 4.6 sd below the mean: this run clearly learns (the mean is tested below).
+    # Seeds 0-4 give 0.9794 +/- 0.0042 (min 0.975); one-ulp changes of the data or the
+    # initial weights, and float64, leave seed 0 at 0.9806: 0.96 is 4.6 sd below the mean.
     assert _digits_cnn_accuracy(0) >= 0.96
-
-
-@pytest.mark.slow
-def test_small_cnn_mean_accuracy_over_three_seeds():
-    accuracy = [_digits_cnn_accuracy(seed) for seed in range(3)]
-    # A 3-seed mean has a standard error of 0.0024: 0.968 is 4.7 of them below the mean
-    # (seeds 0-2 give 0.9815 here).
-    assert np.mean(accuracy) >= 0.968, accuracy
 
 
 def test_bad_conv_arguments():
