@@ -16,7 +16,18 @@ class InputError(ValueError):
 
     The message names the argument (or the file) and the value, and says what was
     expected.
+
+    Parameters
+    ----------
+    message : str
+    argument : str, optional
+        The name of the refused argument, where one is to blame (a front end such as the
+        command line maps it to what its user typed).
     """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 class InputTypeError(InputError, TypeError):

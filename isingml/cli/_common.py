@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from isingml._backend import BACKENDS
 from isingml.cli import _types
+from isingml.errors import InputError
 from isingml.ising.engine import KERNELS
 
 if TYPE_CHECKING:
@@ -135,12 +136,17 @@ def engine(args: argparse.Namespace) -> Engine:
     ``--threads``: the combination is checked (and a GPU looked for) before any work."""
     from isingml.ising import Engine
 
-    return Engine(
-        algorithm=args.algorithm,
-        kernel=args.kernel,
-        backend=args.backend,
-        threads=getattr(args, "threads", None),
-    )
+    try:
+        return Engine(
+            algorithm=args.algorithm,
+            kernel=args.kernel,
+            backend=args.backend,
+            threads=getattr(args, "threads", None),
+        )
+    except InputError as exc:  # a combination that does not exist
+        if exc.argument is None:
+            raise
+        usage_error(f"--{exc.argument}", str(exc))
 
 
 def action_group(

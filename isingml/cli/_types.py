@@ -42,6 +42,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "probability",
+    "scheduler_address",
     "seed",
     "temperatures",
     "widths",
@@ -365,4 +366,12 @@ def input_file(text: str) -> str:
         raise _fail(f"no such file: {text}")
     if path.is_dir():
         raise _fail(f"{text} is a directory, not a file")
+    return text
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: a Dask scheduler address, ``protocol://host:port``."""
+    protocol, sep, rest = text.partition("://")
+    if not sep or not protocol or not rest:
+        raise _fail(f"must be an address like tcp://host:8786, got {text!r}")
     return text

@@ -23,6 +23,7 @@ from isingml.cli._common import (
     usage_error,
 )
 from isingml.cli._figures import figure_output, save_figure
+from isingml.errors import InputError
 from isingml.nn.autoencoder import ENCODER_ACTIVATIONS
 from isingml.transition.latents import MIN_TEMPERATURES
 from isingml.transition.pipeline import (
@@ -320,6 +321,23 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_temperatures_on_both_sides(args: argparse.Namespace) -> None:
+    from isingml.data import open_dataset
+
+    with open_dataset(args.data) as ds:
+        held = [float(t) for t in ds.temperatures]
+    for flag, value, side in (
+        ("--normal-below", args.normal_below, "below"),
+        ("--anomalous-above", args.anomalous_above, "above"),
+    ):
+        if not any(t < value if side == "below" else t > value for t in held):
+            usage_error(
+                flag,
+                f"{args.data} holds no temperature {side} {value:g} (it has "
+                f"{', '.join(f'{t:g}' for t in held)})",
+            )
+
+
 def _anomaly(args: argparse.Namespace) -> int:
     from isingml.transition.experiments import anomaly_experiment
 
@@ -330,6 +348,7 @@ def _anomaly(args: argparse.Namespace) -> int:
             f"({args.anomalous_above:g}), got {args.normal_below:g}",
         )
     check_dataset_size(args.data, args.size)
+    _check_temperatures_on_both_sides(args)
     if args.out:
         figure_output(args.out)
     r = anomaly_experiment(
@@ -445,7 +464,10 @@ def _phase(args: argparse.Namespace) -> int:
         )
     models, paths = {}, {}
     for path in args.model or []:
-        model = Autoencoder.load(path)
+        try:
+            model = Autoencoder.load(path)
+        except InputError as exc:
+            usage_error("--model", str(exc))
         side = math.isqrt(model.n_features_in_)
         if side * side != model.n_features_in_:
             usage_error(

@@ -18,6 +18,7 @@ from isingml.cli._common import (
     out_parent,
     usage_error,
 )
+from isingml.errors import InputError
 from isingml.ising import ALGORITHMS
 
 __all__ = ["add_parser"]
@@ -79,6 +80,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     workers.add_argument(
         "--scheduler",
+        type=_types.scheduler_address,
         default=None,
         metavar="ADDRESS",
         help="Dask scheduler tcp://host:port (default: none)",
@@ -109,24 +111,29 @@ def _generate(args: argparse.Namespace) -> int:
     if Path(args.out).exists() and not (args.resume or args.overwrite):
         usage_error("--out", f"{args.out} exists; pass --resume to complete it or --overwrite")
     chain = engine(args)
-    path = generate(
-        args.out,
-        args.sizes,
-        args.temperatures,
-        args.samples,
-        thermalize=args.thermalize,
-        interval=args.interval,
-        engine=chain,
-        chains=args.chains,
-        seed=args.seed,
-        J=args.coupling,
-        h=args.field,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=not args.quiet,
-    )
+    try:
+        path = generate(
+            args.out,
+            args.sizes,
+            args.temperatures,
+            args.samples,
+            thermalize=args.thermalize,
+            interval=args.interval,
+            engine=chain,
+            chains=args.chains,
+            seed=args.seed,
+            J=args.coupling,
+            h=args.field,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+    except InputError as exc:  # the scheduler could not be reached: the flag's value
+        if exc.argument != "scheduler":
+            raise
+        usage_error("--scheduler", str(exc).removeprefix("scheduler: "))
     if not args.quiet:
         print(f"wrote {path}")
     return 0

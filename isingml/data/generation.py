@@ -129,7 +129,8 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
                     client = stack.enter_context(Client(scheduler, timeout="10s"))
                 except (OSError, TimeoutError) as exc:
                     raise InputError(
-                        f"scheduler: cannot reach {scheduler} ({type(exc).__name__})"
+                        f"scheduler: cannot reach {scheduler} ({type(exc).__name__})",
+                        argument="scheduler",
                     ) from None
 
         def run_dask(

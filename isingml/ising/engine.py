@@ -79,7 +79,8 @@ def resolve_kernel(kernel: str, algorithm: str) -> str:
         if kernel == "multispin":
             raise InputError(
                 f"kernel 'multispin' runs the metropolis and heatbath sweeps; algorithm "
-                f"{algorithm!r} has one kernel (kernel='auto' or 'byte')"
+                f"{algorithm!r} has one kernel (kernel='auto' or 'byte')",
+                argument="kernel",
             )
         return "byte"
     return "multispin" if kernel == "auto" else kernel
@@ -140,7 +141,8 @@ class Engine:
             if self.algorithm not in CHECKERBOARD:
                 raise InputError(
                     f"backend 'cuda' runs the metropolis and heatbath sweeps; algorithm "
-                    f"{self.algorithm!r} runs on the CPU (backend='cpu')"
+                    f"{self.algorithm!r} runs on the CPU (backend='cpu')",
+                    argument="backend",
                 )
             require_cuda()
         if self.threads is not None:
@@ -149,7 +151,8 @@ class Engine:
             if threads > available:
                 raise InputError(
                     f"threads must be between 1 and {available} (Numba's thread count), "
-                    f"got {threads}"
+                    f"got {threads}",
+                    argument="threads",
                 )
             object.__setattr__(self, "threads", threads)
 

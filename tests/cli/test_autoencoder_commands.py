@@ -231,6 +231,22 @@ def test_bad_input_is_one_line_and_status_2(spin_dataset, tmp_path, capsys):
             "argument --latent: must be an integer >= 1, got 0",
         ),
         (
+            ["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below", "0.5"],
+            f"argument --normal-below: {spin_dataset} holds no temperature below 0.5",
+        ),
+        (
+            [
+                "autoencoder",
+                "anomaly",
+                str(spin_dataset),
+                "--size",
+                "16",
+                "--anomalous-above",
+                "9",
+            ],
+            f"argument --anomalous-above: {spin_dataset} holds no temperature above 9",
+        ),
+        (
             [
                 "autoencoder",
                 "train",
@@ -281,10 +297,6 @@ def test_bad_input_is_one_line_and_status_2(spin_dataset, tmp_path, capsys):
                 str(tmp_path / "x.h5"),
             ],
             "argument --size/-L: ",
-        ),
-        (
-            ["autoencoder", "anomaly", str(spin_dataset), "--size", "16", "--normal-below", "0.5"],
-            "normal_below: no temperature",
         ),
         (
             [

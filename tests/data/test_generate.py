@@ -208,7 +208,10 @@ def test_a_stale_lock_is_taken_over(tmp_path):
             {"algorithm": "wolff", "field": 0.5},
             "argument --field: --algorithm wolff needs h = 0, got 0.5",
         ),
-        ({"kernel": "multispin", "algorithm": "wolff"}, "multispin"),
+        (
+            {"kernel": "multispin", "algorithm": "wolff"},
+            "argument --kernel: kernel 'multispin' runs",
+        ),
         ({"threads": 0}, "argument --threads: must be an integer >= 1, got 0"),
         ({"seed": 2**32}, "argument --seed: must be an integer in [0, 2**32)"),
         ({"workers": 0}, "argument --workers: must be an integer >= 1"),
@@ -216,8 +219,14 @@ def test_a_stale_lock_is_taken_over(tmp_path):
             {"workers": 2, "scheduler": "tcp://h:1"},
             "argument --scheduler: not allowed with argument --workers",
         ),
-        ({"scheduler": "nowhere"}, "scheduler must be an address"),
-        ({"scheduler": "tcp://127.0.0.1:1"}, "scheduler: cannot reach tcp://127.0.0.1:1"),
+        (
+            {"scheduler": "nowhere"},
+            "argument --scheduler: must be an address like tcp://host:8786",
+        ),
+        (
+            {"scheduler": "tcp://127.0.0.1:1"},
+            "argument --scheduler: cannot reach tcp://127.0.0.1:1",
+        ),
     ],
 )
 def test_bad_arguments_fail_before_any_work_and_leave_no_files(tmp_path, capsys, extra, message):
