@@ -442,41 +442,25 @@ class HopfieldNetwork(BaseEstimator):
                 temperature = float(T) if dynamics == "glauber" else 0.0
                 fields = s.astype(np.float64) @ w.T
                 if backend == "cuda":
-                    from isingml.hopfield.dynamics_cuda import run_async_cuda
-
-                    run_async_cuda(
-                        w,
-                        wt,
-                        b,
-                        tol,
-                        s,
-                        fields,
-                        max_sweeps,
-                        temperature,
-                        seed,
-                        energies,
-                        per_update,
-                        history,
-                        sweeps,
-                        converged,
-                    )
+                    from isingml.hopfield.dynamics_cuda import run_async_cuda as run_async
                 else:
-                    async_dynamics(
-                        w,
-                        wt,
-                        b,
-                        tol,
-                        s,
-                        fields,
-                        max_sweeps,
-                        temperature,
-                        seed,
-                        energies,
-                        per_update,
-                        history,
-                        sweeps,
-                        converged,
-                    )
+                    run_async = async_dynamics
+                run_async(
+                    w,
+                    wt,
+                    b,
+                    tol,
+                    s,
+                    fields,
+                    max_sweeps,
+                    temperature,
+                    seed,
+                    energies,
+                    per_update,
+                    history,
+                    sweeps,
+                    converged,
+                )
         result = RecallResult(
             states=s,
             sweeps=sweeps,
