@@ -131,12 +131,15 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         What ``history_`` records per epoch: reconstruction MSE (Eq. 31), pseudo-log-
         likelihood, exact log-likelihood. "auto": all three when the smaller layer has at
         most 16 units, else the first two.
-    threshold : float, optional
-        ``None`` (the default): visible data must hold the unit values exactly (0 or 1, or
-        -1 or +1 for spins) and anything else is an error. A number: real-valued data is
-        binarized on the way in, values ``> threshold`` becoming 1 and the others 0 (or
-        -1 for spins), in every method that takes visible data (as scikit-learn's
-        ``Binarizer`` would in a ``Pipeline`` before the RBM).
+    threshold : "auto", float or None
+        How visible data become unit values, in every method that takes visible data.
+        ``"auto"`` (the default): at the midpoint of the two unit values (0.5 for binary
+        units, 0 for spins), so data already holding the unit values pass unchanged and
+        real-valued data (grey levels, probabilities) are binarized, values above the
+        midpoint becoming 1 and the others 0 (or -1 for spins), as scikit-learn's
+        ``Binarizer`` would in a ``Pipeline`` before the RBM. A number: the same at that
+        threshold. ``None``: strict; visible data must hold the unit values exactly and
+        anything else is an error.
     dtype : numpy float type
         Of the parameters and the training arithmetic (float32 by default); also the
         dtype of :meth:`transform`'s output, whatever the input's.
@@ -190,13 +193,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     log-likelihood is :meth:`log_likelihood`, whose ``log Z`` is only computable for small
     models.
 
-    Against ``sklearn.utils.estimator_checks.check_estimator`` (scikit-learn >= 1.6) an
-    instance with ``threshold`` set passes every check, with no expected failures
-    (``tests/rbm/test_rbm_estimator.py``). The checks feed arbitrary real-valued data,
-    which the default ``threshold=None`` refuses by design (the data of a binary RBM are
-    its unit values, and no estimator tag can say so), so 27 of the 47 fail on a
-    default instance for that reason alone; ``threshold`` makes the same RBM take such
-    data. The tags (``__sklearn_tags__``) differ from the defaults in one place:
+    Against ``sklearn.utils.estimator_checks.check_estimator`` (scikit-learn >= 1.6) the
+    default instance, and any with a numeric ``threshold``, passes every check with no
+    expected failures (``tests/rbm/test_rbm_estimator.py``); the checks feed arbitrary
+    real-valued data, which the default binarizes. With ``threshold=None`` such data
+    are refused by design, so that instance fails the checks that feed them. The tags
+    (``__sklearn_tags__``) differ from the defaults in one place:
     :meth:`transform` returns ``dtype`` whatever the input's, so
     ``transformer_tags.preserves_dtype`` is ``[dtype]``. Sparse input is refused
     (``input_tags.sparse`` stays False) with a message saying so. One check,
@@ -222,7 +224,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         init_scale: float = 0.01,
         init_visible_bias: str = "data",
         track: str | tuple[str, ...] = "auto",
-        threshold: float | None = None,
+        threshold: float | str | None = "auto",
         dtype: type = np.float32,
         seed: int = 0,
         progress: bool = False,
@@ -297,8 +299,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if not callable(self.schedule):
             check_choice("schedule", self.schedule, ("constant", "linear"))
         check_choice("init_visible_bias", self.init_visible_bias, ("data", "zero"))
-        if self.threshold is not None:
-            check_finite("threshold", self.threshold)
+        self._threshold()
         if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise InputError(f"dtype must be float32 or float64, got {self.dtype!r}")
         validate_seed(self.seed)
@@ -310,6 +311,14 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     @property
     def _spin(self) -> bool:
         return self.units == "spin"
+
+    def _threshold(self) -> float | None:
+        """The binarizing threshold in force (``None``: strict), validated."""
+        if isinstance(self.threshold, str) and self.threshold == "auto":
+            return 0.0 if self._spin else 0.5
+        if self.threshold is None:
+            return None
+        return float(check_finite("threshold", self.threshold))
 
     @property
     def _low(self) -> float:
@@ -367,8 +376,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise InputError(f"{name} must hold numbers, got dtype {arr.dtype}")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise InputError(f"{name} must be finite, found NaN or inf")
-        if visible and self.threshold is not None:
-            threshold = check_finite("threshold", self.threshold)
+        threshold = self._threshold() if visible else None
+        if threshold is not None:
             arr = np.where(arr > threshold, 1.0, self._low)
         allowed = (-1, 1) if self._spin else (0, 1)
         if not np.isin(arr, allowed).all():
@@ -979,8 +988,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             hyper[name] = list(value) if isinstance(value, tuple) else value
         hyper["dtype"] = np.dtype(self.dtype).name
         hyper["schedule"] = self.schedule
-        if self.threshold is not None:  # absent from files that do not binarize
-            hyper["threshold"] = float(self.threshold)
+        threshold = self.threshold
+        hyper["threshold"] = threshold if threshold in ("auto", None) else float(threshold)
         arrays = {
             "components": self.components_,
             "intercept_hidden": self.intercept_hidden_,
@@ -1005,6 +1014,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             meta, f, _ = load_arrays(path, "RBM")
             hyper = dict(meta["hyperparameters"])
             hyper["dtype"] = np.dtype(hyper["dtype"]).type
+            hyper.setdefault("threshold", None)  # files from before "auto": strict
             if isinstance(hyper.get("track"), list):
                 hyper["track"] = tuple(hyper["track"])
             model = cls(**hyper)

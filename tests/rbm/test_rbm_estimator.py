@@ -43,20 +43,36 @@ def one_blas_thread():
 @pytest.mark.parametrize(
     "estimator",
     [
-        RBM(n_hidden=3, n_epochs=2, threshold=0.5),
-        RBM(n_hidden=2, units="spin", method="cd", k=2, n_epochs=2, threshold=0.0),
+        RBM(),
+        RBM(n_hidden=3, n_epochs=2, threshold=0.25),
+        RBM(n_hidden=2, units="spin", method="cd", k=2, n_epochs=2),
     ],
-    ids=["binary-pcd", "spin-cd"],
+    ids=["default", "binary-pcd-threshold", "spin-cd"],
 )
 def test_rbm_passes_scikit_learns_estimator_checks(estimator):
     # Every check applies and passes (no expected failures). The checks feed real-valued
-    # data, which the RBM takes when threshold is set (see the class docstring).
+    # data, which the RBM binarizes by default (see the class docstring).
     check_estimator(estimator)
 
 
-def test_without_threshold_real_valued_data_is_refused_naming_the_option():
+def test_strict_instance_refuses_real_valued_data_naming_the_option():
     with pytest.raises(ValueError, match=r"X must hold 0 or 1 .*set threshold"):
-        RBM(n_hidden=2).fit(np.array([[0.2, 0.7], [1.0, 0.0]]))
+        RBM(n_hidden=2, threshold=None).fit(np.array([[0.2, 0.7], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match=r"X must hold -1 or 1 .*set threshold"):
+        RBM(n_hidden=2, units="spin", threshold=None).fit(np.array([[0.0, 1.0]]))
+
+
+@pytest.mark.parametrize("units, low", [("binary", 0.0), ("spin", -1.0)])
+def test_auto_threshold_is_the_midpoint_and_leaves_unit_values_alone(units, low):
+    X = binary_data(units=units)
+    options = dict(n_hidden=3, n_epochs=2, units=units, track=(), seed=3)
+    strict = RBM(threshold=None, **options).fit(X)
+    auto = RBM(**options).fit(X)  # unit values pass unchanged: the same bits
+    np.testing.assert_array_equal(auto.components_, strict.components_)
+    midpoint = 0.5 if units == "binary" else 0.0
+    real = X * 0.6 + (1 - 0.6) * (low + 1.0) / 2 + 0.01  # shrunk towards the midpoint
+    assert (np.where(real > midpoint, 1.0, low) == X).all()
+    np.testing.assert_array_equal(RBM(**options).fit(real).components_, auto.components_)
 
 
 def test_hyperparameters_are_keyword_only_and_only_stored():
@@ -167,11 +183,12 @@ def test_threshold_binarizes_exactly_as_binarizing_beforehand():
         np.testing.assert_array_equal(direct.score_samples(X), twin.score_samples(binary))
 
 
-def test_a_saved_threshold_is_loaded_back(tmp_path):
-    X = np.random.default_rng(0).random((20, 5))
-    rbm = RBM(n_hidden=2, n_epochs=1, threshold=0.5).fit(X)
+@pytest.mark.parametrize("threshold", [0.3, "auto", None])
+def test_a_saved_threshold_is_loaded_back(tmp_path, threshold):
+    X = binary_data(20, 5) if threshold is None else np.random.default_rng(0).random((20, 5))
+    rbm = RBM(n_hidden=2, n_epochs=1, threshold=threshold).fit(X)
     loaded = RBM.load(rbm.save(tmp_path / "rbm.npz"))
-    assert loaded.threshold == 0.5
+    assert loaded.threshold == threshold
     np.testing.assert_array_equal(loaded.transform(X), rbm.transform(X))
 
 
