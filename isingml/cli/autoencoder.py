@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
 from pathlib import Path
 
 from isingml.cli import _types
@@ -246,11 +245,8 @@ def _analysis_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from isingml.data.reader import open_dataset
     from isingml.nn.autoencoder import Autoencoder, VariationalAutoencoder
-    from isingml.transition.discovery import latent_of_dataset
+    from isingml.transition.discovery import train_on_dataset
 
     if args.beta != 1.0 and not args.variational:
         usage_error("--beta", f"{args.beta:g} weighs the KL term of --variational; add it")
@@ -270,37 +266,16 @@ def _train(args: argparse.Namespace) -> int:
         backend=args.backend,
         **extra,
     )
-    temps = args.temperatures
-    with open_dataset(args.data) as ds:
-        start = time.perf_counter()
-        if args.stream:
-            model.fit(
-                ds.minibatches(
-                    args.size,
-                    args.batch_size,
-                    seed=args.seed,
-                    temperatures=temps,
-                    dtype=model.dtype,
-                )
-            )
-            n = ds.n_samples(args.size, temps)
-        else:
-            spins = ds.spins(args.size, temps, dtype=model.dtype)
-            model.fit(spins)
-            n = len(spins)
-            del spins
-        seconds = time.perf_counter() - start
-        history = model.history_
-        correlation = None
-        if args.latent == 1:
-            z, _, m = latent_of_dataset(ds, args.size, model)
-            correlation = abs(float(np.corrcoef(z, m)[0, 1]))
+    run = train_on_dataset(
+        args.data, args.size, model, args.temperatures, stream=args.stream, seed=args.seed
+    )
+    history, n, correlation = model.history_, run.n_configurations, run.correlation
     path = model.save(Path(args.out))
     result = {
         "size": args.size,
         "configurations": n,
         "loss": history["loss"],
-        "samples_per_second": n * len(history["loss"]) / seconds,
+        "samples_per_second": run.samples_per_second,
         "latent_magnetization_correlation": correlation,
         "model": str(path),
     }

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
 from isingml.cli import _types
 from isingml.cli._common import JSON, QUIET, SEED, THREADS, action_group, out_parent
 from isingml.cli._figures import figure_output, save_figure
@@ -54,45 +52,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     figure_output(args.out)
-    import matplotlib.pyplot as plt
+    from isingml.hopfield.examples import figure2_recall
+    from isingml.plotting import plot_figure2_recall
 
-    from isingml.hopfield import HopfieldNetwork
-    from isingml.hopfield.examples import figure2_probes, stripe_patterns
-    from isingml.plotting import plot_energy_trace, plot_recall
-
-    patterns = stripe_patterns(4)
-    net = HopfieldNetwork().fit(patterns)
-    probes = figure2_probes()
-    result = net.run(
-        np.stack(list(probes.values())), seed=args.seed, keep_states=True, record="updates"
-    )
-    names = {"vertical stripes": patterns[0], "horizontal stripes": patterns[1]}
-    names |= {"inverted vertical": -patterns[0], "inverted horizontal": -patterns[1]}
-    rows = []
-    for k, label in enumerate(probes):
-        final = result.states[k]
-        found = next((n for n, p in names.items() if np.array_equal(p, final)), "other")
-        rows.append(
-            {
-                "probe": label,
-                "unknown_units": int(np.sum(probes[label] == 0)),
-                "final": found,
-                "stored": found in ("vertical stripes", "horizontal stripes"),
-                "sweeps": int(result.sweeps[k]),
-                "energy": float(result.energies[k, result.sweeps[k]]),
-                "overlaps": result.overlaps[k].tolist(),
-            }
-        )
-    width = int(result.sweeps.max()) + 1
-    fig = plt.figure(figsize=(1.7 * max(width, 3), 1.9 * len(rows) + 2.6))
-    grid = fig.add_gridspec(len(rows) + 1, max(width, 3), height_ratios=[1] * len(rows) + [1.4])
-    for k, row in enumerate(rows):
-        axes = [fig.add_subplot(grid[k, c]) for c in range(int(result.sweeps[k]) + 1)]
-        plot_recall(result.history[k], int(result.sweeps[k]), axes=axes, label=row["probe"])
-        axes[-1].set_xlabel(row["final"], fontsize=8)
-    plot_energy_trace(result.update_energies[0], 16, ax=fig.add_subplot(grid[-1, :]))
-    fig.suptitle("Hopfield recall of 4x4 stripes (Hebb rule, asynchronous updates)")
-    save_figure(fig, args.out)
+    recall = figure2_recall(seed=args.seed)
+    rows = recall.recalls
+    save_figure(plot_figure2_recall(recall), args.out)
     if args.json:
         print(json.dumps({"figure": args.out, "recalls": rows}))
     else:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from isingml._validation import check_int
+from isingml.hopfield.network import HopfieldNetwork, RecallResult
 
-__all__ = ["figure2_probes", "stripe_patterns"]
+__all__ = ["Figure2Recall", "figure2_probes", "figure2_recall", "stripe_patterns"]
 
 
 def stripe_patterns(size: int = 4) -> np.ndarray:
@@ -55,3 +58,68 @@ def figure2_probes() -> dict[str, np.ndarray]:
         "horizontal, middle columns unknown": middle.ravel(),
         "extreme": extreme.ravel(),
     }
+
+
+@dataclass(frozen=True)
+class Figure2Recall:
+    """The Fig. 2 example run: what :func:`figure2_recall` returns.
+
+    Attributes
+    ----------
+    patterns : ndarray of int8, shape (2, 16)
+        The stored stripes (:func:`stripe_patterns`).
+    probes : dict of str to ndarray of int8, shape (16,)
+        The probes, in run order (:func:`figure2_probes`).
+    result : RecallResult
+        The asynchronous recall of every probe, with the states after every sweep
+        (``history``) and the energy after every single-unit update
+        (``update_energies``).
+    recalls : list of dict
+        Per probe: ``"probe"`` (its name), ``"unknown_units"``, ``"final"`` (the name of
+        the state reached: a stored stripe pattern, its inversion, or ``"other"``),
+        ``"stored"`` (whether that state is a stored pattern), ``"sweeps"``, ``"energy"``
+        (of the final state) and ``"overlaps"`` with the stored patterns.
+    """
+
+    patterns: np.ndarray
+    probes: dict[str, np.ndarray]
+    result: RecallResult
+    recalls: list[dict]
+
+
+def figure2_recall(seed: int = 0) -> Figure2Recall:
+    """Store the two stripe patterns by the Hebb rule and recall every Fig. 2 probe.
+
+    Parameters
+    ----------
+    seed : int
+        Philox seed of the asynchronous update order.
+
+    Returns
+    -------
+    Figure2Recall
+    """
+    patterns = stripe_patterns(4)
+    net = HopfieldNetwork().fit(patterns)
+    probes = figure2_probes()
+    result = net.run(
+        np.stack(list(probes.values())), seed=seed, keep_states=True, record="updates"
+    )
+    names = {"vertical stripes": patterns[0], "horizontal stripes": patterns[1]}
+    names |= {"inverted vertical": -patterns[0], "inverted horizontal": -patterns[1]}
+    recalls = []
+    for k, label in enumerate(probes):
+        final = result.states[k]
+        found = next((n for n, p in names.items() if np.array_equal(p, final)), "other")
+        recalls.append(
+            {
+                "probe": label,
+                "unknown_units": int(np.sum(probes[label] == 0)),
+                "final": found,
+                "stored": found in ("vertical stripes", "horizontal stripes"),
+                "sweeps": int(result.sweeps[k]),
+                "energy": float(result.energies[k, result.sweeps[k]]),
+                "overlaps": result.overlaps[k].tolist(),
+            }
+        )
+    return Figure2Recall(patterns=patterns, probes=probes, result=result, recalls=recalls)

@@ -11,8 +11,15 @@ from isingml.errors import InputError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-__all__ = ["plot_capacity", "plot_energy_trace", "plot_patterns", "plot_recall"]
+__all__ = [
+    "plot_capacity",
+    "plot_energy_trace",
+    "plot_figure2_recall",
+    "plot_patterns",
+    "plot_recall",
+]
 
 
 #: Colours of the unit states -1, 0 (unknown) and +1 in pattern images.
@@ -171,3 +178,35 @@ def plot_capacity(result, ax: Axes | None = None) -> Axes:
     ax.set_title(f"Hebbian Hopfield network, n = {result.n_units}, {result.trials} trials")
     ax.legend(fontsize=8, loc="lower left")
     return ax
+
+
+def plot_figure2_recall(recall, fig: Figure | None = None) -> Figure:
+    """Draw the Fig. 2 example: every probe's states sweep by sweep, and the energy of the
+    first probe after every single-unit update.
+
+    Parameters
+    ----------
+    recall : isingml.hopfield.examples.Figure2Recall
+        What :func:`isingml.hopfield.examples.figure2_recall` returned.
+    fig : matplotlib Figure, optional
+        Drawn into (a new figure, sized to the longest recall, by default).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    result, rows = recall.result, recall.recalls
+    width = max(int(result.sweeps.max()) + 1, 3)
+    if fig is None:
+        fig = plt.figure(figsize=(1.7 * width, 1.9 * len(rows) + 2.6))
+    grid = fig.add_gridspec(len(rows) + 1, width, height_ratios=[1] * len(rows) + [1.4])
+    for k, row in enumerate(rows):
+        axes = [fig.add_subplot(grid[k, c]) for c in range(row["sweeps"] + 1)]
+        plot_recall(result.history[k], row["sweeps"], axes=axes, label=row["probe"])
+        axes[-1].set_xlabel(row["final"], fontsize=8)
+    n_units = recall.patterns.shape[1]
+    plot_energy_trace(result.update_energies[0], n_units, ax=fig.add_subplot(grid[-1, :]))
+    fig.suptitle("Hopfield recall of 4x4 stripes (Hebb rule, asynchronous updates)")
+    return fig

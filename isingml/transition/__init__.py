@@ -23,8 +23,10 @@ from isingml.transition.discovery import (
     PHASE_AUTOENCODER,
     PhaseAnalysis,
     SizeAnalysis,
+    TrainingRun,
     discover_transition,
     latent_of_dataset,
+    train_on_dataset,
 )
 from isingml.transition.experiments import (
     AnomalyResult,
@@ -67,6 +69,7 @@ __all__ = [
     "PipelineResult",
     "ScalingFit",
     "SizeAnalysis",
+    "TrainingRun",
     "anomaly_experiment",
     "critical_temperature",
     "crossing_temperature",
@@ -82,4 +85,5 @@ __all__ = [
     "phase_classifier",
     "pipeline_dataset",
     "spin_observables",
+    "train_on_dataset",
 ]

@@ -11,6 +11,7 @@ than memory.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,8 +36,10 @@ __all__ = [
     "PHASE_AUTOENCODER",
     "PhaseAnalysis",
     "SizeAnalysis",
+    "TrainingRun",
     "discover_transition",
     "latent_of_dataset",
+    "train_on_dataset",
 ]
 
 #: The autoencoder of the phase analysis: a linear encoder to one latent neuron (so the
@@ -183,6 +186,111 @@ def latent_of_dataset(
     return np.concatenate(zs), np.concatenate(ts), np.concatenate(ms)
 
 
+@dataclass(frozen=True)
+class TrainingRun:
+    """What :func:`train_on_dataset` returns.
+
+    Attributes
+    ----------
+    autoencoder : Autoencoder
+        The fitted model.
+    size : int
+        Lattice side trained on.
+    n_configurations : int
+        Configurations per epoch.
+    seconds : float
+        Wall-clock time of the training.
+    correlation : float or None
+        ``|r|`` of the odd latent with the magnetization over every configuration of the
+        size (all temperatures) for a one-neuron latent, else ``None``.
+    """
+
+    autoencoder: Autoencoder
+    size: int
+    n_configurations: int
+    seconds: float
+    correlation: float | None
+
+    @property
+    def samples_per_second(self) -> float:
+        """Configurations trained on per second, all epochs together."""
+        epochs = len(self.autoencoder.history_["loss"])
+        return self.n_configurations * epochs / self.seconds if self.seconds > 0 else 0.0
+
+
+def _fit_size(
+    ds: Dataset,
+    size: int,
+    model: Autoencoder,
+    temperatures: Sequence[float] | None,
+    stream: bool | None,
+    seed: int,
+) -> int:
+    """Fit ``model`` on one size's configurations (streamed from the file when asked, or
+    when they would take more than 2 GiB as floats); the number of configurations."""
+    n = ds.n_samples(size, temperatures)
+    big = n * size * size * np.dtype(model.dtype).itemsize > _IN_MEMORY_BYTES
+    if stream or (stream is None and big):
+        model.fit(
+            ds.minibatches(
+                size, model.batch_size, seed=seed, temperatures=temperatures, dtype=model.dtype
+            )
+        )
+    else:
+        spins = ds.spins(size, temperatures, dtype=model.dtype)
+        model.fit(spins)
+        del spins
+    return n
+
+
+def train_on_dataset(
+    data: str | os.PathLike | Dataset,
+    size: int,
+    autoencoder: Autoencoder,
+    temperatures: Sequence[float] | None = None,
+    stream: bool | None = None,
+    seed: int = 0,
+) -> TrainingRun:
+    """Fit an autoencoder on the configurations of one size of a dataset (no labels).
+
+    Parameters
+    ----------
+    data : path or Dataset
+        An isingml dataset.
+    size : int
+        Lattice side; the autoencoder's input is ``size * size`` spins.
+    autoencoder : Autoencoder
+        An unfitted (or to be refitted) :class:`Autoencoder` or its variational kind.
+    temperatures : sequence of float, optional
+        Only these of the file's temperatures (default: all).
+    stream : bool, optional
+        Train from minibatches streamed off the file (default: only when the spins would
+        take more than 2 GiB as floats).
+    seed : int
+        Philox seed of the streamed minibatch order.
+
+    Returns
+    -------
+    TrainingRun
+    """
+    check_int("size", size, minimum=2)
+    owned = None
+    if not isinstance(data, Dataset):
+        data = owned = open_dataset(data)
+    try:
+        start = time.perf_counter()
+        n = _fit_size(data, size, autoencoder, temperatures, stream, seed)
+        seconds = time.perf_counter() - start
+        correlation = None
+        if autoencoder.latent_dim == 1:
+            z, _, m = latent_of_dataset(data, size, autoencoder)
+            correlation = abs(float(np.corrcoef(z, m)[0, 1]))
+    finally:
+        if owned is not None:
+            owned.close()
+    return TrainingRun(autoencoder, size, n, seconds, correlation)
+
+
 def discover_transition(
     data: str | os.PathLike | Dataset,
     sizes: Sequence[int] | None = None,
@@ -275,14 +383,7 @@ def discover_transition(
                         "progress": progress,
                     }
                 )
-                itemsize = np.dtype(model.dtype).itemsize
-                big = data.n_samples(size) * size * size * itemsize > _IN_MEMORY_BYTES
-                if stream or (stream is None and big):
-                    model.fit(data.minibatches(size, batch_size, seed=seed, dtype=model.dtype))
-                else:
-                    spins = data.spins(size, dtype=model.dtype)
-                    model.fit(spins)
-                    del spins
+                _fit_size(data, size, model, None, stream, seed)
                 history = model.history_
                 if report is not None:
                     report(

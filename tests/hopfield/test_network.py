@@ -17,7 +17,7 @@ from isingml.hopfield import (
     projection_weights,
     storkey_weights,
 )
-from isingml.hopfield.examples import figure2_probes, stripe_patterns
+from isingml.hopfield.examples import figure2_probes, figure2_recall, stripe_patterns
 
 
 def random_patterns(p, n, seed):
@@ -196,6 +196,17 @@ def test_figure2_stripes_recovered_and_the_extreme_probe_is_confused():
         assert net.is_stable(final)  # a fixed point that was never stored
         np.testing.assert_array_equal(final, -patterns[1])
     assert np.sum(probes["extreme"] == 0) == 12
+
+
+def test_figure2_recall_names_the_state_each_probe_reaches():
+    for seed in range(3):
+        recall = figure2_recall(seed=seed)
+        finals = [row["final"] for row in recall.recalls]
+        assert finals == ["vertical stripes", "horizontal stripes", "inverted horizontal"]
+        assert [row["stored"] for row in recall.recalls] == [True, True, False]
+        for k, row in enumerate(recall.recalls):  # the energy of the state reached (Eq. 4)
+            net = HopfieldNetwork().fit(recall.patterns)
+            assert row["energy"] == pytest.approx(net.energy(recall.result.states[k]))
 
 
 def test_synchronous_dynamics_detects_two_cycles():

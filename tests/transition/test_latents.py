@@ -7,7 +7,11 @@ import pytest
 from isingml import T_C
 from isingml.data import generate, open_dataset
 from isingml.nn import Autoencoder
-from isingml.transition.discovery import discover_transition
+from isingml.transition.discovery import (
+    PHASE_AUTOENCODER,
+    discover_transition,
+    train_on_dataset,
+)
 from isingml.transition.latents import (
     BINDER_CRITICAL,
     CriticalTemperature,
@@ -129,6 +133,22 @@ def test_discovery_on_a_dataset_and_its_errors(spin_dataset, tmp_path):
     few = generate(tmp_path / "few.h5", "8", "1.0:3.0:4", 20, progress=False)
     with pytest.raises(ValueError, match="4 temperatures are too few"):
         discover_transition(few)
+
+
+def test_training_on_one_size_streamed_or_in_memory(spin_dataset):
+    options = dict(PHASE_AUTOENCODER, n_epochs=2, batch_size=64, seed=1)
+    cold = [1.0, 1.25]
+    run = train_on_dataset(spin_dataset, 16, Autoencoder(**options), temperatures=cold)
+    assert run.n_configurations == 400 and run.size == 16 and run.seconds > 0
+    assert len(run.autoencoder.history_["loss"]) == 2 and run.samples_per_second > 0
+    assert run.correlation > 0.95  # |r| over every temperature of the size
+    with open_dataset(spin_dataset) as ds:  # an open Dataset is taken as it is
+        streamed = train_on_dataset(ds, 16, Autoencoder(**options), stream=True, seed=1)
+        assert ds.n_samples(16) == streamed.n_configurations == 2200  # still open
+    wide = train_on_dataset(spin_dataset, 16, Autoencoder(**{**options, "latent_dim": 2}))
+    assert wide.correlation is None
+    with pytest.raises(ValueError, match="size must be an integer >= 2, got 1"):
+        train_on_dataset(spin_dataset, 1, Autoencoder(**options))
 
 
 @pytest.mark.slow
