@@ -41,6 +41,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         The reconstruction loss above which a sample is anomalous.
     offset_ : float
         ``-threshold_``: :meth:`decision_function` is ``score_samples - offset_``.
+    n_features_in_ : int
+        Values per sample (those of ``autoencoder_``).
     """
 
     def __init__(self, *, autoencoder: Autoencoder | None = None, quantile: float = 0.99) -> None:
@@ -83,6 +85,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         return self._set_threshold(X)
 
     def _set_threshold(self, X: np.ndarray) -> AnomalyDetector:
+        self.n_features_in_ = self.autoencoder_.n_features_in_
         losses = -self.autoencoder_.score_samples(X)
         self.threshold_ = float(np.quantile(losses, float(self.quantile)))
         self.offset_ = -self.threshold_
@@ -92,7 +95,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         """Minus the reconstruction loss of each sample, shape ``(n,)`` (lower is more
         anomalous)."""
         check_is_fitted(self, "threshold_")
-        return self.autoencoder_.score_samples(X)
+        return self.autoencoder_.score_samples(X).astype(np.float64)  # exact widening
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """``threshold_ - reconstruction loss``: negative for the samples flagged."""

@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from isingml._backend import require_cuda
 from isingml._persistence import load_arrays, save_arrays
-from isingml._validation import check_int
+from isingml._validation import check_int, check_samples
 from isingml.errors import InputError, InputTypeError
 from isingml.nn.layers import Dense, Flatten, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from isingml.nn.losses import BinaryCrossEntropy, MeanSquaredError
@@ -58,8 +58,11 @@ _FITTED = ("encoder_", "decoder_", "n_features_in_")
 
 def _is_source(X: object) -> bool:
     """Whether ``X`` is a minibatch source rather than an array (or array-like)."""
+    from scipy.sparse import issparse
+
     return (
         not isinstance(X, (np.ndarray, list, tuple))
+        and not issparse(X)  # refused as an array, with a message saying so
         and isinstance(X, Iterable)
         and (not hasattr(X, "__array__"))
     )
@@ -166,6 +169,13 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         Per-epoch ``loss`` (mean over the epoch's minibatches, with its parts
         ``reconstruction`` and, for a VAE, ``kl``) and, with a validation set,
         ``val_loss``.
+
+    Notes
+    -----
+    A scikit-learn transformer: this class and :class:`VariationalAutoencoder` pass
+    ``sklearn.utils.estimator_checks.check_estimator`` with no expected failures
+    (``tests/nn/test_estimator_api.py``). :meth:`transform` returns ``dtype`` whatever
+    the input's (the tag ``transformer_tags.preserves_dtype`` says so).
     """
 
     def __init__(
@@ -212,6 +222,14 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.backend = backend
 
     # -- hyperparameters -----------------------------------------------------------------
+
+    def __sklearn_tags__(self):  # scikit-learn >= 1.6 reads the tags here
+        tags = super().__sklearn_tags__()
+        try:  # transform returns ``dtype`` whatever the input's
+            tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+        except TypeError:  # an invalid dtype: fit says so
+            pass
+        return tags
 
     @property
     def _dtype(self) -> type:
@@ -312,17 +330,15 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         return self.encoder_, self.decoder_
 
     def _flat(self, name: str, x: object, finite: bool = True) -> np.ndarray:
-        arr = np.asarray(x, dtype=self._dtype)
-        if arr.ndim < 2 or arr.shape[0] == 0:
-            raise InputError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
+        arr = check_samples(name, x, finite=False).astype(self._dtype, copy=False)
         arr = arr.reshape(len(arr), -1)
         n_features = getattr(self, "n_features_in_", None)
         if n_features is not None and arr.shape[1] != n_features:
             side = math.isqrt(n_features)
             size = f" (L = {side})" if side * side == n_features else ""
             raise InputError(
-                f"{name} has {arr.shape[1]} values per sample, but the autoencoder was built "
-                f"for {n_features}{size}"
+                f"{name} has {arr.shape[1]} features, but {type(self).__name__} is "
+                f"expecting {n_features} features as input{size}"
             )
         if finite and not np.isfinite(arr).all():
             raise InputError(f"{name} must be finite, found NaN or inf")

@@ -48,14 +48,32 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     @staticmethod
+    def check_labels(labels: np.ndarray, n_classes: int) -> np.ndarray:
+        """Integer class labels in ``[0, n_classes)``, or an error saying what they hold.
+
+        Parameters
+        ----------
+        labels : array_like of int, shape (n,)
+        n_classes : int
+
+        Returns
+        -------
+        ndarray of int, shape (n,)
+        """
+        t = np.asarray(labels)
+        if t.ndim != 1 or t.dtype.kind not in "iu" or t.min() < 0 or t.max() >= n_classes:
+            shown = f"values in [{t.min()}, {t.max()}]" if t.size else "no labels"
+            raise InputError(
+                f"labels must be integers in [0, {n_classes}), got {shown} "
+                f"(dtype {t.dtype}, shape {t.shape})"
+            )
+        return t
+
+    @staticmethod
     def _onehot(target: np.ndarray, n_classes: int) -> np.ndarray:
         t = np.asarray(target)
         if t.ndim == 1:
-            if t.dtype.kind not in "iu" or t.min() < 0 or t.max() >= n_classes:
-                raise InputError(
-                    f"labels must be integers in [0, {n_classes}), got values in "
-                    f"[{t.min()}, {t.max()}]"
-                )
+            t = SoftmaxCrossEntropy.check_labels(t, n_classes)
             out = np.zeros((t.size, n_classes))
             out[np.arange(t.size), t] = 1.0
             return out

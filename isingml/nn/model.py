@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from isingml._persistence import load_arrays, save_arrays
-from isingml._validation import check_int
+from isingml._validation import check_int, check_samples
 from isingml.errors import InputError, InputTypeError
 from isingml.nn import layers as layer_module
 from isingml.nn.layers import Layer
@@ -50,12 +51,7 @@ _CHUNK = 1024  # samples per forward pass when predicting
 
 
 def _check_array(name: str, x: object, dtype: type = np.float64) -> np.ndarray:
-    arr = np.asarray(x, dtype=dtype)
-    if arr.ndim < 2 or arr.shape[0] == 0:
-        raise InputError(f"{name} must be a non-empty batch (samples first), got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise InputError(f"{name} must be finite, found NaN or inf")
-    return arr
+    return check_samples(name, x).astype(dtype, copy=False)
 
 
 def resolve_loss(loss: object) -> Loss:
@@ -163,6 +159,17 @@ class Sequential(BaseEstimator):
         ``val_accuracy``.
     classes_ : ndarray
         ``arange(n_outputs)`` with the cross-entropy loss.
+
+    Notes
+    -----
+    A regressor (squared error) passes ``sklearn.utils.estimator_checks.check_estimator``
+    but for ``check_regressor_multioutput``: the layers are the user's, so a network
+    built with one output does not grow more for a wider ``y``
+    (``tests/nn/test_estimator_api.py``). A single output takes a 1-D ``y`` and
+    :meth:`predict` gives shape ``(n,)``, as scikit-learn's regressors do. A classifier
+    (cross-entropy) takes the labels ``0 ... n_outputs - 1`` the last layer's width
+    fixes, not arbitrary class labels, so the classifier checks that feed string or
+    single-class labels do not apply.
     """
 
     def __init__(
@@ -210,6 +217,7 @@ class Sequential(BaseEstimator):
         else:
             tags.estimator_type = "regressor"
             tags.regressor_tags = RegressorTags()
+            tags.target_tags.multi_output = True  # any shape of outputs
         return tags
 
     def _classifies(self) -> bool:
@@ -297,9 +305,15 @@ class Sequential(BaseEstimator):
 
     def _check_shape(self, x: np.ndarray, name: str = "X") -> None:
         if tuple(x.shape[1:]) != self.input_shape_:
+            features = ""
+            if x.ndim == 2 and len(self.input_shape_) == 1:
+                features = (
+                    f"X has {x.shape[1]} features, but Sequential is expecting "
+                    f"{self.input_shape_[0]} features as input: "
+                )
             raise InputError(
-                f"{name} has per-sample shape {tuple(x.shape[1:])}, but the first layer "
-                f"({self.layers_[0].name}) was built for {self.input_shape_}"
+                f"{features}{name} has per-sample shape {tuple(x.shape[1:])}, but the first "
+                f"layer ({self.layers_[0].name}) was built for {self.input_shape_}"
             )
 
     def parameters(self) -> list[np.ndarray]:
@@ -358,34 +372,37 @@ class Sequential(BaseEstimator):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predictions for ``X``: class labels with the cross-entropy loss (the argmax of
         the logits), ``output > 1/2`` as 0/1 with the binary cross-entropy, the outputs
-        themselves with the mean squared error."""
+        themselves with the mean squared error; a single output comes as shape ``(n,)``,
+        as scikit-learn's regressors give it."""
         out = self._outputs(X)
         if isinstance(self.loss_, SoftmaxCrossEntropy):
             return out.argmax(axis=1)
         if isinstance(self.loss_, BinaryCrossEntropy):
-            return (out > 0.5).astype(np.int64)
-        return out
+            out = (out > 0.5).astype(np.int64)
+        return out.reshape(len(out)) if out.shape[1:] == (1,) else out
 
+    def _gives_probabilities(self) -> bool:
+        loss = self.loss_ if hasattr(self, "loss_") else self.loss
+        return loss in ("cross_entropy", "binary_cross_entropy") or isinstance(
+            loss, (SoftmaxCrossEntropy, BinaryCrossEntropy)
+        )
+
+    @available_if(_gives_probabilities)
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities: the softmax of the logits (cross-entropy), the outputs
-        (binary cross-entropy, a Sigmoid's probabilities).
-
-        Raises
-        ------
-        ValueError
-            For the mean squared error, which gives no probabilities.
+        (binary cross-entropy, a Sigmoid's probabilities). Only a model with one of these
+        losses has this method (``hasattr`` says so, as scikit-learn's meta-estimators
+        ask); the squared error gives no probabilities.
         """
         out = self._outputs(X)
         if isinstance(self.loss_, SoftmaxCrossEntropy):
             return SoftmaxCrossEntropy.probabilities(out)
-        if isinstance(self.loss_, BinaryCrossEntropy):
-            return out
-        raise InputError(f"predict_proba needs a classification loss, not {self.loss_!r}")
+        return out
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """Loss and (for classification) accuracy on ``(X, y)``."""
         out = self._outputs(X)
-        target = np.asarray(y)
+        target = self._targets(np.asarray(y))
         result = {"loss": self.loss_(out, target)}
         accuracy = self._accuracy(out, target)
         if accuracy is not None:
@@ -430,6 +447,22 @@ class Sequential(BaseEstimator):
             raise InputError("y must be finite, found NaN or inf")
         return xs, ys
 
+    def _targets(self, ys: np.ndarray, name: str = "y") -> np.ndarray:
+        """Targets in the shape of the outputs: labels (or one-hot rows) for the
+        cross-entropy; otherwise the outputs' per-sample shape, a 1-D ``y`` being one
+        target per sample for a single output (as scikit-learn's regressors take it)."""
+        if isinstance(self.loss_, SoftmaxCrossEntropy):
+            return ys
+        shape = tuple(self.layers_[-1].output_shape)
+        if ys.ndim == 1 and shape == (1,):
+            ys = ys.reshape(-1, 1)
+        if tuple(ys.shape[1:]) != shape:
+            raise InputError(
+                f"{name} has per-sample shape {tuple(ys.shape[1:])}, but the last layer "
+                f"({self.layers_[-1].name}) gives {shape}"
+            )
+        return ys if ys.dtype.kind == "f" else ys.astype(self._dtype)
+
     def fit(
         self,
         X: np.ndarray,
@@ -463,6 +496,7 @@ class Sequential(BaseEstimator):
         if not (self.warm_start and hasattr(self, "layers_")):
             self.build(self.input_shape if self.input_shape is not None else xs.shape[1:])
         self._check_shape(xs)
+        ys = self._targets(ys)
         if self.early_stopping and validation_data is None:
             train, val = validation_split(len(xs), self.validation_fraction, self.seed)
             validation_data = (xs[val], ys[val])
@@ -485,7 +519,7 @@ class Sequential(BaseEstimator):
         if not hasattr(self, "layers_"):
             self.build(self.input_shape if self.input_shape is not None else xs.shape[1:])
         self._check_shape(xs)
-        self._train(xs, ys, validation_data, 1, None)
+        self._train(xs, self._targets(ys), validation_data, 1, None)
         return self
 
     def _train(self, xs, ys, validation_data, n_epochs: int, patience: int | None) -> None:

@@ -304,7 +304,7 @@ class SequentialDeviceStep(_DeviceStep):
         self.labels = self.target = None
         if ys.dtype.kind in "iub" and isinstance(loss, SoftmaxCrossEntropy):
             n_classes = layers[-1].output_shape[-1]
-            SoftmaxCrossEntropy._onehot(ys, n_classes)  # the CPU's clear error for bad labels
+            SoftmaxCrossEntropy.check_labels(ys, n_classes)  # the CPU's clear error
             self.labels = cuda.to_device(ys.astype(np.int64).reshape(-1, 1))
         else:
             self.target = _rows(ys.astype(xs.dtype, copy=False))

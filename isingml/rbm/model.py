@@ -24,14 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._persistence import load_arrays, save_arrays
-from isingml._validation import check_choice, check_finite, check_int
+from isingml._validation import check_choice, check_finite, check_int, check_samples
 from isingml.errors import InputError, InputTypeError
 from isingml.random import (
     STREAM_RBM_BATCHES,
@@ -339,43 +338,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         as scikit-learn's estimator methods do. ``visible``: the array is visible data, so
         ``threshold`` binarizes it.
         """
-        if issparse(X):
-            raise InputTypeError(
-                f"{name} must be a dense array: sparse input ({type(X).__name__}) is not "
-                "supported; convert it with .toarray()"
-            )
-        arr = np.asarray(X)
-        if arr.dtype.kind == "O":
-            try:
-                arr = arr.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"{name} must hold numbers: {exc}") from None
-        if arr.ndim == 1 and one_row:
-            arr = arr[None, :]
-        if arr.ndim != 2:
-            hint = (
-                f". Reshape your data with {name}.reshape(1, -1) if it is one sample"
-                if arr.ndim == 1
-                else ""
-            )
-            raise InputError(
-                f"{name} must be a non-empty 2-D array (n_samples, n_features), got shape "
-                f"{arr.shape}{hint}"
-            )
-        for axis, what in ((0, "sample"), (1, "feature")):
-            if arr.shape[axis] == 0:
-                raise InputError(
-                    f"{name} must be a non-empty 2-D array: found 0 {what}(s) "
-                    f"(shape={arr.shape}) while a minimum of 1 is required."
-                )
-        if arr.dtype.kind == "c":
-            raise InputError(
-                f"{name} must hold real numbers: Complex data not supported, got dtype {arr.dtype}"
-            )
-        if arr.dtype.kind not in "biuf":
-            raise InputError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise InputError(f"{name} must be finite, found NaN or inf")
+        arr = check_samples(name, X, one_row=one_row)
         threshold = self._threshold() if visible else None
         if threshold is not None:
             arr = np.where(arr > threshold, 1.0, self._low)

@@ -61,8 +61,8 @@ def test_training_streams_from_the_file_without_loading_it(spin_dataset, monkeyp
         wide.fit(np.ones((4, 32, 32)))
         with pytest.raises(
             ValueError,
-            match="X has 256 values per sample, but the "
-            "autoencoder was built for 1024 \\(L = 32\\)",
+            match="X has 256 features, but Autoencoder is expecting 1024 features as input "
+            "\\(L = 32\\)",
         ):
             wide.fit(ds.minibatches(16, 128))
 
@@ -120,7 +120,7 @@ def test_autoencoder_shapes_and_bad_input():
         Autoencoder(loss="binary_cross_entropy").fit(x)
     with pytest.raises(
         ValueError,
-        match="X has 9 values per sample, but the autoencoder was built for 16 \\(L = 4\\)",
+        match="X has 9 features, but Autoencoder is expecting 16 features as input \\(L = 4\\)",
     ):
         ae.transform(np.ones((2, 9)))
     with pytest.raises(ValueError, match="Z must have shape \\(n, 2\\)"):

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_estimator
 
 from isingml.data import open_dataset
 from isingml.nn import (
@@ -280,3 +281,43 @@ def test_the_same_seed_trains_the_same_weights_as_before_the_estimator_api():
     assert sorted(new) == sorted(old.files)
     for key in old.files:
         np.testing.assert_allclose(new[key], old[key], rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+# scikit-learn skips its array-API check unless SCIPY_ARRAY_API=1 was set before SciPy's
+# import; the warning that says so is expected.
+@pytest.mark.filterwarnings("ignore:Skipping check check_array_api_input")
+@pytest.mark.filterwarnings("ignore:Skipping check check_.*_data_not_an_array")  # no pandas
+@pytest.mark.parametrize(
+    ("estimator", "expected_failures"),
+    [
+        (Autoencoder(n_epochs=2), {}),
+        (VariationalAutoencoder(n_epochs=2), {}),
+        # float64: the scores of a float32 network differ in the last bits between batch
+        # sizes (BLAS), which the float64 tolerance of check_methods_subset_invariance sees.
+        (AnomalyDetector(autoencoder=Autoencoder(n_epochs=1, dtype=np.float64)), {}),
+        (
+            Sequential(layers=[Dense(8), ReLU(), Dense(1)], optimizer=Adam(1e-2), n_epochs=200),
+            {
+                "check_regressor_multioutput": "the layers are the user's: a network "
+                "built with one output does not grow five for a five-column y",
+            },
+        ),
+    ],
+    ids=["autoencoder", "vae", "detector", "sequential-regressor"],
+)
+def test_the_nn_learners_pass_scikit_learns_estimator_checks(estimator, expected_failures):
+    check_estimator(estimator, expected_failed_checks=expected_failures)
+
+
+def test_a_single_output_regressor_takes_and_gives_one_target_per_sample():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = x @ np.array([1.0, -2.0, 0.5])
+    model = Sequential(layers=[Dense(1)], optimizer=Adam(5e-2), n_epochs=60, seed=0)
+    assert model.fit(x, y).predict(x).shape == (200,)
+    assert model.score(x, y) > 0.99
+    column = clone(model).fit(x, y[:, None])  # a column is the same targets
+    np.testing.assert_array_equal(column.predict(x), model.predict(x))
+    with pytest.raises(ValueError, match=r"y has per-sample shape \(2,\), but the last layer"):
+        clone(model).fit(x, np.ones((200, 2)))
+    assert not hasattr(model, "predict_proba")  # no probabilities from the squared error
