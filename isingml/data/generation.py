@@ -51,15 +51,7 @@ from isingml.data.plan import (
     parse_temperatures,
     write_plan_file,
 )
-from isingml.data.schema import (
-    FORMAT,
-    FORMAT_VERSION,
-    SPIN_ENCODING,
-    create_columns,
-    group_name,
-    utc_now,
-    versions,
-)
+from isingml.data.schema import create_columns, group_name, write_metadata
 from isingml.errors import InputError
 from isingml.ising.engine import ALGORITHMS, Engine, as_engine
 from isingml.random import validate_seed
@@ -155,29 +147,6 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
         yield run_dask
 
 
-def _write_attrs(f: h5py.File, plan: GenerationPlan) -> None:
-    attrs = f.attrs
-    attrs["format"] = FORMAT
-    attrs["format_version"] = FORMAT_VERSION
-    attrs["sizes"] = np.array(plan.sizes, dtype=np.int64)
-    attrs["temperatures"] = np.array(plan.temperatures)
-    attrs["samples"] = plan.samples
-    attrs["chains"] = plan.chains
-    attrs["thermalize"] = plan.thermalize
-    attrs["interval"] = str(plan.interval) if plan.interval == "auto" else plan.interval
-    attrs["algorithm"] = plan.algorithm
-    attrs["seed"] = plan.seed
-    attrs["J"] = plan.J
-    attrs["h"] = plan.h
-    attrs["spin_encoding"] = SPIN_ENCODING
-    attrs["random_numbers"] = (
-        "Philox4x32-10, key (seed, task index), tasks ordered by (size, temperature, chain)"
-    )
-    attrs["plan"] = plan.to_json()
-    attrs["versions"] = versions()
-    attrs["created"] = utc_now()
-
-
 class _Aborted(Exception):
     """Raised inside the assembler thread to unwind after :meth:`_Assembler.abort`."""
 
@@ -249,7 +218,7 @@ class _Assembler:
     def _assemble(self, f: h5py.File) -> None:
         plan = self.plan
         tasks = plan.tasks()
-        _write_attrs(f, plan)
+        write_metadata(f, plan)
         writers: dict[int, dict[str, ChunkedColumnWriter]] = {}
         for L in plan.sizes:
             g = f.create_group(group_name(L))
