@@ -66,6 +66,15 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
+        # ``--seed=--`` hands the option the value "--", which Python 3.11's argparse drops
+        # (then the option holds [] unchecked by its type); later versions keep it.
+        if arg_strings == ["--"] and action.option_strings and action.nargs in (None, "?"):
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
 
 def usage_error(flag: str, message: str) -> NoReturn:
     """Refuse a flag's value, as argparse does: ``argument FLAG: MESSAGE``.

@@ -12,6 +12,7 @@ Lists are read by the library's one grammar (:func:`isingml.data.plan.parse_valu
 from __future__ import annotations
 
 import argparse
+import errno
 import itertools
 import math
 import os
@@ -334,9 +335,24 @@ def _writable_directory(directory: Path) -> None:
         raise _fail(f"directory {directory} is not writable")
 
 
+def _path(text: str) -> Path:
+    """``text`` as a path the operating system can take (no NUL, no name too long)."""
+    if "\x00" in text:
+        raise _fail(f"{text!r} holds a NUL character, which no path may")
+    path = Path(text)
+    try:
+        path.exists()
+        os.stat(path.parent if str(path.parent) else ".")
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return path
+        raise _fail(f"{text!r} is not a usable path ({exc.strerror})") from None
+    return path
+
+
 def output_file(text: str) -> str:
     """An argparse type: a file to write, in a directory that exists and is writable."""
-    path = Path(text)
+    path = _path(text)
     if not text or path.is_dir():
         raise _fail(f"{text!r} is a directory, not a file")
     _writable_directory(path.parent if str(path.parent) else Path("."))
@@ -346,7 +362,7 @@ def output_file(text: str) -> str:
 def output_dir(text: str) -> str:
     """An argparse type: a folder to write into: an existing writable one, or one that can
     be made (its nearest existing parent is a writable folder)."""
-    path = Path(text)
+    path = _path(text)
     if path.exists():
         if not path.is_dir():
             raise _fail(f"{text} is not a directory")
@@ -361,7 +377,7 @@ def output_dir(text: str) -> str:
 
 def input_file(text: str) -> str:
     """An argparse type: a file that exists (read later by the library)."""
-    path = Path(text)
+    path = _path(text)
     if not path.exists():
         raise _fail(f"no such file: {text}")
     if path.is_dir():
