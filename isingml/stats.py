@@ -10,6 +10,8 @@ This module provides the standard tools to quote honest error bars:
 * :func:`mean_with_error` -- mean and error of one series, as a :class:`Stats`.
 * :func:`jackknife` -- blocked jackknife for functions of several means
   (heat capacity, susceptibility, Binder cumulant, ratios, ...).
+* :func:`influence_series` -- the linearised series of a function of means.
+* :func:`error_uncertainty` -- how far an error bar can itself be trusted.
 
 Conventions
 -----------
@@ -49,6 +51,8 @@ __all__ = [
     "autocorrelation_function",
     "binning_analysis",
     "binning_error",
+    "error_uncertainty",
+    "influence_series",
     "integrated_autocorrelation_time",
     "jackknife",
     "mean_with_error",
@@ -56,6 +60,9 @@ __all__ = [
 
 #: Runs shorter than this many ``tau_int`` trigger a warning in the tau estimators.
 MIN_RUN_TAUS = 50.0
+#: The smallest ``tau_int`` the estimators return: that of uncorrelated data, so an error
+#: is never below the naive ``std / sqrt(n)``.
+MIN_TAU = 0.5
 #: Bounds on the default number of jackknife blocks (see :func:`jackknife`).
 JACKKNIFE_MIN_BLOCKS = 10
 JACKKNIFE_MAX_BLOCKS = 100
@@ -63,6 +70,8 @@ JACKKNIFE_MAX_BLOCKS = 100
 JACKKNIFE_BLOCK_TAUS = 10.0
 #: Blocks shorter than this many ``tau_int`` trigger a warning in :func:`jackknife`.
 JACKKNIFE_WARN_TAUS = 5.0
+#: ``jackknife(plateau=True)`` uses block counts whose blocks are this many ``tau_int`` long.
+PLATEAU_MIN_TAUS = 2.0
 
 
 # --------------------------------------------------------------------------------------
@@ -329,8 +338,10 @@ def _sokal_window(arr: NDArray[np.float64], c: float, stacklevel: int) -> tuple[
             RuntimeWarning,
             stacklevel=stacklevel,
         )
-    # The windowed sum can dip below zero for strongly anticorrelated data; clip it.
-    tau = max(float(taus[m - 1]), 0.0)
+    # The windowed sum dips below 1/2, even below zero, for anticorrelated data (a Wolff
+    # chain flips the sign of m at almost every update). An error below the naive one, let
+    # alone zero, cannot be vouched for from the data, so tau_int is clipped at 1/2.
+    tau = max(float(taus[m - 1]), MIN_TAU)
     if ok.size and n < MIN_RUN_TAUS * tau:
         warnings.warn(
             f"series of {n} samples is too short for a reliable estimate of tau_int: it "
@@ -366,8 +377,9 @@ def integrated_autocorrelation_time(x: ArrayLike, c: float = 5.0) -> tuple[float
     -------
     tau : float
         Integrated autocorrelation time in units of the sampling interval, ``1/2`` for
-        uncorrelated data (so ``sigma_mean = sqrt(2 tau var / n)``). Clipped to ``>= 0``
-        for strongly anticorrelated data.
+        uncorrelated data (so ``sigma_mean = sqrt(2 tau var / n)``). Clipped to
+        ``>= 1/2`` (:data:`MIN_TAU`): anticorrelated data, whose windowed sum falls below
+        1/2 (or below zero), get the naive error, never a smaller or a zero one.
     window : int
         The chosen window ``M`` (``0`` for a constant series).
 
@@ -615,11 +627,74 @@ def _default_blocks(n: int, tau: float) -> int:
     return min(n_blocks, n)
 
 
+def _plateau_blocks(n: int, tau: float) -> list[int]:
+    """Block counts for ``plateau=True``: 100, 50, 25, 12 (halving down to
+    :data:`JACKKNIFE_MIN_BLOCKS`), those whose blocks are at least ``2 tau`` long; the
+    fewest blocks (the longest) when none are."""
+    counts = []
+    count = JACKKNIFE_MAX_BLOCKS
+    while count >= JACKKNIFE_MIN_BLOCKS:
+        counts.append(count)
+        count //= 2
+    counts = [c for c in counts if c <= n]
+    long_enough = [c for c in counts if n // c >= PLATEAU_MIN_TAUS * tau]
+    return long_enough or [min(counts) if counts else n]
+
+
+def _scalar(func: Callable[..., float], means: Sequence[float]) -> float:
+    value = func(*[np.float64(m) for m in means])
+    if np.ndim(value) != 0:
+        raise InputTypeError(
+            f"func must return a real scalar, got {type(value).__name__} "
+            f"with shape {np.shape(value)}"
+        )
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"func must return a real scalar, got {value!r}") from exc
+
+
+def _jackknife_blocks(
+    func: Callable[..., float], arrays: list[NDArray[np.float64]], n_blocks: int
+) -> tuple[float, float, int]:
+    """Bias-corrected estimate, error and samples used, for ``n_blocks`` blocks."""
+    n = arrays[0].shape[0]
+    length = n // n_blocks
+    start = n - n_blocks * length
+    # Block sums, shape (n_series, n_blocks); leave-one-out means from the totals.
+    sums = np.stack([a[start:].reshape(n_blocks, length).sum(axis=1) for a in arrays])
+    totals = sums.sum(axis=1)
+    full_means = totals / (n_blocks * length)
+    loo_means = (totals[:, None] - sums) / ((n_blocks - 1) * length)
+    f_full = _scalar(func, full_means)
+    f_loo = np.array([_scalar(func, loo_means[:, i]) for i in range(n_blocks)])
+    f_bar = float(f_loo.mean())
+    estimate = n_blocks * f_full - (n_blocks - 1) * f_bar
+    error = math.sqrt((n_blocks - 1) / n_blocks * float(np.sum((f_loo - f_bar) ** 2)))
+    return estimate, error, n_blocks * length
+
+
+def _validate_jackknife(
+    func: Callable[..., float], series: tuple[ArrayLike, ...]
+) -> list[NDArray[np.float64]]:
+    if not callable(func):
+        raise InputTypeError(f"func must be callable, got {func!r}")
+    if not series:
+        raise InputError("jackknife needs at least one series after func, got none")
+    arrays = [_as_series(s, f"series[{i}]") for i, s in enumerate(series)]
+    n = arrays[0].shape[0]
+    lengths = [a.shape[0] for a in arrays]
+    if any(length != n for length in lengths):
+        raise InputError(f"all series must have the same length, got lengths {lengths}")
+    return arrays
+
+
 def jackknife(
     func: Callable[..., float],
     *series: ArrayLike,
     n_blocks: int | None = None,
     tau: float | None = None,
+    plateau: bool = False,
 ) -> Stats:
     """Blocked jackknife estimate of a function of several time-series means.
 
@@ -656,6 +731,13 @@ def jackknife(
         Integrated autocorrelation time in samples used to choose ``n_blocks``. If
         ``None`` and ``n_blocks`` is not given, the largest
         :func:`integrated_autocorrelation_time` of the input series is used.
+    plateau : bool, default False
+        Quote the blocking plateau, as :func:`binning_error` does for a mean: compute the
+        jackknife error with 100, 50, 25 and 12 blocks (those at least ``2 tau`` long)
+        and return the largest. The estimate is that of the most blocks. On short runs,
+        and on runs whose fluctuations come in rare bursts (droplets, tunnelling), the
+        error from one blocking is noisy and too often too small; the maximum over block
+        lengths is the conservative plateau value. Not combinable with ``n_blocks``.
 
     Returns
     -------
@@ -668,9 +750,9 @@ def jackknife(
     -----
     RuntimeWarning
         If ``tau`` is known (given or estimated) and the blocks are shorter than
-        ``5 tau``: the blocks are then correlated and the error underestimated. Also
-        propagates the warning of :func:`integrated_autocorrelation_time` for series
-        too short to estimate ``tau``.
+        ``5 tau`` (with ``plateau``: the longest blocks): the blocks are then correlated
+        and the error underestimated. Also propagates the warning of
+        :func:`integrated_autocorrelation_time` for series too short to estimate ``tau``.
 
     Raises
     ------
@@ -678,7 +760,8 @@ def jackknife(
         If ``func`` is not callable, returns a non-scalar, or a series is not real.
     ValueError
         If no series is given, a series is invalid (not 1-D, fewer than 2 samples,
-        NaN/inf), lengths differ, or ``n_blocks``/``tau`` are out of range.
+        NaN/inf), lengths differ, ``n_blocks``/``tau`` are out of range, or ``n_blocks``
+        is given with ``plateau``.
 
     Examples
     --------
@@ -688,29 +771,28 @@ def jackknife(
     >>> abs(var.mean - 1.0) < 5 * var.error
     True
     """
-    if not callable(func):
-        raise InputTypeError(f"func must be callable, got {func!r}")
-    if not series:
-        raise InputError("jackknife needs at least one series after func, got none")
-    arrays = [_as_series(s, f"series[{i}]") for i, s in enumerate(series)]
+    arrays = _validate_jackknife(func, series)
     n = arrays[0].shape[0]
-    lengths = [a.shape[0] for a in arrays]
-    if any(length != n for length in lengths):
-        raise InputError(f"all series must have the same length, got lengths {lengths}")
-
     if tau is not None:
         tau = _check_positive(tau, "tau")
+    if plateau and n_blocks is not None:
+        raise InputError(
+            f"n_blocks={n_blocks} and plateau=True exclude each other: the plateau scans "
+            "its own block counts",
+            argument="n_blocks",
+        )
     if n_blocks is None:
         if tau is None:
             tau = max(_sokal_window(a, 5.0, stacklevel=3)[0] for a in arrays)
-        n_blocks = _default_blocks(n, max(tau, 0.5))
+        tau = max(tau, MIN_TAU)
+        counts = _plateau_blocks(n, tau) if plateau else [_default_blocks(n, tau)]
     else:
         n_blocks = _check_int(n_blocks, "n_blocks", 2)
         if n_blocks > n:
             raise InputError(f"n_blocks must be <= the series length {n}, got {n_blocks}")
+        counts = [n_blocks]
 
-    length = n // n_blocks
-    start = n - n_blocks * length
+    length = n // min(counts)
     if tau is not None and length < JACKKNIFE_WARN_TAUS * tau:
         warnings.warn(
             f"jackknife blocks of {length} samples are shorter than "
@@ -721,28 +803,107 @@ def jackknife(
             RuntimeWarning,
             stacklevel=2,
         )
+    results = [_jackknife_blocks(func, arrays, c) for c in counts]
+    estimate, _, used = results[0]
+    error = max(r[1] for r in results)
+    return Stats(mean=estimate, error=error, tau_int=math.nan, n=used)
 
-    # Block sums, shape (n_series, n_blocks); leave-one-out means from the totals.
-    sums = np.stack([a[start:].reshape(n_blocks, length).sum(axis=1) for a in arrays])
-    totals = sums.sum(axis=1)
-    full_means = totals / (n_blocks * length)
-    loo_means = (totals[:, None] - sums) / ((n_blocks - 1) * length)
 
-    def evaluate(means: Sequence[np.float64]) -> float:
-        value = func(*means)
-        if np.ndim(value) != 0:
-            raise InputTypeError(
-                f"func must return a real scalar, got {type(value).__name__} "
-                f"with shape {np.shape(value)}"
-            )
-        try:
-            return float(value)
-        except (TypeError, ValueError) as exc:
-            raise InputTypeError(f"func must return a real scalar, got {value!r}") from exc
+# --------------------------------------------------------------------------------------
+# Linearisation and the reliability of an error
+# --------------------------------------------------------------------------------------
 
-    f_full = evaluate([np.float64(m) for m in full_means])
-    f_loo = np.array([evaluate([np.float64(m) for m in loo_means[:, i]]) for i in range(n_blocks)])
-    f_bar = float(f_loo.mean())
-    estimate = n_blocks * f_full - (n_blocks - 1) * f_bar
-    error = math.sqrt((n_blocks - 1) / n_blocks * float(np.sum((f_loo - f_bar) ** 2)))
-    return Stats(mean=estimate, error=error, tau_int=math.nan, n=n_blocks * length)
+
+def influence_series(func: Callable[..., float], *series: ArrayLike) -> NDArray[np.float64]:
+    """The linearised series of a function of means: ``sum_k df/dmu_k (x_k(t) - mu_k)``.
+
+    Its mean is zero and its variance and autocorrelation are those that govern the
+    error of ``func(<a>, <b>, ...)`` to first order (the delta method): the
+    autocorrelation time of a heat capacity is that of ``(e - <e>)**2``, not of ``e``.
+    Use it to choose blocks for :func:`jackknife` or to judge the error with
+    :func:`error_uncertainty`.
+
+    Parameters
+    ----------
+    func : callable
+        As for :func:`jackknife`.
+    *series : array_like, shape (n,)
+        As for :func:`jackknife`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        The gradient at the full means is taken by central differences, with steps of
+        ``1e-6`` times each series' spread (or mean, where constant).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`jackknife`.
+    """
+    arrays = _validate_jackknife(func, series)
+    means = np.array([a.mean() for a in arrays])
+    out = np.zeros(arrays[0].shape[0])
+    for k, a in enumerate(arrays):
+        scale = float(a.std()) or abs(float(means[k])) or 1.0
+        step = 1e-6 * scale
+        up, down = means.copy(), means.copy()
+        up[k] += step
+        down[k] -= step
+        grad = (_scalar(func, up) - _scalar(func, down)) / (2.0 * step)
+        out += grad * (a - means[k])
+    return out
+
+
+def error_uncertainty(x: ArrayLike, tau: float | None = None) -> float:
+    """Relative standard error of the standard error of the mean of ``x``.
+
+    The series is cut into the default :func:`jackknife` blocks (at least ``10 tau``
+    long, 10 to 100 of them); with ``n_b`` blocks of sample excess kurtosis ``kappa``
+    (taken as ``>= 0``), the variance of their sample variance is
+    ``sigma^4 (kappa / n_b + 2 / (n_b - 1))``, so the error of the mean is itself
+    uncertain by ::
+
+        delta = 1/2 sqrt(kappa / n_b + 2 / (n_b - 1)).
+
+    For Gaussian blocks this is ``1 / sqrt(2 (n_b - 1))``: 0.07 for 100 blocks, 0.24 for
+    10. Fluctuations that come in rare bursts (tunnelling into an unfavoured state,
+    large droplets) make the blocks heavy-tailed, and ``delta`` large: the error then
+    hangs on how many bursts the run happened to see, and it is too small on the runs
+    that saw fewer than their share. An error with ``delta`` above ~0.2 cannot be
+    trusted; the run must be longer.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Real time series with ``n >= 2`` finite samples (for a function of means, its
+        :func:`influence_series`).
+    tau : float, optional
+        Integrated autocorrelation time in samples; estimated when ``None``.
+
+    Returns
+    -------
+    float
+        ``delta``; 0 for a constant series.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On invalid ``x`` or ``tau``.
+    """
+    arr = _as_series(x, "x")
+    if _is_constant(arr):
+        return 0.0
+    if tau is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            tau = _sokal_window(arr, 5.0, stacklevel=3)[0]
+    tau = max(_check_positive(tau, "tau"), MIN_TAU)
+    n = arr.shape[0]
+    n_b = max(_default_blocks(n, tau), 2)
+    length = n // n_b
+    blocks = arr[n - n_b * length :].reshape(n_b, length).mean(axis=1)
+    d = blocks - blocks.mean()
+    var = float(np.mean(d * d))
+    kappa = float(np.mean(d**4)) / (var * var) - 3.0 if var > 0.0 else 0.0
+    return 0.5 * math.sqrt(max(kappa, 0.0) / n_b + 2.0 / (n_b - 1))

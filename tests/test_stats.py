@@ -16,6 +16,8 @@ from isingml.stats import (
     autocorrelation_function,
     binning_analysis,
     binning_error,
+    error_uncertainty,
+    influence_series,
     integrated_autocorrelation_time,
     jackknife,
     mean_with_error,
@@ -200,7 +202,29 @@ def test_anticorrelated_tau_is_clipped() -> None:
     x = np.tile([1.0, -1.0], 50) + 1e-3 * np.random.default_rng(0).normal(size=100)
     tau, window = integrated_autocorrelation_time(x)
     assert window == 1
-    assert tau == 0.0
+    assert tau == 0.5  # the windowed sum is ~0; never below uncorrelated data
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("kind", ["alternating", "ar1"])
+def test_anticorrelated_series_never_get_an_error_below_the_naive_one(
+    seed: int, kind: str
+) -> None:
+    # x_t = (-1)^t a + noise (the signed magnetization of a Wolff chain flips sign at
+    # almost every update) and AR(1) with r = -0.8 (true tau_int = 0.056): the windowed
+    # sum is ~0 or negative, which once gave an error of exactly 0. The error may not go
+    # below the naive std / sqrt(n), the value for uncorrelated data.
+    rng = np.random.default_rng(seed)
+    n = 5000
+    if kind == "alternating":
+        x = 0.9 * (-1.0) ** np.arange(n) + 0.05 * rng.normal(size=n)
+    else:
+        x = ar1(rng, -0.8, n)
+    naive = float(np.std(x, ddof=1) / math.sqrt(n))
+    s = mean_with_error(x)
+    assert s.tau_int == 0.5
+    assert s.error == pytest.approx(naive, rel=1e-9)
+    assert mean_with_error(x, method="binning").error >= naive
 
 
 def test_window_constant_changes_window(long_ar1: tuple[np.ndarray, float]) -> None:
@@ -447,3 +471,87 @@ def test_jackknife_bad_input() -> None:
         jackknife(lambda u: u, a, tau=-1.0)
     with pytest.raises(TypeError, match="func must return a real scalar"):
         jackknife(lambda u: np.array([u, u]), a, n_blocks=10)
+
+
+# --------------------------------------------------------------------------------------
+# Jackknife plateau, linearised series, uncertainty of an error
+# --------------------------------------------------------------------------------------
+
+
+def two_timescale(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Fast AR(1) (r = 0.5, variance 1) plus a weak slow one (r = 0.995, variance 0.05).
+
+    True tau_int = (1.5 + 0.05 * 199.5) / 1.05 = 10.9, but Sokal's window (c = 5) stops
+    within the fast decay and returns ~1.9: the slow tail is invisible to it, as a
+    droplet or tunnelling mode is in a short Monte Carlo run.
+    """
+    fast = ar1(rng, 0.5, shape) * math.sqrt(1.0 - 0.5**2)
+    slow = ar1(rng, 0.995, shape) * math.sqrt(0.05 * (1.0 - 0.995**2))
+    return fast + slow
+
+
+def test_jackknife_plateau_is_honest_where_one_blocking_is_not() -> None:
+    # 100 series of 20 000 samples, true mean 0, blocks chosen from the (too small)
+    # estimated tau. One blocking (100 blocks of 200) misses the slow mode: rms of z was
+    # 1.45. The plateau (max over 100, 50, 25, 12 blocks) reaches blocks of 1666 >> 200.
+    # For honest errors the rms of 100 z-scores is 1 +- 0.07 (a little above 1 for the
+    # t-like z of 12-block errors), so [0.8, 1.2] is a ~3 sigma band.
+    x = two_timescale(np.random.default_rng(31), (100, 20_000))
+    z_one, z_plateau = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for xi in x:
+            tau = integrated_autocorrelation_time(xi)[0]
+            one = jackknife(lambda u: u, xi, tau=tau)
+            plateau = jackknife(lambda u: u, xi, tau=tau, plateau=True)
+            assert plateau.mean == one.mean and plateau.error >= one.error
+            z_one.append(one.mean / one.error)
+            z_plateau.append(plateau.mean / plateau.error)
+    rms = math.sqrt(float(np.mean(np.square(z_plateau))))
+    assert 0.8 < rms < 1.2, rms
+    assert max(np.abs(z_plateau)) < 4
+    assert math.sqrt(float(np.mean(np.square(z_one)))) > 1.3  # the failure it fixes
+
+
+def test_jackknife_plateau_is_the_max_over_its_block_counts() -> None:
+    x = ar1(np.random.default_rng(32), 0.7, 10_000)
+    s = jackknife(lambda u, v: v - u * u, x, x * x, tau=3.0, plateau=True)
+    # Blocks of >= 2 tau = 6 samples: all of 100, 50, 25, 12 qualify.
+    each = [jackknife(lambda u, v: v - u * u, x, x * x, n_blocks=c) for c in (100, 50, 25, 12)]
+    assert s.error == max(e.error for e in each)
+    assert s.mean == each[0].mean and s.n == each[0].n
+    # Too long a tau for 100 blocks: those counts are skipped.
+    s = jackknife(lambda u: u, x, tau=60.0, plateau=True)
+    assert s.error == max(jackknife(lambda u: u, x, n_blocks=c).error for c in (50, 25, 12))
+    with pytest.raises(ValueError, match="n_blocks=10 and plateau=True exclude each other"):
+        jackknife(lambda u: u, x, n_blocks=10, plateau=True)
+
+
+def test_influence_series_is_the_delta_method() -> None:
+    rng = np.random.default_rng(33)
+    e = rng.normal(-1.5, 0.1, size=5000)
+    psi = influence_series(lambda e1, e2: 4.0 * (e2 - e1 * e1), e, e * e)
+    # d/d<e> = -8 <e>, d/d<e^2> = 4: psi = 4 (e^2 - <e^2>) - 8 <e> (e - <e>).
+    expected = 4.0 * (e * e - np.mean(e * e)) - 8.0 * e.mean() * (e - e.mean())
+    np.testing.assert_allclose(psi, expected, rtol=1e-5, atol=1e-8)
+    assert abs(psi.mean()) < 1e-9
+    # Its naive error is the delta-method error of the variance.
+    var_err = jackknife(lambda e1, e2: 4.0 * (e2 - e1 * e1), e, e * e, n_blocks=5000).error
+    assert psi.std() / math.sqrt(len(e)) == pytest.approx(var_err, rel=0.01)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_error_uncertainty_of_gaussian_blocks_and_of_rare_bursts(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Uncorrelated Gaussian data: 100 blocks, kappa ~ 0 +- 0.5: delta ~ 1/sqrt(198) = 0.07.
+    assert 0.06 < error_uncertainty(rng.normal(size=20_000)) < 0.09
+    # tau = 1: 10 blocks of 10, so at least 1/sqrt(18) = 0.24 (kappa is taken as >= 0).
+    assert error_uncertainty(rng.normal(size=100), tau=1.0) >= 0.5 * math.sqrt(2 / 9)
+    # Rare bursts: 20 000 samples of 0 with 4 excursions of 25 samples to 10. The blocks
+    # that hold a burst make all of the variance, so the squared error is proportional to
+    # their count, Poisson(4): the error is uncertain by 1/2 * 1/sqrt(4) = 25%.
+    x = np.zeros(20_000)
+    for start in rng.choice(np.arange(0, 20_000 - 25, 500), size=4, replace=False):
+        x[start : start + 25] = 10.0
+    assert error_uncertainty(x) == pytest.approx(0.25, rel=0.2)
+    assert error_uncertainty(np.full(50, 2.0)) == 0.0

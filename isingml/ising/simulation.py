@@ -4,20 +4,52 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from isingml._resources import check_memory
 from isingml._validation import check_int, check_positive
 from isingml.errors import InputError, InputTypeError
 from isingml.ising.engine import Engine, as_engine
 from isingml.ising.model import IsingModel
-from isingml.ising.observables import OBSERVABLES, thermodynamics
-from isingml.stats import Stats, integrated_autocorrelation_time
+from isingml.ising.observables import (
+    OBSERVABLES,
+    derived_observables,
+    linearised,
+    tau_int,
+    thermodynamics,
+)
+from isingml.stats import (
+    Stats,
+    error_uncertainty,
+)
 
-__all__ = ["SimulationResult", "simulate", "temperature_scan", "updates_per_interval"]
+__all__ = [
+    "BYTES_PER_MEASUREMENT",
+    "MAX_ERROR_UNCERTAINTY",
+    "RELIABLE_RUN_TAUS",
+    "SimulationResult",
+    "simulate",
+    "temperature_scan",
+    "updates_per_interval",
+]
+
+#: A run shorter than this many integrated autocorrelation times (the longest of the
+#: observables and of the series that govern the errors of C, chi and U4) is not reliable.
+RELIABLE_RUN_TAUS = 100.0
+#: An error bar whose own relative uncertainty (:func:`isingml.stats.error_uncertainty`)
+#: exceeds this is not reliable: it hangs on how many rare bursts the run happened to see.
+MAX_ERROR_UNCERTAINTY = 0.2
+#: Bytes per measurement held at once: the two recorded float64 series, the derived
+#: series of the analysis (|m|, m^2, m^4, e^2, the linearised series) and the FFT work
+#: arrays of the autocorrelation times (measured: 156 bytes at the peak of the analysis).
+BYTES_PER_MEASUREMENT = 20 * 8
+#: Sweep counts must fit the kernels' signed 64-bit step counter, with room to add them.
+_MAX_SWEEPS = 2**62
 
 
 @dataclass
@@ -52,6 +84,18 @@ class SimulationResult:
         The model in its final state (continue with ``model.update(n, engine)``).
     engine : Engine, optional
         The engine that ran the chain (its algorithm, resolved kernel, backend, threads).
+    reliable : bool
+        Whether the error bars can be trusted: the run spans at least
+        :data:`RELIABLE_RUN_TAUS` integrated autocorrelation times and no error bar is
+        itself uncertain by more than :data:`MAX_ERROR_UNCERTAINTY` (the signed
+        magnetization at h = 0, zero by symmetry, is left out). When False, ``simulate``
+        also warns, with ``reliability_note`` as the message.
+    error_uncertainty : dict of str to float
+        Relative uncertainty of each observable's error bar
+        (:func:`isingml.stats.error_uncertainty` of its series, or of the linearised
+        series for C, chi and U4).
+    reliability_note : str
+        Why the errors cannot be trusted ("" when ``reliable``).
     """
 
     L: int
@@ -74,6 +118,9 @@ class SimulationResult:
     elapsed: float
     model: IsingModel = field(repr=False)
     engine: Engine | None = None
+    reliable: bool = True
+    error_uncertainty: dict[str, float] = field(default_factory=dict)
+    reliability_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (no time series).
@@ -82,7 +129,8 @@ class SimulationResult:
         -------
         dict
             Inputs, each observable as ``{"mean", "error"}``, ``tau_int`` (of |m|, in
-            sweeps), ``tau_int_energy`` and ``flips_per_ns``.
+            sweeps), ``tau_int_energy``, ``flips_per_ns``, ``reliable``,
+            ``error_uncertainty`` (per observable) and ``reliability_note``.
         """
         out: dict[str, Any] = {
             "L": self.L,
@@ -104,6 +152,11 @@ class SimulationResult:
         out["tau_int_energy"] = _finite_or_none(self.tau_int["energy"])
         out["flips_per_ns"] = self.flips_per_ns
         out["sweeps_per_measurement"] = self.sweeps_per_measurement
+        out["reliable"] = bool(self.reliable)
+        out["error_uncertainty"] = {
+            k: _finite_or_none(v) for k, v in self.error_uncertainty.items()
+        }
+        out["reliability_note"] = self.reliability_note
         return out
 
 
@@ -169,7 +222,8 @@ def simulate(
     T : float
         Temperature (J/k_B), finite and > 0.
     sweeps : int
-        Production sweeps (>= interval); ``sweeps // interval`` measurements are taken.
+        Production sweeps (>= 2 * interval, at most 2**62); ``sweeps // interval``
+        measurements are taken.
     thermalize : int
         Sweeps before measuring (>= 0).
     interval : int
@@ -196,6 +250,24 @@ def simulate(
     Returns
     -------
     SimulationResult
+        With ``reliable`` False where the error bars cannot be trusted.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the error bars cannot be trusted (``SimulationResult.reliability_note``): a
+        run shorter than :data:`RELIABLE_RUN_TAUS` integrated autocorrelation times, or
+        an error bar itself uncertain by more than :data:`MAX_ERROR_UNCERTAINTY`. A run
+        that never saw a rare event (a tunnelling, a large droplet) cannot know that it
+        missed it: a reliable flag is necessary, not sufficient.
+
+    Raises
+    ------
+    ResourceError
+        Before any work, when the recorded series (:data:`BYTES_PER_MEASUREMENT` per
+        measurement) would not fit in the available memory.
+    InputError
+        On bad arguments, also before any work.
 
     Examples
     --------
@@ -204,16 +276,19 @@ def simulate(
     >>> round(r.observables["energy_per_spin"].mean, 1)
     -1.1
     """
-    sweeps = check_int("sweeps", sweeps, minimum=1)
-    thermalize = check_int("thermalize", thermalize, minimum=0)
-    interval = check_int("interval", interval, minimum=1)
+    sweeps, thermalize, interval = _check_counts(sweeps, thermalize, interval)
     T = check_positive("T", T)
-    if sweeps < interval:
-        raise InputError(f"sweeps must be >= interval ({interval}), got {sweeps}")
+    n_meas = sweeps // interval
+    # Before any lattice or kernel: the recorded series must fit, or the run would end
+    # in a MemoryError after the thermalization.
+    check_memory(
+        f"sweeps={sweeps} with interval={interval}: {n_meas} measurements (the energy "
+        "and magnetization series and their error analysis)",
+        n_meas * BYTES_PER_MEASUREMENT,
+    )
     model = IsingModel(L, T, J=J, h=h, initial=initial, seed=seed, stream=stream)
     engine = model._check_update(engine)  # validate before any kernel
     algorithm = engine.algorithm
-    n_meas = sweeps // interval
     n = model.n_spins
 
     with tqdm(
@@ -245,10 +320,12 @@ def simulate(
     else:
         sweeps_per_meas = float(interval)
     total_attempts = sweeps_per_meas * n_meas * n
-    observables = thermodynamics(energy, magnet, model.beta, n)
+    analysis = _analyse(energy, magnet, model.beta, n, signed_matters=model.h != 0.0)
+    if not analysis.reliable:
+        warnings.warn(analysis.note, RuntimeWarning, stacklevel=2)
     tau = {
-        "energy": integrated_autocorrelation_time(energy)[0] * sweeps_per_meas,
-        "abs_magnetization": integrated_autocorrelation_time(np.abs(magnet))[0] * sweeps_per_meas,
+        "energy": analysis.taus["energy_per_spin"] * sweeps_per_meas,
+        "abs_magnetization": analysis.taus["abs_magnetization"] * sweeps_per_meas,
     }
     return SimulationResult(
         L=model.L,
@@ -263,7 +340,7 @@ def simulate(
         interval=interval,
         energy=energy,
         magnetization=magnet,
-        observables=observables,
+        observables=analysis.observables,
         tau_int=tau,
         flips_per_ns=total_attempts / elapsed / 1e9 if elapsed > 0 else float("nan"),
         updates_per_measurement=int(per_meas),
@@ -271,7 +348,95 @@ def simulate(
         elapsed=elapsed,
         model=model,
         engine=engine,
+        reliable=analysis.reliable,
+        error_uncertainty=analysis.uncertainty,
+        reliability_note=analysis.note,
     )
+
+
+def _check_counts(sweeps: int, thermalize: int, interval: int) -> tuple[int, int, int]:
+    """Validate the sweep counts: integers, in range, and fitting the step counter."""
+    sweeps = check_int("sweeps", sweeps, minimum=1)
+    thermalize = check_int("thermalize", thermalize, minimum=0)
+    interval = check_int("interval", interval, minimum=1)
+    for name, value in (("sweeps", sweeps), ("thermalize", thermalize), ("interval", interval)):
+        if value > _MAX_SWEEPS:
+            raise InputError(
+                f"{name} must be at most 2**62 (the chain's step counter), got {value}",
+                argument=name,
+            )
+    if sweeps < interval:
+        raise InputError(
+            f"sweeps must be >= interval ({interval}), got {sweeps}", argument="sweeps"
+        )
+    if sweeps // interval < 2:
+        raise InputError(
+            f"sweeps must be >= 2 * interval ({2 * interval}) for two measurements and an "
+            f"error bar, got {sweeps}",
+            argument="sweeps",
+        )
+    return sweeps, thermalize, interval
+
+
+@dataclass
+class _Analysis:
+    observables: dict[str, Stats]
+    taus: dict[str, float]  # in measurements
+    uncertainty: dict[str, float]
+    reliable: bool
+    note: str
+
+
+def _analyse(
+    energy: np.ndarray, magnet: np.ndarray, beta: float, n_spins: int, *, signed_matters: bool
+) -> _Analysis:
+    """Observables with errors, and whether those errors can be trusted.
+
+    Means carry errors from ``tau_int`` (:func:`isingml.ising.observables.thermodynamics`).
+    C, chi and U4 carry the blocked jackknife's plateau error (the largest over 12-100
+    blocks), with blocks chosen from the longest ``tau_int`` among the observables and
+    the linearised series that govern those errors: short runs, and runs whose
+    fluctuations come in rare droplets or tunnelling events, give errors that vary much
+    from run to run, and one blocking is too often too small.
+    """
+    e = np.asarray(energy, dtype=np.float64)
+    m = np.asarray(magnet, dtype=np.float64)
+    a = np.abs(m)
+    derived = derived_observables(e, m, beta, n_spins)
+    series: dict[str, np.ndarray] = {"energy_per_spin": e, "abs_magnetization": a}
+    if signed_matters:
+        series["magnetization"] = m
+    for name, (func, args) in derived.items():
+        series[name] = linearised(func, args)
+    taus = {name: tau_int(x) for name, x in series.items()}
+    if not signed_matters:
+        taus["magnetization"] = tau_int(m)
+    tau_max = max(taus[k] for k in series)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # summed up in the note below
+        observables = thermodynamics(e, m, beta, n_spins, block_tau=tau_max)
+    uncertainty = {name: error_uncertainty(x, taus[name]) for name, x in series.items()}
+    if not signed_matters:
+        uncertainty["magnetization"] = error_uncertainty(m, taus["magnetization"])
+    reasons = []
+    n = e.shape[0]
+    if n < RELIABLE_RUN_TAUS * tau_max:
+        reasons.append(
+            f"the run spans {n / tau_max:.3g} integrated autocorrelation times "
+            f"(tau_int = {tau_max:.3g} measurements), fewer than {RELIABLE_RUN_TAUS:g}"
+        )
+    shaky = {k: v for k, v in uncertainty.items() if k in series and v > MAX_ERROR_UNCERTAINTY}
+    if shaky:
+        listed = ", ".join(f"{k} ±{100 * v:.0f}%" for k, v in shaky.items())
+        reasons.append(
+            f"error bars are themselves uncertain ({listed}; the limit is "
+            f"{100 * MAX_ERROR_UNCERTAINTY:.0f}%): the fluctuations come in rare bursts "
+            "(droplets, tunnelling) and the error depends on how many the run saw"
+        )
+    note = ""
+    if reasons:
+        note = "error bars cannot be trusted: " + "; ".join(reasons) + ". Run longer."
+    return _Analysis(observables, taus, uncertainty, not reasons, note)
 
 
 def temperature_scan(

@@ -155,23 +155,28 @@ def test_sampling_kernel_matches_its_probabilities_and_is_reproducible():
     assert set(np.unique(b)) == {-1.0, 1.0}
 
 
-def test_digits_exact_likelihood_beats_scikit_learn_and_ais_agrees():
+def test_digits_exact_likelihood_equals_scikit_learns_like_for_like_and_ais_agrees():
+    # The same CD-1-like settings and the same constant learning rate as BernoulliRBM
+    # (whose rate never decays): the exact log-likelihoods agree within the spread over
+    # seeds (benchmarks/compare_rbm_likelihood.py measures more seeds and the schedules).
     from sklearn.datasets import load_digits
     from sklearn.neural_network import BernoulliRBM
 
     X = (load_digits().data >= 8).astype(np.float64)
     settings = {"learning_rate": 0.05, "batch_size": 10}
     ours, theirs = [], []
-    for seed in range(3):
-        rbm = RBM(n_hidden=16, n_epochs=20, seed=seed, track=(), **settings).fit(X)
-        ours.append(rbm.log_likelihood(X))
+    for seed in range(4):
+        rbm = RBM(n_hidden=16, n_epochs=20, seed=seed, track=(), schedule="constant", **settings)
+        ours.append(rbm.fit(X).log_likelihood(X))
         sk = BernoulliRBM(n_components=16, n_iter=20, random_state=seed, **settings).fit(X)
         twin = RBM(n_hidden=16, n_epochs=0, dtype=np.float64).fit(X)
         twin.components_ = sk.components_
         twin.intercept_hidden_ = sk.intercept_hidden_
         twin.intercept_visible_ = sk.intercept_visible_
         theirs.append(twin.log_likelihood(X))
-    assert np.mean(ours) >= np.mean(theirs)
+    sem = np.hypot(np.std(ours, ddof=1), np.std(theirs, ddof=1)) / np.sqrt(len(ours))
+    assert abs(np.mean(ours) - np.mean(theirs)) < 3 * sem  # within 3 standard errors
+    assert -23 < np.mean(ours) < -18  # both learned (untrained, biases from the data: -25.1)
     exact = rbm.log_partition()
     estimate, error = rbm.log_partition("ais", n_betas=2000, n_runs=100, seed=1)
     assert abs(estimate - exact) < 3 * error  # within 3 standard errors
