@@ -9,7 +9,19 @@ while later tasks still run, into ``OUT.tmp``, which is renamed over ``OUT`` whe
 only then are the shards removed.
 ``resume=True`` redoes only missing shards; since the random numbers of a task come from
 Philox keyed by ``(seed, task index)``, the result is bit for bit that of an uninterrupted
-run, whatever the number of workers or the order in which tasks ran.
+run, whatever the number of workers or the order in which tasks ran. It also checks every
+shard there: a shard carries its plan, its task index, a Fletcher-32 checksum on every
+chunk and a SHA-256 of every column, so a damaged one is written again (named in a
+:class:`~isingml.data.shards.DamagedShardWarning`), shards of another plan are refused
+rather than mixed, and the assembly stops, naming the shard, if a read fails its checksum.
+
+Every file is created exclusively, never through a symbolic link, and the clean-up removes
+only regular files with the exact names a run of this output writes. The disk space of each
+file is reserved before it is written, so a full disk ends the run with one
+:class:`~isingml.data.durable.DiskFullError` naming the file, the completed shards intact;
+a run whose shards cannot fit on the disk, or whose largest lattice cannot fit in memory,
+is refused before it starts. ``overwrite=True`` keeps the old ``OUT`` until the new one is
+renamed over it.
 
 With an engine on ``backend="cuda"`` (and no Dask) the tasks of one lattice size and one
 sample count run together, up to :data:`~isingml.data.shards.BATCH_TASKS` tasks or
@@ -21,19 +33,23 @@ writes its own shard, with the bits it gets alone (the chains share launches, ne
 numbers); the shards of a batch appear when the whole batch is done, so a kill loses at
 most the batch under way. With Dask each worker runs one task at a time.
 
-A lock file ``OUT.lock`` (holding the writer's process id) stops two runs writing the same
-output; a lock left by a process that no longer runs is taken over.
+An exclusive ``flock`` on ``OUT.lock`` (which holds the writer's process id) stops two runs
+writing the same output; the kernel releases it when the writer ends, however it ends.
+Ctrl-C (and SIGTERM, where the caller turns it into :class:`KeyboardInterrupt`) stops the
+run with the lock released and the completed shards kept for a resume.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import queue
-import shutil
+import stat
 import threading
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import h5py
@@ -41,12 +57,21 @@ import numpy as np
 from tqdm import tqdm
 
 import isingml.data.shards as shards
+from isingml._resources import check_disk, check_memory
 from isingml._validation import check_choice, check_finite, check_int
 from isingml.data.chunks import ChunkedColumnWriter
-from isingml.data.durable import durable_replace, lock
+from isingml.data.durable import (
+    NewFile,
+    disk_full_named,
+    durable_replace,
+    lock,
+    new_file,
+    remove_own_file,
+)
 from isingml.data.plan import (
     GenerationPlan,
     Task,
+    check_task_count,
     parse_sizes,
     parse_temperatures,
     write_plan_file,
@@ -164,13 +189,15 @@ class _Assembler:
 
     def __init__(self, path: Path, plan: GenerationPlan, parts: Path) -> None:
         self.path = path
-        self.tmp = path.with_name(path.name + ".tmp")
+        self.tmp = assembled_tmp(path)
         self.plan = plan
         self.parts = parts
+        self._tasks = plan.tasks()
         self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._stop = threading.Event()
         self._copied = 0
+        self._target: NewFile | None = None
         self._thread = threading.Thread(target=self._run, name="isingml-assemble", daemon=True)
         self._thread.start()
 
@@ -186,8 +213,8 @@ class _Assembler:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        if self._copied != len(self.plan.tasks()):  # pragma: no cover - a bug, not a state
-            raise RuntimeError(f"{self._copied} of {len(self.plan.tasks())} shards assembled")
+        if self._copied != len(self._tasks):  # pragma: no cover - a bug, not a state
+            raise RuntimeError(f"{self._copied} of {len(self._tasks)} shards assembled")
         durable_replace(self.tmp, self.path)
 
     def abort(self) -> None:
@@ -200,14 +227,22 @@ class _Assembler:
         try:
             self._thread.join()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            remove_own_file(self.tmp)
 
     def _run(self) -> None:
         try:
-            with h5py.File(self.tmp, "w") as f:
-                self._assemble(f)
-        except _Aborted:
-            pass
+            with (
+                disk_full_named(f"out: {self.path}", self.path.parent),
+                new_file(self.tmp) as target,
+            ):
+                self._target = target
+                try:
+                    with h5py.File(self.tmp, "w") as f:
+                        target.same_file()
+                        self._assemble(f)
+                        target.reserve(_METADATA_BYTES, f"out: {self.path}")
+                except _Aborted:
+                    pass  # abort() removes the file
         except BaseException as exc:  # handed to the main thread by add() and finish()
             self._error = exc
 
@@ -217,7 +252,7 @@ class _Assembler:
 
     def _assemble(self, f: h5py.File) -> None:
         plan = self.plan
-        tasks = plan.tasks()
+        tasks = self._tasks
         write_metadata(f, plan)
         writers: dict[int, dict[str, ChunkedColumnWriter]] = {}
         for L in plan.sizes:
@@ -241,30 +276,183 @@ class _Assembler:
 
     def _copy(self, task: Task, writers: dict[str, ChunkedColumnWriter]) -> None:
         n = task.samples
-        with h5py.File(self.parts / task.filename, "r") as s:
-            step = max(1, shards.BLOCK_BYTES // s["spins"].shape[1])
+        shard = self.parts / task.filename
+        # Room for this shard's rows uncompressed (compression only shrinks them, but
+        # for a few bytes a chunk) and for the chunks still buffered.
+        buffered = sum(w.buffer.nbytes for w in writers.values())
+        if self._target is not None:
+            self._target.reserve(
+                n * shards.row_bytes(task.L) * 101 // 100 + buffered + _METADATA_BYTES,
+                f"out: {self.path}",
+            )
+        hashes = {name: hashlib.sha256() for name in _SHARD_COLUMNS}
+        with _reading(shard):
+            s = h5py.File(shard, "r")
+        with s:
+            with _reading(shard):
+                step = max(1, shards.BLOCK_BYTES // s["spins"].shape[1])
             for a in range(0, n, step):
                 self._check_stop()
                 b = min(n, a + step)
-                for name in ("spins", "energy", "magnetization", "sweep"):
-                    writers[name].append(s[name][a:b])
+                for name in _SHARD_COLUMNS:
+                    with _reading(shard):
+                        values = np.ascontiguousarray(s[name][a:b])
+                    hashes[name].update(values.data)
+                    writers[name].append(values)
+            for name in _SHARD_COLUMNS:
+                if s[name].attrs.get("sha256") != hashes[name].hexdigest():
+                    raise OSError(
+                        errno.EIO,
+                        f"shard {shard}: column {name} fails its checksum; resume to write "
+                        "it again",
+                    )
         writers["temperature"].append(task.temperature, n)
         writers["temperature_index"].append(task.temperature_index, n)
         writers["chain"].append(task.chain, n)
 
 
+@contextlib.contextmanager
+def _reading(shard: Path) -> Iterator[None]:
+    # A shard that cannot be read (a chunk failing its Fletcher-32, a missing column) is
+    # named in one line, and the assembly stops: nothing of it reaches OUT.
+    try:
+        yield
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise OSError(
+            errno.EIO, f"shard {shard}: unreadable ({_first_line(exc)}); resume to write it again"
+        ) from None
+
+
+_SHARD_COLUMNS = ("spins", "energy", "magnetization", "sweep")
+#: Room left for the metadata and the chunk indexes of the assembled file.
+_METADATA_BYTES = 1 << 20
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def assembled_tmp(path: Path) -> Path:
+    """The name ``OUT`` is assembled under: ``OUT.tmp``."""
+    return path.with_name(path.name + ".tmp")
+
+
 def _check_output(path: Path, resume: bool, overwrite: bool) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"out: directory {parent} does not exist")
+        raise InputError(f"out: directory {parent} does not exist", argument="out")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"out: directory {parent} is not writable")
+        raise InputError(f"out: directory {parent} is not writable", argument="out")
     if path.is_dir():
-        raise InputError(f"out: {path} is a directory")
+        raise InputError(f"out: {path} is a directory", argument="out")
     if resume and overwrite:
         raise InputError("give at most one of resume and overwrite")
     if path.exists() and not (resume or overwrite):
-        raise InputError(f"out: {path} exists; pass --resume to complete it or --overwrite")
+        raise InputError(
+            f"out: {path} exists; pass resume=True to complete it or overwrite=True to replace it",
+            argument="out",
+        )
+    for own, what in ((_parts_dir(path), "directory"), (assembled_tmp(path), "file")):
+        try:
+            mode = os.lstat(own).st_mode
+        except FileNotFoundError:
+            continue
+        if not (stat.S_ISDIR(mode) if what == "directory" else stat.S_ISREG(mode)):
+            raise InputError(
+                f"out: {own} is in the way: it is not a {what} a run of {path.name} wrote; "
+                "remove it",
+                argument="out",
+            )
+
+
+def _parts_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".parts")
+
+
+def _check_complete(path: Path, plan: GenerationPlan) -> None:
+    # A resume of a complete file: it must be of the same plan.
+    try:
+        with h5py.File(path, "r") as f:
+            written = f.attrs.get("plan")
+    except OSError as exc:
+        raise InputError(
+            f"out: {path} is not a readable dataset ({_first_line(exc)}); pass "
+            "overwrite=True to replace it",
+            argument="out",
+        ) from None
+    if written != plan.to_json():
+        raise InputError(
+            f"out: {path} was written with other arguments; pass overwrite=True to replace it",
+            argument="out",
+        )
+
+
+def _make_parts(parts: Path) -> None:
+    with contextlib.suppress(FileExistsError):
+        parts.mkdir()
+    if not stat.S_ISDIR(os.lstat(parts).st_mode):
+        raise InputError(
+            f"out: {parts} is in the way: it is not a directory a run wrote; remove it",
+            argument="out",
+        )
+
+
+def _existing_shards(parts: Path, tasks: list[Task], plan: GenerationPlan) -> set[int]:
+    """The tasks whose shards are complete and sound; damaged ones are removed, each named
+    in a :class:`~isingml.data.shards.DamagedShardWarning`."""
+    plan_json = plan.to_json()
+    names = {task.filename for task in tasks}
+    with os.scandir(parts) as entries:
+        foreign = sorted(e.name for e in entries if shards.is_shard_name(e.name))
+    foreign = [name for name in foreign if name not in names]
+    if foreign:
+        raise InputError(
+            f"out: {parts} holds the shards of a different run ({foreign[0]} is not a task "
+            "of this one); pass overwrite=True to start again",
+            argument="out",
+        )
+    good: set[int] = set()
+    for task in tasks:
+        shard = parts / task.filename
+        try:
+            mode = os.lstat(shard).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                f"out: {shard} is in the way: it is not a shard a run wrote; remove it",
+                argument="out",
+            )
+        reason = shards.check_shard(shard, task, plan_json)
+        if reason is None:
+            good.add(task.index)
+            continue
+        warnings.warn(
+            f"shard {shard}: {reason}; writing it again", shards.DamagedShardWarning, stacklevel=3
+        )
+        remove_own_file(shard)
+    return good
+
+
+def _check_resources(plan: GenerationPlan, path: Path, tasks: list[Task], overwrite: bool) -> None:
+    # Memory: one task at a time per process (the largest lattice); disk: the shards not
+    # written yet, uncompressed (the assembled file may compress to little).
+    L = max(plan.sizes)
+    sites = L * L
+    n_bytes = (sites + 7) // 8
+    block = max(1, min(plan.samples, shards.BLOCK_BYTES // n_bytes))
+    check_memory(
+        f"sizes {L}: the lattice, its random numbers and a block of samples",
+        10 * sites + block * (sites + n_bytes + 24),
+    )
+    parts = _parts_dir(path)
+    todo = [t for t in tasks if overwrite or not (parts / t.filename).exists()]
+    check_disk(
+        parts,
+        f"out: {path} (its {len(todo)} shard{'s' if len(todo) != 1 else ''} still to "
+        "write, uncompressed)",
+        sum(t.samples * shards.row_bytes(t.L) for t in todo),
+    )
 
 
 def generate(
@@ -324,9 +512,10 @@ def generate(
     compression : {"gzip", "lzf"}
         HDF5 filter of the assembled file.
     resume : bool
-        Complete an interrupted run (its arguments must be the same).
+        Complete an interrupted run (its arguments must be the same): the shards there
+        are checked and damaged ones written again.
     overwrite : bool
-        Replace an existing output.
+        Replace an existing output; the old file stays until the new one is complete.
     workers : int, optional
         Start a local Dask cluster of this many single-threaded worker processes.
     scheduler : str, optional
@@ -341,14 +530,30 @@ def generate(
     -------
     pathlib.Path
         The dataset file.
+
+    Raises
+    ------
+    InputError
+        Bad arguments; an output that exists (without ``resume`` or ``overwrite``), was
+        written with other arguments, or whose shard directory holds another run's
+        shards; a path of the run that is in the way (a link, a directory).
+    ResourceError
+        Another run holds the lock; the run cannot fit in memory or on the disk
+        (:class:`~isingml.data.durable.DiskFullError`, also an :class:`OSError`, when the
+        disk fills up during the run).
     """
     path = Path(out)
     engine = as_engine(engine)
+    size_list = parse_sizes(sizes)
+    temps = parse_temperatures(temperatures)
+    samples = check_int("samples", samples, minimum=1)
+    chains = check_int("chains", chains, minimum=1)
+    check_task_count(len(size_list), temps.size, chains)
     plan = GenerationPlan(
-        sizes=parse_sizes(sizes),
-        temperatures=tuple(float(t) for t in parse_temperatures(temperatures)),
-        samples=check_int("samples", samples, minimum=1),
-        chains=check_int("chains", chains, minimum=1),
+        sizes=size_list,
+        temperatures=tuple(temps.tolist()),
+        samples=samples,
+        chains=chains,
         thermalize=check_int("thermalize", thermalize, minimum=0),
         interval="auto" if interval == "auto" else check_int("interval", interval, minimum=1),
         algorithm=engine.algorithm,
@@ -365,52 +570,59 @@ def generate(
     if plan.algorithm in ("wolff", "swendsen-wang") and plan.h != 0.0:
         raise InputError(f"algorithm {plan.algorithm!r} needs h = 0, got h={plan.h}")
     _check_output(path, resume, overwrite)
-    parts = path.with_name(path.name + ".parts")
+    parts = _parts_dir(path)
+    tasks = plan.tasks()
+    complete = path.exists() and not overwrite
+    if not complete:
+        _check_resources(plan, path, tasks, overwrite)
     with _executor(workers, scheduler, client) as run_all, lock(path):
-        if overwrite:
-            path.unlink(missing_ok=True)
-            shutil.rmtree(parts, ignore_errors=True)
-        if path.exists():  # resume of a complete file: check it is the same plan
-            try:
-                with h5py.File(path, "r") as f:
-                    written = f.attrs.get("plan")
-            except OSError as exc:
-                raise InputError(
-                    f"out: {path} is not a readable dataset ({exc}); pass --overwrite"
-                ) from None
-            if written != plan.to_json():
-                raise InputError(f"out: {path} was written with other arguments")
-            shutil.rmtree(parts, ignore_errors=True)  # left by a kill after the rename
+        if complete:  # resume of a complete file: check it is the same plan
+            _check_complete(path, plan)
+            shards.remove_parts(parts)  # left by a kill after the rename
             return path
-        parts.mkdir(exist_ok=True)
+        if overwrite:  # the old OUT stays until the new one is renamed over it
+            shards.remove_parts(parts)
+        _make_parts(parts)
+        shards.clean_parts(parts)
+        remove_own_file(assembled_tmp(path))  # left by a killed run of this output
+        good = _existing_shards(parts, tasks, plan)
         write_plan_file(parts, plan)
-        for stale in parts.glob("*.tmp*"):
-            stale.unlink()
-        tasks = plan.tasks()
-        todo = [t for t in tasks if not (parts / t.filename).exists()]
-        total = sum(t.samples for t in tasks)
-        pending = {t.index for t in todo}
-        assembler = _Assembler(path, plan, parts)
-        try:
-            for task in tasks:
-                if task.index not in pending:
-                    assembler.add(task)
-            with tqdm(
-                total=total,
-                initial=total - sum(t.samples for t in todo),
-                disable=not progress,
-                unit="sample",
-                desc=path.name,
-            ) as bar:
-
-                def done(task: Task) -> None:
-                    assembler.add(task)
-                    bar.update(task.samples)
-
-                run_all(todo, plan, str(parts), done)
-            assembler.finish()
-        except BaseException:
-            assembler.abort()
-            raise
-        shutil.rmtree(parts, ignore_errors=True)
+        todo = [t for t in tasks if t.index not in good]
+        _run_and_assemble(path, plan, parts, tasks, todo, run_all, progress)
+        shards.remove_parts(parts)
     return path
+
+
+def _run_and_assemble(
+    path: Path,
+    plan: GenerationPlan,
+    parts: Path,
+    tasks: list[Task],
+    todo: list[Task],
+    run_all: Callable,
+    progress: bool,
+) -> None:
+    total = sum(t.samples for t in tasks)
+    pending = {t.index for t in todo}
+    assembler = _Assembler(path, plan, parts)
+    try:
+        for task in tasks:
+            if task.index not in pending:
+                assembler.add(task)
+        with tqdm(
+            total=total,
+            initial=total - sum(t.samples for t in todo),
+            disable=not progress,
+            unit="sample",
+            desc=path.name,
+        ) as bar:
+
+            def done(task: Task) -> None:
+                assembler.add(task)
+                bar.update(task.samples)
+
+            run_all(todo, plan, str(parts), done)
+        assembler.finish()
+    except BaseException:  # Ctrl-C and SIGTERM too: the shards stay for a resume
+        assembler.abort()
+        raise

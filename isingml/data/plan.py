@@ -17,19 +17,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import numpy as np
 
 from isingml._validation import check_lattice_size
-from isingml.data.durable import durable_replace
+from isingml.data.durable import durable_replace, new_file, tmp_name
 from isingml.errors import InputError
 from isingml.ising.engine import Engine
 
 __all__ = [
+    "MAX_TASKS",
     "GenerationPlan",
     "Task",
+    "check_task_count",
     "parse_ints",
     "parse_sizes",
     "parse_temperatures",
@@ -38,7 +41,35 @@ __all__ = [
 ]
 
 
-def parse_values(text: str, name: str = "values") -> np.ndarray:
+#: Most tasks (sizes x temperatures x chains) of one run: each writes a shard file.
+MAX_TASKS = 100_000
+
+
+def check_task_count(n_sizes: int, n_temperatures: int, chains: int) -> None:
+    """Refuse a run of more than :data:`MAX_TASKS` tasks (one shard file each).
+
+    Raises
+    ------
+    InputError
+        Naming the counts and the limit.
+    """
+    n = n_sizes * n_temperatures * chains
+    if n > MAX_TASKS:
+        largest = max(
+            ("sizes", n_sizes),
+            ("temperatures", n_temperatures),
+            ("chains", chains),
+            key=lambda item: item[1],
+        )[0]
+        raise InputError(
+            f"{largest}: {n_sizes} sizes x {n_temperatures} temperatures x {chains} chains "
+            f"make {n} tasks, more than the {MAX_TASKS} one run can hold (each writes a "
+            "shard file); split the run",
+            argument=largest,
+        )
+
+
+def parse_values(text: str, name: str = "values", max_count: int | None = None) -> np.ndarray:
     """Numbers from comma-separated pieces, each ``start:stop:count`` or one number.
 
     A piece ``start:stop:count`` stands for ``count`` evenly spaced values from ``start`` to
@@ -51,6 +82,8 @@ def parse_values(text: str, name: str = "values") -> np.ndarray:
         The list.
     name : str
         What the values are, for messages.
+    max_count : int, optional
+        Most values the list may hold (refused before they are made).
 
     Returns
     -------
@@ -66,6 +99,7 @@ def parse_values(text: str, name: str = "values") -> np.ndarray:
     if not isinstance(text, str):
         raise InputError(f"{name} must be a string like '1.0:3.0:5' or 'a,b,c', got {text!r}")
     pieces = []
+    total = 0
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
@@ -84,6 +118,9 @@ def parse_values(text: str, name: str = "values") -> np.ndarray:
             raise InputError(f"{name} must have a count >= 1, got {text!r}")
         if not np.all(np.isfinite(bounds)):
             raise InputError(f"{name} must be finite, got {text!r}")
+        total += n
+        if max_count is not None and total > max_count:
+            raise InputError(f"{name} must hold at most {max_count} values, got {text!r}")
         pieces.append(np.linspace(bounds[0], bounds[-1], n))
     if not pieces:
         raise InputError(f"{name} must not be empty, got {text!r}")
@@ -141,7 +178,7 @@ def parse_temperatures(spec: str | Sequence[float] | np.ndarray) -> np.ndarray:
         Empty, reversed, repeated, non-finite or non-positive temperatures.
     """
     if isinstance(spec, str):
-        temps = parse_values(spec, "temperatures")
+        temps = parse_values(spec, "temperatures", max_count=MAX_TASKS)
     else:
         temps = np.asarray(spec, dtype=np.float64).ravel()
     if temps.size == 0:
@@ -250,10 +287,15 @@ class GenerationPlan:
 
     def to_json(self) -> str:
         """A canonical JSON text of the plan (used to refuse a mismatched resume)."""
-        fields = asdict(self)
-        del fields["backend"]  # the same bits on either backend: a resume may switch
-        del fields["threads"]  # nor on any number of threads
-        return json.dumps(fields, sort_keys=True)
+        cached = self.__dict__.get("_json")
+        if cached is None:
+            # Field by field, not dataclasses.asdict, which deep-copies the temperatures.
+            fields = {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+            del fields["backend"]  # the same bits on either backend: a resume may switch
+            del fields["threads"]  # nor on any number of threads
+            cached = json.dumps(fields, sort_keys=True)
+            object.__setattr__(self, "_json", cached)  # the plan is frozen: computed once
+        return cached
 
 
 def write_plan_file(parts: Path, plan: GenerationPlan) -> None:
@@ -272,13 +314,19 @@ def write_plan_file(parts: Path, plan: GenerationPlan) -> None:
         ``plan.json`` holds another plan: the shards there belong to another run.
     """
     plan_file = parts / "plan.json"
+    text = plan.to_json()
     if plan_file.exists():
-        if plan_file.read_text() != plan.to_json():
+        fd = os.open(plan_file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            written = f.read()
+        if written != text.encode():
             raise InputError(
                 f"out: {parts} holds the shards of a run with other arguments; "
-                "pass --overwrite to start again"
+                "pass overwrite=True to start again",
+                argument="out",
             )
         return
-    tmp = parts / f"plan.json.tmp{os.getpid()}"
-    tmp.write_text(plan.to_json())
+    tmp = tmp_name(plan_file)
+    with new_file(tmp) as target:
+        os.write(target.fd, text.encode())
     durable_replace(tmp, plan_file)

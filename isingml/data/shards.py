@@ -3,21 +3,39 @@
 :func:`run_task` runs one task on the CPU or the GPU; :func:`run_tasks_together` runs tasks
 of one lattice size and one sample count in shared GPU launches (grouped by
 :func:`batches`), each task still getting bit for bit the shard it gets alone. A shard is
-written under a temporary name and renamed when complete (:mod:`isingml.data.durable`);
-shards that exist already are skipped.
+written under a temporary name created exclusively, its disk space reserved first, and
+renamed when complete (:mod:`isingml.data.durable`); shards that exist already are
+skipped.
+
+A shard carries what a resume needs to trust it (:func:`check_shard`): the plan's JSON
+text and the task index (root attributes ``plan`` and ``task``), a Fletcher-32 checksum on
+every chunk of every column (``spins``, ``energy``, ``magnetization``, ``sweep``), and the
+SHA-256 of each column's bytes (the column's ``sha256`` attribute).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
+import os
+import re
+import stat
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from isingml.data.durable import durable_replace, tmp_name
+from isingml.data.durable import (
+    disk_full_named,
+    durable_replace,
+    is_tmp_name,
+    new_file,
+    remove_own_file,
+    tmp_name,
+)
 from isingml.data.plan import GenerationPlan, Task
 from isingml.errors import InputError
 from isingml.ising.engine import Engine
@@ -30,10 +48,18 @@ __all__ = [
     "AUTO_PILOT_SWEEPS",
     "BATCH_SPINS",
     "BATCH_TASKS",
+    "SHARD_COLUMNS",
+    "DamagedShardWarning",
     "auto_interval",
     "batches",
+    "check_shard",
+    "clean_parts",
+    "is_shard_name",
+    "remove_parts",
+    "row_bytes",
     "run_task",
     "run_tasks_together",
+    "shard_bytes",
 ]
 
 #: Bytes of packed spins held in memory at once by a task or by the assembly.
@@ -102,30 +128,195 @@ def _task_model(task: Task, plan: GenerationPlan) -> IsingModel:
     )
 
 
-def _create_part(f: h5py.File, task: Task, interval: int) -> tuple[tuple, int]:
-    """The columns of a task's shard, and the samples a task holds in memory at once."""
-    n = task.samples
+class DamagedShardWarning(UserWarning):
+    """A shard found on resume is damaged or incomplete; it is written again."""
+
+
+#: The columns of a shard, besides ``spins``, and their dtypes.
+SHARD_COLUMNS = {"energy": np.float64, "magnetization": np.float64, "sweep": np.int64}
+
+_SHARD_NAME = re.compile(r"L[0-9]+_T[0-9]{4,}_c[0-9]{4,}\.h5")
+
+
+def is_shard_name(name: str) -> bool:
+    """Whether ``name`` is the file name of a shard (:attr:`Task.filename`)."""
+    return _SHARD_NAME.fullmatch(name) is not None
+
+
+def _block_rows(task: Task) -> int:
     n_bytes = (task.L * task.L + 7) // 8
-    block = max(1, min(n, BLOCK_BYTES // n_bytes))
-    packed = f.create_dataset("spins", (n, n_bytes), np.uint8, chunks=(block, n_bytes))
-    energy = f.create_dataset("energy", (n,), np.float64)
-    magnet = f.create_dataset("magnetization", (n,), np.float64)
-    f.create_dataset("sweep", data=interval * np.arange(1, n + 1, dtype=np.int64))
-    return (packed, energy, magnet), block
+    return max(1, min(task.samples, BLOCK_BYTES // n_bytes))
 
 
-def _write_rows(
-    columns: tuple, start: int, e: np.ndarray, m: np.ndarray, spins: np.ndarray
-) -> None:
-    packed, energy, magnet = columns
-    stop = start + e.shape[0]
-    packed[start:stop] = spins
-    energy[start:stop] = e
-    magnet[start:stop] = m
+def row_bytes(L: int) -> int:
+    """Bytes of one row of a shard or a dataset, uncompressed: the packed spins and 40
+    bytes of columns."""
+    return (L * L + 7) // 8 + 8 * 5
+
+
+def shard_bytes(task: Task) -> int:
+    """An upper bound of the bytes a task's shard takes on disk (the whole chunks, their
+    checksums, and room for the metadata and the chunk indexes)."""
+    n_bytes = (task.L * task.L + 7) // 8
+    block = _block_rows(task)
+    chunks = -(-task.samples // block)
+    data = chunks * block * (n_bytes + 8 * len(SHARD_COLUMNS))
+    return data + chunks * (1 + len(SHARD_COLUMNS)) * 1024 + (256 << 10)
+
+
+class _ShardWriter:
+    """The columns of one shard, written in order, with a SHA-256 of each column's bytes."""
+
+    def __init__(self, f: h5py.File, task: Task, plan_json: str, interval: int) -> None:
+        n = task.samples
+        n_bytes = (task.L * task.L + 7) // 8
+        self.block = _block_rows(task)
+        self.interval = interval
+        f.attrs["plan"] = plan_json
+        f.attrs["task"] = task.index
+        opts = {"fletcher32": True}
+        self.columns = {
+            "spins": f.create_dataset(
+                "spins", (n, n_bytes), np.uint8, chunks=(self.block, n_bytes), **opts
+            )
+        }
+        for name, dtype in SHARD_COLUMNS.items():
+            self.columns[name] = f.create_dataset(name, (n,), dtype, chunks=(self.block,), **opts)
+        self.hashes = {name: hashlib.sha256() for name in self.columns}
+
+    def write(self, start: int, e: np.ndarray, m: np.ndarray, spins: np.ndarray) -> None:
+        """Write rows ``start, start + 1, ...``: energies, magnetizations, packed spins."""
+        stop = start + e.shape[0]
+        sweep = self.interval * np.arange(start + 1, stop + 1, dtype=np.int64)
+        for name, values in (
+            ("spins", spins),
+            ("energy", e),
+            ("magnetization", m),
+            ("sweep", sweep),
+        ):
+            values = np.ascontiguousarray(values, dtype=self.columns[name].dtype)
+            self.columns[name][start:stop] = values
+            self.hashes[name].update(values.data)
+
+    def finish(self) -> None:
+        """Record the checksums (every row written)."""
+        for name, column in self.columns.items():
+            column.attrs["sha256"] = self.hashes[name].hexdigest()
+
+
+def _write_shard(final: Path, task: Task, plan_json: str, interval: int, rows: Callable) -> None:
+    # Write ``final`` under its temporary name, its space reserved first, then rename it.
+    tmp = tmp_name(final)
+    needed = shard_bytes(task)
+    with disk_full_named(f"shard {final}", final.parent, needed), new_file(tmp) as target:
+        target.reserve(needed, f"shard {final}")
+        with h5py.File(tmp, "w") as f:
+            target.same_file()
+            writer = _ShardWriter(f, task, plan_json, interval)
+            for start, (e, m, spins) in rows():
+                writer.write(start, e, m, spins)
+            writer.finish()
+    durable_replace(tmp, final)
+
+
+def check_shard(path: Path, task: Task, plan_json: str) -> str | None:
+    """Check a complete shard against its task: why it is to be written again, if it is.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The shard.
+    task : Task
+        Its task.
+    plan_json : str
+        The run's :meth:`GenerationPlan.to_json`.
+
+    Returns
+    -------
+    str or None
+        ``None`` for a good shard (readable, of this plan and task, of the right shapes,
+        every chunk's Fletcher-32 and every column's SHA-256 matching), else the reason.
+
+    Raises
+    ------
+    InputError
+        The shard belongs to another plan: the directory holds another run's shards.
+    """
+    try:
+        with h5py.File(path, "r") as f:
+            written = f.attrs.get("plan")
+            if written is not None and written != plan_json:
+                raise InputError(
+                    f"out: {path.parent} holds the shards of a different run ({path.name} "
+                    "was written with other arguments); pass overwrite=True to start again",
+                    argument="out",
+                )
+            if written is None or f.attrs.get("task") != task.index:
+                return "it does not carry this run's plan and task"
+            n_bytes = (task.L * task.L + 7) // 8
+            shapes = {"spins": (task.samples, n_bytes)}
+            shapes |= {name: (task.samples,) for name in SHARD_COLUMNS}
+            for name, shape in shapes.items():
+                column = f.get(name)
+                if not isinstance(column, h5py.Dataset) or column.shape != shape:
+                    return f"column {name} is missing or of the wrong shape"
+                if column.attrs.get("sha256") != _column_sha256(column):
+                    return f"column {name} fails its checksum"
+    except InputError:
+        raise
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        return f"it is unreadable ({_reason(exc)})"
+    return None
+
+
+def _column_sha256(column: h5py.Dataset) -> str:
+    digest = hashlib.sha256()
+    step = max(1, BLOCK_BYTES // max(1, column.dtype.itemsize * math.prod(column.shape[1:])))
+    for a in range(0, column.shape[0], step):
+        digest.update(np.ascontiguousarray(column[a : a + step]).data)
+    return digest.hexdigest()
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def clean_parts(parts: Path) -> None:
+    """Remove the temporary files of shards and of ``plan.json`` left in ``parts`` by a
+    killed run of this output: regular files with exactly a temporary name, nothing else."""
+    with os.scandir(parts) as entries:
+        for entry in entries:
+            final = entry.name.rpartition(".tmp")[0]
+            own = final == "plan.json" or is_shard_name(final)
+            if own and is_tmp_name(entry.name, final) and entry.is_file(follow_symlinks=False):
+                remove_own_file(parts / entry.name)
+
+
+def remove_parts(parts: Path) -> None:
+    """Remove the shard directory of an output: its shards, ``plan.json`` and temporary
+    files (regular files with exactly those names), then the directory if it is empty.
+    A symbolic link is never followed (nor removed)."""
+    try:
+        if not stat.S_ISDIR(os.lstat(parts).st_mode):
+            return
+    except FileNotFoundError:
+        return
+    clean_parts(parts)
+    with os.scandir(parts) as entries:
+        for entry in entries:
+            if (entry.name == "plan.json" or is_shard_name(entry.name)) and entry.is_file(
+                follow_symlinks=False
+            ):
+                remove_own_file(parts / entry.name)
+    with contextlib.suppress(OSError):
+        parts.rmdir()
 
 
 def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
     """Simulate one task and write its shard atomically; skip it if the shard exists.
+
+    The shard's disk space is reserved before it is written; a full disk raises
+    :class:`~isingml.errors.ResourceError` naming the shard and leaves no partial file.
 
     Parameters
     ----------
@@ -150,15 +341,18 @@ def run_task(task: Task, plan: GenerationPlan, parts_dir: str) -> str:
     interval = plan.interval if plan.interval != "auto" else auto_interval(model, plan)
     per = updates_per_interval(model, engine, interval)
     n = task.samples
-    tmp = tmp_name(final)
-    with h5py.File(tmp, "w") as f:
-        columns, block = _create_part(f, task, interval)
+    block = _block_rows(task)
+
+    def rows() -> Iterator[tuple[int, tuple]]:
         for start in range(0, n, block):
-            e, m, spins = model.sample(
-                min(n, start + block) - start, per, engine, return_spins=True, packed=True
+            yield (
+                start,
+                model.sample(
+                    min(n, start + block) - start, per, engine, return_spins=True, packed=True
+                ),
             )
-            _write_rows(columns, start, e, m, spins)
-    durable_replace(tmp, final)
+
+    _write_shard(final, task, plan.to_json(), interval, rows)
     return str(final)
 
 
@@ -223,11 +417,17 @@ def run_tasks_together(tasks: list[Task], plan: GenerationPlan, parts_dir: str) 
         L, n = todo[0][0].L, todo[0][0].samples
         rows = max(1, min(n, _BATCH_SNAPSHOT_BYTES // (L * L * len(models))))
         tmps = [tmp_name(final) for _, final in todo]
+        plan_json = plan.to_json()
+        needed = sum(shard_bytes(task) for task, _ in todo)
         with contextlib.ExitStack() as stack:
-            columns = []
-            for (task, _), tmp, interval in zip(todo, tmps, intervals, strict=True):
+            stack.enter_context(disk_full_named(f"shards in {parts_dir}", Path(parts_dir), needed))
+            writers = []
+            for (task, final), tmp, interval in zip(todo, tmps, intervals, strict=True):
+                target = stack.enter_context(new_file(tmp))
+                target.reserve(shard_bytes(task), f"shard {final}")
                 f = stack.enter_context(h5py.File(tmp, "w"))
-                columns.append(_create_part(f, task, interval)[0])
+                target.same_file()
+                writers.append(_ShardWriter(f, task, plan_json, interval))
             for start in range(0, n, rows):
                 results = sample_many(
                     models,
@@ -237,8 +437,10 @@ def run_tasks_together(tasks: list[Task], plan: GenerationPlan, parts_dir: str) 
                     return_spins=True,
                     packed=True,
                 )
-                for cols, (e, m, spins) in zip(columns, results, strict=True):
-                    _write_rows(cols, start, e, m, spins)
+                for writer, (e, m, spins) in zip(writers, results, strict=True):
+                    writer.write(start, e, m, spins)
+            for writer in writers:
+                writer.finish()
         for tmp, (_, final) in zip(tmps, todo, strict=True):
             durable_replace(tmp, final)
     return [str(final) for final in finals]
