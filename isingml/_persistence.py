@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -34,7 +35,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from isingml.errors import InputError
+from isingml.errors import InputError, ResourceError
 
 __all__ = ["FORMAT_TAG", "atomic_write", "fsync_dir", "load_arrays", "save_arrays"]
 
@@ -166,26 +167,118 @@ def save_arrays(
     return atomic_write(path, write)
 
 
-def _read(path: Path) -> tuple[str, dict[str, np.ndarray]]:
+_NUMERIC_KINDS = "biufc"
+_CHUNK = 1 << 24
+
+
+def _read_npy(f: IO[bytes], stored: int, kinds: str) -> np.ndarray:
+    """One ``.npy`` member of an ``.npz``, holding no more than the ``stored`` bytes the
+    archive says it has (so a damaged header cannot ask for a huge allocation)."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise InputError(f"an array has the unknown .npy version {version}")
+    if dtype.hasobject or dtype.kind not in kinds or dtype.itemsize == 0:
+        raise InputError(f"an array has the unsupported dtype {dtype}")
+    count = math.prod(shape)
+    nbytes = count * dtype.itemsize
+    if nbytes > stored:
+        raise InputError(f"an array declares {nbytes} bytes but {stored} are stored")
+    array = np.empty(count, dtype=dtype)
+    view = array.view(np.uint8)
+    done = 0
+    while done < nbytes:
+        chunk = f.read(min(_CHUNK, nbytes - done))
+        if not chunk:
+            raise InputError("an array is truncated")
+        view[done : done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+        done += len(chunk)
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def _read_npz(path: Path) -> tuple[str, dict[str, np.ndarray]]:
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.removesuffix(".npy")
+            if name == info.filename or name in arrays:
+                raise InputError(f"unexpected member {info.filename!r}")
+            kinds = "U" if name == _HEADER else _NUMERIC_KINDS
+            with archive.open(info) as f:
+                arrays[name] = _read_npy(f, info.file_size, kinds)
+    header = arrays.pop(_HEADER, None)
+    if header is None or header.shape != ():
+        raise InputError("it has no isingml header")
+    return str(header[()]), arrays
+
+
+def _read_hdf5(path: Path, size: int) -> tuple[str, dict[str, np.ndarray]]:
+    import h5py
+
+    arrays: dict[str, np.ndarray] = {}
+    with h5py.File(path, "r") as h5:
+        header = h5.attrs.get(_HEADER)
+        if not isinstance(header, str):
+            raise InputError("it has no isingml header")
+        for name in h5:
+            data = h5[name]
+            if not isinstance(data, h5py.Dataset) or data.dtype.kind not in _NUMERIC_KINDS:
+                raise InputError(f"{name!r} is not a numeric array")
+            if data.chunks is None and data.size * data.dtype.itemsize > size:
+                raise InputError(f"{name!r} declares more bytes than the file holds")
+            arrays[name] = np.asarray(data[()])
+    return header, arrays
+
+
+class _Refusal(InputError):
+    """A reason that stands as the whole message after the file's name."""
+
+
+def _read(
+    path: Path, kind: str, versions: tuple[int, ...]
+) -> tuple[dict[str, Any], dict[str, np.ndarray], int]:
+    """Everything :func:`load_arrays` checks; any failure is an exception to translate."""
     with open(path, "rb") as f:
         magic = f.read(8)
+        size = os.fstat(f.fileno()).st_size
     if magic == b"\x89HDF\r\n\x1a\n":
-        import h5py
-
-        with h5py.File(path, "r") as h5:
-            header = h5.attrs[_HEADER]
-            arrays = {name: h5[name][()] for name in h5}
-        return str(header), arrays
-    with np.load(path, allow_pickle=False) as z:
-        header = str(z[_HEADER])
-        arrays = {name: z[name] for name in z.files if name != _HEADER}
-    return header, arrays
+        header_json, arrays = _read_hdf5(path, size)
+    else:
+        header_json, arrays = _read_npz(path)
+    header = json.loads(header_json)
+    if not isinstance(header, dict) or header.get("format") != FORMAT_TAG:
+        raise InputError("it is not an isingml file")
+    if header.get("kind") != kind:
+        raise _Refusal(f"holds a {header.get('kind')!r}, not a {kind}")
+    version = header.get("version")
+    if type(version) is not int or version not in versions:
+        raise _Refusal(
+            f"{kind} file format version {version!r} is not one this isingml reads "
+            f"({', '.join(map(str, versions))})"
+        )
+    meta_json = header.get("meta")
+    if not isinstance(meta_json, str) or header.get("sha256") != _checksum(meta_json, arrays):
+        raise _Refusal(f"the {kind} file is damaged (checksum mismatch)")
+    meta = json.loads(meta_json)
+    if not isinstance(meta, dict):
+        raise InputError("its description is not a JSON object")
+    return meta, arrays, version
 
 
 def load_arrays(
     path: str | os.PathLike, kind: str, versions: tuple[int, ...] = (1,)
 ) -> tuple[dict[str, Any], dict[str, np.ndarray], int]:
     """Read a file written by :func:`save_arrays`, checking everything it can.
+
+    Every way a file can fail to read (empty, truncated, not a zip or HDF5 file, a
+    flipped byte, bad JSON, a missing header, an array of an unsupported dtype or
+    declaring more bytes than are stored, a checksum mismatch) is one
+    :class:`~isingml.errors.InputError` naming the file: whatever numpy, zipfile, zlib,
+    h5py or json raise is translated here, so a caller sees nothing else for a damaged
+    file.
 
     Parameters
     ----------
@@ -199,40 +292,36 @@ def load_arrays(
     Returns
     -------
     (dict, dict of str to ndarray, int)
-        The description, the arrays and the file's version.
+        The description (a JSON object), the arrays (numeric or boolean) and the file's
+        version.
 
     Raises
     ------
     FileNotFoundError
         When there is no such file.
+    OSError
+        When the file exists but cannot be opened (permissions, a directory).
     InputError
         Naming the file, when it is not an isingml file of that kind and a known version,
-        or is damaged (truncated, checksum mismatch, missing pieces).
+        or is damaged.
+    ResourceError
+        When a sound file's arrays do not fit in memory.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
+    with open(path, "rb"):  # permissions and directories are the system's errors
+        pass
     try:
-        header_json, arrays = _read(path)
-        header = json.loads(header_json)
-        if not isinstance(header, dict) or header.get("format") != FORMAT_TAG:
-            raise InputError("it is not an isingml file")
+        return _read(path, kind, versions)
+    except _Refusal as exc:
+        raise InputError(f"{path}: {exc}") from None
     except InputError as exc:
         raise InputError(f"{path}: cannot read a {kind} ({exc})") from None
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, TypeError) as exc:
-        reason = str(exc) or type(exc).__name__
+    except MemoryError:
+        raise ResourceError(f"{path}: not enough memory to read the {kind}") from None
+    except Exception as exc:  # every library's way of saying the bytes are not right
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         raise InputError(
             f"{path}: cannot read a {kind}: not an isingml file, or damaged ({reason})"
         ) from None
-    if header.get("kind") != kind:
-        raise InputError(f"{path}: holds a {header.get('kind')!r}, not a {kind}")
-    version = header.get("version")
-    if version not in versions:
-        raise InputError(
-            f"{path}: {kind} file format version {version!r} is not one this isingml reads "
-            f"({', '.join(map(str, versions))})"
-        )
-    meta_json = header.get("meta")
-    if not isinstance(meta_json, str) or header.get("sha256") != _checksum(meta_json, arrays):
-        raise InputError(f"{path}: the {kind} file is damaged (checksum mismatch)")
-    return json.loads(meta_json), arrays, int(version)

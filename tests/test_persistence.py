@@ -73,3 +73,102 @@ def test_a_failed_write_keeps_the_old_file_and_removes_its_temporary(tmp_path):
     assert load_arrays(path, "Thing")[0] == {"generation": 1}
     with pytest.raises(FileNotFoundError):
         save_arrays(tmp_path / "no" / "such" / "dir.npz", "Thing", 1, {}, ARRAYS)
+
+
+# -- a corpus of damaged files: every loader gives back the model or one InputError ------
+
+
+def _small_models():
+    from isingml.hopfield import HopfieldNetwork
+    from isingml.ising.model import IsingModel
+    from isingml.nn import Autoencoder, Sequential
+    from isingml.nn.autoencoder import VariationalAutoencoder
+    from isingml.nn.layers import Dense, ReLU
+    from isingml.rbm import RBM
+    from isingml.spinglass import SherringtonKirkpatrick, parallel_tempering
+    from isingml.spinglass.tempering import TemperingResult
+
+    x = np.random.default_rng(0).choice([-1.0, 1.0], size=(20, 9))
+    small = {"n_epochs": 1, "seed": 0}
+    coders = {"encoder_widths": (), "latent_dim": 1, "decoder_widths": (4,), **small}
+    net = Sequential(layers=[Dense(3), ReLU(), Dense(2)], loss="mse", **small)
+    tempering = parallel_tempering(
+        SherringtonKirkpatrick(6), [0.5, 1.0], 20, bins=4, progress=False
+    )
+    return {
+        "Sequential": (Sequential, net.fit(x, x[:, :2])),
+        "Autoencoder": (Autoencoder, Autoencoder(**coders).fit(x)),
+        "VariationalAutoencoder": (Autoencoder, VariationalAutoencoder(**coders).fit(x)),
+        "RBM": (RBM, RBM(n_hidden=3, **small).fit((x > 0).astype(float))),
+        "HopfieldNetwork": (HopfieldNetwork, HopfieldNetwork().fit(x[:2].astype(np.int8))),
+        "IsingModel": (IsingModel, IsingModel(4, beta=0.4, seed=1)),
+        "TemperingResult": (TemperingResult, tempering),
+    }
+
+
+def _damaged(raw: bytes, seed: int):
+    for length in (0, 1, len(raw) // 2, len(raw) - 1):
+        yield f"truncated to {length} bytes", raw[:length]
+    for offset in np.random.default_rng(seed).integers(0, len(raw), 50):
+        flipped = bytearray(raw)
+        flipped[offset] ^= 0xFF
+        yield f"byte {offset} flipped", bytes(flipped)
+
+
+def _saved_contents(obj, directory, kind):
+    """The description and arrays ``obj`` saves, to compare two models by."""
+    path = obj.save(directory / "resaved.npz")
+    meta, arrays, _ = load_arrays(path, kind)
+    path.unlink()
+    return meta, arrays
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".h5"])
+def test_every_loader_returns_the_model_or_one_input_error_for_a_damaged_file(tmp_path, suffix):
+    for seed, (name, (cls, obj)) in enumerate(_small_models().items()):
+        kind = cls.__name__
+        raw = obj.save(tmp_path / f"{name}{suffix}").read_bytes()
+        want = _saved_contents(obj, tmp_path, kind)
+        damaged = tmp_path / f"damaged{suffix}"
+        for label, content in _damaged(raw, seed):
+            damaged.write_bytes(content)
+            try:
+                loaded = cls.load(damaged)
+            except InputError as exc:
+                assert damaged.name in str(exc), (name, label, str(exc))
+                continue
+            except Exception as exc:  # the defect: anything else escaping a loader
+                pytest.fail(f"{name}{suffix}, {label}: {type(exc).__name__}: {exc}")
+            meta, arrays = _saved_contents(loaded, tmp_path, kind)
+            assert meta == want[0] and arrays.keys() == want[1].keys(), (name, label)
+            for key, value in want[1].items():
+                np.testing.assert_array_equal(arrays[key], value, err_msg=f"{name} {label}")
+
+
+def test_an_array_declaring_more_bytes_than_stored_is_refused_without_allocating(tmp_path):
+    import zipfile
+
+    path = save_arrays(tmp_path / "a.npz", "Thing", 1, {}, {"w": np.zeros(4)})
+    with zipfile.ZipFile(path) as z:
+        members = {info.filename: z.read(info) for info in z.infolist()}
+    members["w.npy"] = members["w.npy"].replace(b"(4,)", b"(1099511627776,)", 1)
+    with zipfile.ZipFile(tmp_path / "huge.npz", "w") as z:
+        for member, data in members.items():
+            z.writestr(member, data)
+    with pytest.raises(InputError, match=r"huge\.npz: cannot read a Thing .*declares"):
+        load_arrays(tmp_path / "huge.npz", "Thing")
+
+
+def test_a_crafted_tempering_result_of_the_wrong_shape_is_refused(tmp_path):
+    from isingml.spinglass.tempering import TemperingResult
+
+    result = _small_models()["TemperingResult"][1]
+    path = result.save(tmp_path / "pt.npz")
+    meta, arrays, _ = load_arrays(path, "TemperingResult")
+    for name, value in [("histograms", np.zeros((1, 2, 3), np.int64)), ("sums", np.zeros(3))]:
+        save_arrays(path, "TemperingResult", 1, meta, {**arrays, name: value})
+        with pytest.raises(InputError, match=rf"pt\.npz: not a valid .*{name}"):
+            TemperingResult.load(path)
+    save_arrays(path, "TemperingResult", 1, {**meta, "n": "6"}, arrays)
+    with pytest.raises(InputError, match="n is '6'"):
+        TemperingResult.load(path)

@@ -4,14 +4,26 @@ Bad input (a usage error, :class:`isingml.errors.InputError`) ends in one line o
 error and exit status 2; a missing resource (:class:`isingml.errors.ResourceError`) or an
 operating-system error (a missing file, a full disk, a damaged HDF5 file) in one line and
 status 1. Anything else is a bug and shows its traceback.
+
+An interruption ends the same way whichever way it comes: Ctrl-C (``SIGINT``) and, while a
+command runs, ``SIGTERM`` (what ``kill``, a batch scheduler or a container stop send) both
+raise :class:`KeyboardInterrupt` in the main thread, so that every ``finally`` runs (locks
+released, temporary files removed) and the command prints ``isingml: interrupted`` and
+exits with 130 for ``SIGINT``, 143 (128 + 15) for ``SIGTERM``. An interruption that arrives
+while a finalizer runs (where Python cannot raise it) is delivered again right after. A
+second ``SIGTERM`` during the clean-up ends the process at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal as _signals
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from isingml import __version__
 from isingml.cli import autoencoder, data, hopfield, ising, nn, rbm, signal, spinglass
@@ -43,6 +55,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Seconds after which a swallowed interruption is sent again.
+_REDELIVERY_DELAY_S = 0.01
+
+
+class _Terminated(KeyboardInterrupt):
+    """``SIGTERM`` received while a command ran."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    _signals.signal(_signals.SIGTERM, _signals.SIG_DFL)  # a second one ends at once
+    raise _Terminated
+
+
+def _redeliver(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An unraisable-exception hook that delivers again an interruption swallowed where
+    exceptions cannot propagate (a finalizer, a weakref callback), and prints nothing
+    for it; anything else goes to ``previous``."""
+
+    def hook(unraisable: Any) -> None:
+        kind = unraisable.exc_type
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            previous(unraisable)
+            return
+        signum = _signals.SIGTERM if issubclass(kind, _Terminated) else _signals.SIGINT
+        if signum == _signals.SIGTERM and threading.current_thread() is threading.main_thread():
+            _signals.signal(_signals.SIGTERM, _raise_terminated)
+        # Sent from a thread a moment later, so that it lands outside this hook and the
+        # finalizer: a signal raised here would run its handler here, and be lost again.
+        again = threading.Timer(_REDELIVERY_DELAY_S, os.kill, (os.getpid(), signum))
+        again.daemon = True
+        again.start()
+
+    return hook
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn ``SIGTERM`` into :class:`KeyboardInterrupt` in the main thread for the duration,
+    restoring the previous handler afterwards (elsewhere, a no-op). An interruption that
+    lands in a finalizer, where Python swallows exceptions, is delivered again."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = _signals.signal(_signals.SIGTERM, _raise_terminated)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _redeliver(previous_hook)
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous_hook
+        _signals.signal(_signals.SIGTERM, _signals.SIG_DFL if previous is None else previous)
+
+
 def _error(message: object, status: int) -> int:
     print(f"isingml: error: {message}", file=sys.stderr)
     return status
@@ -60,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         Exit status: 0 on success, 2 on bad input, 1 when a resource is missing or the
-        operating system refuses (and ``verify`` finds a problem); 130 on Ctrl-C.
+        operating system refuses (and ``verify`` finds a problem); 130 on Ctrl-C, 143 on
+        ``SIGTERM``.
 
     Raises
     ------
@@ -69,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
-        return args.handler(args)
+        with _sigterm_interrupts():
+            return args.handler(args)
     except (UsageError, InputError) as exc:
         return _error(exc, 2)
     except ResourceError as exc:
@@ -79,6 +146,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:  # the disk, not the arguments: a full disk, a lost mount
         return _error(exc, 1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("isingml: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, _Terminated) else 130

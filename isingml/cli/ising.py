@@ -152,7 +152,10 @@ def _exact(args: argparse.Namespace) -> int:
     print(f"{'':<28}{'L x L torus':>16}{'infinite (Onsager)':>20}")
 
     def fmt(x: float | None) -> str:
-        return "inf" if x is None else f"{x:.10f}"
+        if x is None:
+            return "inf"
+        # Ten decimals, or ten significant digits where they would all be zeros (high T)
+        return f"{x:.9e}" if 0 < abs(x) < 1e-4 else f"{x:.10f}"
 
     print(
         f"{'energy per spin':<28}{fmt(values['energy_per_spin']):>16}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
+from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError
 from isingml.hopfield.corruption import flip_units
@@ -23,6 +24,28 @@ __all__ = ["AGS_CRITICAL_LOAD", "CapacityResult", "capacity_curve"]
 
 #: Critical load of the Hebbian network for n -> infinity (Amit-Gutfreund-Sompolinsky).
 AGS_CRITICAL_LOAD = 0.138
+
+
+def recall_bytes(n: float, patterns: float, probes: float, max_sweeps: float) -> float:
+    """An estimate of the peak memory of storing ``patterns`` random patterns of ``n``
+    units by the Hebb rule and recalling ``probes`` probes (for up-front checks).
+
+    Parameters
+    ----------
+    n, patterns, probes, max_sweeps : int or float
+        Counts (floats where they may exceed the integers an array can hold).
+
+    Returns
+    -------
+    int or float
+        Bytes: four ``n x n`` float64 arrays (the weights, the Hebb product, its scaled
+        copy and the tie tolerances' temporaries), the patterns in int8 and float64, and
+        the probes' states, fields, energies and overlaps.
+    """
+    weights = 4 * 8 * n * n
+    stored = patterns * n * (1 + 8 + 8)
+    recall = probes * (n * (1 + 8 + 8 + 8) + 8 * (max_sweeps + 1) + 8 * patterns)
+    return weights + stored + recall
 
 
 @dataclass
@@ -116,8 +139,15 @@ def capacity_curve(
     if probes is not None:
         probes = check_int("probes", probes, minimum=1)
     seed = validate_seed(seed)
+    max_sweeps = check_int("max_sweeps", max_sweeps, minimum=1)
     flips = round(float(corruption) * n)
-    p_values = np.maximum(1, np.round(a * n)).astype(np.int64)
+    p_values = np.maximum(1, np.round(a * n))
+    p_max = float(p_values.max())  # checked before any conversion to integers
+    check_memory(
+        f"a Hopfield network of {n} units storing up to {p_max:.6g} patterns",
+        recall_bytes(n, p_max, min(probes or p_max, p_max), max_sweeps) + 16 * a.size * trials,
+    )
+    p_values = p_values.astype(np.int64)
     stable = np.zeros((a.size, trials))
     overlap = np.zeros((a.size, trials))
     with tqdm(total=a.size * trials, disable=not progress, unit="trial") as bar:

@@ -12,6 +12,10 @@ What is here:
 * the finite ``L x L`` torus at ``h = 0``: Kaufman's (1949) exact partition function and
   its analytic temperature derivatives (energy, heat capacity, free energy), stable for
   ``L`` up to a few thousand;
+* at high temperature (``T >= 1000 |J|`` for the torus, ``T >= 50 |J|`` for the infinite
+  lattice) the high-temperature (loop) expansion in ``tanh K`` instead, whose neglected
+  terms are below rounding there, so that every function keeps its full accuracy up to
+  the largest float temperature (``u -> -2 |J| K``, ``C -> 2 K^2``, ``f -> -T ln 2``);
 * exact enumeration of all ``2**(L*L)`` states for ``L <= 4``, at any field ``h``;
 * mean-field theory, ``m = tanh(beta (J q m + h))``: every real root with its stability.
 
@@ -63,6 +67,14 @@ T_C: float = 2.0 / _LN_1P_SQRT2
 
 # Largest reduced coupling K = |J| / T for which sinh(2 K) stays finite in float64.
 _K_MAX = 350.0
+
+#: ``ln P / N = sum_n a_n t^n`` of the infinite square lattice, the high-temperature series
+#: of ``ln Z / N - ln 2 - 2 ln cosh K`` in ``t = tanh K`` (Domb 1960), through ``t^14``.
+_INFINITE_SERIES = {4: 1.0, 6: 2.0, 8: 4.5, 10: 12.0, 12: 112.0 / 3.0, 14: 130.0}
+#: Reduced coupling at and below which Onsager's functions use :data:`_INFINITE_SERIES`
+#: (its first neglected term is below 1e-20 relative there; the elliptic-integral forms
+#: lose digits as ``3e-17 / K^2``).
+_K_SERIES_INFINITE = 0.02
 
 # Largest side handled by exact enumeration (2**16 states at L = 4).
 _L_ENUM_MAX = 4
@@ -290,6 +302,9 @@ def onsager_energy(T: ArrayLike, J: float = 1.0) -> float | np.ndarray:
     bracket = np.where(kappa_p == 0.0, 1.0, bracket)
     u = -abs(J) * coth2k * bracket
     u = np.where(_at_critical_point(T, J), -math.sqrt(2.0) * abs(J), u)
+    high = K <= _K_SERIES_INFINITE  # high temperature: the series, exact to rounding
+    if np.any(high):
+        u = np.where(high, -abs(J) * _infinite_high_temperature(np.where(high, K, 0.0))[0], u)
     return _output(u, scalar)
 
 
@@ -327,6 +342,10 @@ def onsager_heat_capacity(T: ArrayLike, J: float = 1.0) -> float | np.ndarray:
         bracket = k1 * total - sech2 * tail
         c = (4.0 / np.pi) * (K * coth2k) ** 2 * bracket
     c = np.where((kappa_p == 0.0) | _at_critical_point(T, J), np.inf, c)
+    high = K <= _K_SERIES_INFINITE  # high temperature: the series, exact to rounding
+    if np.any(high):
+        k_high = np.where(high, K, 0.0)
+        c = np.where(high, k_high * k_high * _infinite_high_temperature(k_high)[1], c)
     return _output(c, scalar)
 
 
@@ -353,9 +372,10 @@ def spontaneous_magnetization(T: ArrayLike, J: float = 1.0) -> float | np.ndarra
     J = _check_J(J)
     K = np.minimum(abs(J) / T, _K_MAX)
     s = np.sinh(2.0 * K)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inner = -np.expm1(-4.0 * np.log(s))
-        m = np.where(s > 1.0, np.abs(inner) ** 0.125, 0.0)
+    ordered = s > 1.0
+    # 1 - sinh(2K)^-4 where ordered; above T_c nothing is computed (no overflow there)
+    inner = -np.expm1(-4.0 * np.log(np.where(ordered, s, 2.0)))
+    m = np.where(ordered, inner**0.125, 0.0)
     return _output(m, scalar)
 
 
@@ -527,6 +547,117 @@ def _kaufman_chunked(L: int, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return tuple(np.concatenate([p[j] for p in parts]) for j in range(3))
 
 
+# At and below this reduced coupling (T >= 1000 |J|) the torus functions use the
+# high-temperature expansion: Kaufman's derivatives lose digits as (T / |J|)^2 (1e-13
+# relative at T = 1000 |J|), while the expansion's first neglected term is O(K^6) relative.
+_K_SERIES = 1e-3
+
+
+@functools.lru_cache(maxsize=4)
+def _even_subgraph_counts(L: int) -> tuple[float, ...]:
+    """``c_n``, the number of even subgraphs of ``n`` bonds of the ``L x L`` torus
+    (``L <= 4``), from the enumeration spectrum: ``Z = 2^N cosh^(2N) K sum_n c_n t^n`` with
+    ``t = tanh K``, since a state with ``a`` satisfied bonds of ``2 N`` has weight
+    ``(2 cosh K)^(2N) 2^(-2N) (1 + t)^a (1 - t)^(2N - a)``."""
+    N = L * L
+    bonds, _ = _spectrum(L)
+    values, counts = np.unique(bonds, return_counts=True)
+    total = [0] * (2 * N + 1)
+    for b, g in zip(values.tolist(), counts.tolist(), strict=True):
+        a = (2 * N + b) // 2  # satisfied bonds
+        term = [1]
+        for factor in [(1, 1)] * a + [(1, -1)] * (2 * N - a):
+            term = [x + factor[1] * y for x, y in zip([*term, 0], [0, *term], strict=True)]
+        total = [x + g * y for x, y in zip(total, term, strict=True)]
+    return tuple(float(c // 2**N) for c in total)
+
+
+def _series_in_k(
+    N: int, t: np.ndarray, log_p: np.ndarray, f_t: np.ndarray, f_tt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``ln Z = N ln 2 + 2 N ln cosh K + ln P(t)`` and its K-derivatives, given ``ln P``
+    and its t-derivatives (``dt/dK = 1 - t^2``, ``d^2t/dK^2 = -2 t (1 - t^2)``)."""
+    sech2 = 1.0 - t * t
+    log_cosh = -0.5 * np.log1p(-t * t)
+    log_z = N * math.log(2.0) + 2 * N * log_cosh + log_p
+    dlog_z = 2 * N * t + f_t * sech2
+    d2log_z = 2 * N * sech2 + f_tt * sech2 * sech2 - 2.0 * t * sech2 * f_t
+    return log_z, dlog_z, d2log_z
+
+
+def _power_series(
+    coefficients: dict[int, float], t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sum_n a_n t^n`` and its first two derivatives (terms with ``n >= 4``)."""
+    value, first, second = (np.zeros_like(t) for _ in range(3))
+    for n, a in coefficients.items():
+        value = value + a * t**n
+        first = first + n * a * t ** (n - 1)
+        second = second + n * (n - 1) * a * t ** (n - 2)
+    return value, first, second
+
+
+def _high_temperature(L: int, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``ln Z``, ``d ln Z / dK`` and ``d^2 ln Z / dK^2`` of the ``L x L`` torus for small
+    ``K``, from the high-temperature (loop) expansion.
+
+    ``Z = 2^N cosh^(2N) K P(t)`` with ``t = tanh K`` and ``P(t) = sum_n c_n t^n`` the
+    generating function of the even subgraphs. For ``L <= 4`` it is used whole (the counts
+    come from enumeration); for ``L >= 6``, ``ln P / N`` is the infinite lattice's series
+    below order ``L`` (the smallest subgraphs are the ``N`` plaquettes of 4 bonds and the
+    ``2 N`` rectangles of 6), plus ``2 / L`` at order ``L`` from the ``2 L`` straight loops
+    around the torus, truncated there; the neglected terms are below ``2e-17`` relative
+    for ``K <= 1e-3``. Hence
+    ``u = -|J| (2 t + 4 t^3 + ...)`` per spin as ``K -> 0`` (``-|J| (4 t + ...)`` at
+    ``L = 2``, where every neighbour pair is joined by two bonds), and every term is
+    formed without cancellation down to ``K = 0``.
+    """
+    N = L * L
+    t = np.tanh(np.asarray(K, dtype=np.float64))
+    if L <= _L_ENUM_MAX:
+        c = _even_subgraph_counts(L)
+        rest = t * _horner_derivative(c[1:], t, 0)  # P - 1 (c_0 = 1; all c_n >= 0)
+        P = 1.0 + rest
+        f_t = _horner_derivative(c, t, 1) / P
+        f_tt = _horner_derivative(c, t, 2) / P - f_t * f_t
+        return _series_in_k(N, t, np.log1p(rest), f_t, f_tt)
+    # Clusters of fewer than L bonds cannot wind around the torus: their per-site counts
+    # are the infinite lattice's; at L bonds come the 2 L straight loops around it.
+    per_site = {n: a for n, a in _INFINITE_SERIES.items() if n < L}
+    if L in _INFINITE_SERIES:
+        per_site[L] = _INFINITE_SERIES[L] + 2.0 / L
+    log_p, f_t, f_tt = _power_series({n: N * a for n, a in per_site.items()}, t)
+    return _series_in_k(N, t, log_p, f_t, f_tt)
+
+
+def _infinite_high_temperature(K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``d (ln Z / N) / dK`` and ``d^2 (ln Z / N) / dK^2`` of the infinite lattice from
+    :data:`_INFINITE_SERIES`."""
+    t = np.tanh(np.asarray(K, dtype=np.float64))
+    _, dlog_z, d2log_z = _series_in_k(1, t, *_power_series(_INFINITE_SERIES, t))
+    return dlog_z, d2log_z
+
+
+def _horner_derivative(c: tuple[float, ...], t: np.ndarray, order: int) -> np.ndarray:
+    """The ``order``-th derivative of ``sum_n c_n t^n`` at ``t``, by Horner's rule."""
+    out = np.zeros_like(t)
+    for n in range(len(c) - 1, order - 1, -1):
+        out = out * t + math.perm(n, order) * c[n]
+    return out
+
+
+def _torus(L: int, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``ln Z`` and its first two K-derivatives over a flat array of couplings: the
+    high-temperature expansion where ``K <= _K_SERIES``, Kaufman's formula elsewhere."""
+    high = K <= _K_SERIES
+    out = tuple(np.empty(K.shape) for _ in range(3))
+    for mask, method in ((high, _high_temperature), (~high, _kaufman_chunked)):
+        if mask.any():
+            for target, part in zip(out, method(L, K[mask]), strict=True):
+                target[mask] = part
+    return out
+
+
 def _finite_setup(L: object, T: object, J: object) -> tuple[int, np.ndarray, bool, float]:
     L = check_lattice_size(L)
     T, scalar = _check_temperature(T)
@@ -558,7 +689,7 @@ def finite_lattice_log_partition(L: int, T: ArrayLike, J: float = 1.0) -> float 
         ``ln Z`` (not per spin), same shape as ``T``.
     """
     L, K, scalar, _ = _finite_setup(L, T, J)
-    log_z, _, _ = _kaufman_chunked(L, K.ravel())
+    log_z, _, _ = _torus(L, K.ravel())
     return _output(log_z.reshape(K.shape), scalar)
 
 
@@ -584,7 +715,7 @@ def finite_lattice_energy(L: int, T: ArrayLike, J: float = 1.0) -> float | np.nd
         Energy per spin, same shape as ``T``.
     """
     L, K, scalar, J = _finite_setup(L, T, J)
-    _, dlog_z, _ = _kaufman_chunked(L, K.ravel())
+    _, dlog_z, _ = _torus(L, K.ravel())
     u = -abs(J) * dlog_z / (L * L)
     return _output(u.reshape(K.shape), scalar)
 
@@ -611,7 +742,7 @@ def finite_lattice_heat_capacity(L: int, T: ArrayLike, J: float = 1.0) -> float 
     """
     L, K, scalar, _ = _finite_setup(L, T, J)
     k = K.ravel()
-    _, _, d2log_z = _kaufman_chunked(L, k)
+    _, _, d2log_z = _torus(L, k)
     # C >= 0; at very low T the exact value underflows and rounding could leave -1e-18
     c = np.maximum(k * k * d2log_z / (L * L), 0.0)
     return _output(c.reshape(K.shape), scalar)
@@ -636,8 +767,8 @@ def finite_lattice_free_energy(L: int, T: ArrayLike, J: float = 1.0) -> float | 
     """
     L, K, scalar, _ = _finite_setup(L, T, J)
     Tarr = np.asarray(T, dtype=np.float64)
-    log_z, _, _ = _kaufman_chunked(L, K.ravel())
-    f = -Tarr * log_z.reshape(K.shape) / (L * L)
+    log_z, _, _ = _torus(L, K.ravel())
+    f = -Tarr * (log_z.reshape(K.shape) / (L * L))  # ~ -T ln 2: finite up to the largest T
     return _output(f, scalar)
 
 

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
+from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError
 from isingml.hopfield import HopfieldNetwork
+from isingml.hopfield.capacity import recall_bytes
 from isingml.random import TAG_SPIN_GLASS, random_uint32, validate_seed
 from isingml.spinglass.models import HopfieldGlass
 
@@ -158,7 +160,14 @@ def hopfield_state_census(
             f"retrieval={retrieval!r}"
         )
     seed = validate_seed(seed)
-    ps = np.maximum(3, np.rint(a * n)).astype(np.int64)
+    max_sweeps = check_int("max_sweeps", max_sweeps, minimum=1)
+    ps = np.maximum(3, np.rint(a * n))
+    p_max = float(ps.max())  # checked before any conversion to integers
+    check_memory(
+        f"a Hopfield census of {n} units storing up to {p_max:.6g} patterns",
+        recall_bytes(n, p_max, 3 * probes, max_sweeps) + 13 * p_max * n + 8 * n * n,
+    )
+    ps = ps.astype(np.int64)
     fractions = np.zeros((a.size, 3, 3))
     max_m = np.zeros((a.size, 3))
     second_m = np.zeros((a.size, 3))

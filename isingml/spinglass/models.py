@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError
 from isingml.random import TAG_SPIN_GLASS_DISORDER, random_normal, random_uint32, validate_seed
@@ -106,6 +107,12 @@ class SpinGlassModel(ABC):
     def to_dict(self) -> dict:
         """The model's parameters as a JSON-ready dictionary."""
 
+    def disorder_bytes(self) -> int:
+        """Peak bytes that drawing and holding one disorder sample takes (an estimate for
+        up-front memory checks): the couplings and the temporaries that build them."""
+        n = self.n
+        return 4 * 8 * n * n if self.dense else 6 * 8 * n * 8
+
     def _key(self, sample: int, seed: int) -> tuple[int, int]:
         return validate_seed(seed), validate_seed(sample, "sample")
 
@@ -169,6 +176,7 @@ class SherringtonKirkpatrick(SpinGlassModel):
         Disorder
         """
         seed, sample = self._key(sample, seed)
+        check_memory(f"{self!r}: the couplings of one sample", self.disorder_bytes())
         n = self.n
         iu = np.triu_indices(n, 1)
         J = np.zeros((n, n))
@@ -176,6 +184,11 @@ class SherringtonKirkpatrick(SpinGlassModel):
         J[iu] = _draws(self.couplings, iu[0].size, seed, sample) * scale
         J += J.T
         return Disorder(dense=J)
+
+    def disorder_bytes(self) -> int:
+        """The matrix, the two index arrays of its upper triangle, the draws and the
+        transposed copy: about four ``n x n`` float64 arrays."""
+        return 4 * 8 * self.n * self.n
 
     def to_dict(self) -> dict:
         """``{"model": "SK", "n": n, "couplings": ...}``."""
@@ -216,7 +229,15 @@ class EdwardsAnderson(SpinGlassModel):
         self.couplings = _check_couplings(couplings)
         self.n = self.L**self.dim
         self.name = f"EA{self.dim}D"
+        check_memory(
+            f"EdwardsAnderson(L={self.L}, dim={self.dim}): the neighbour table of {self.n} sites",
+            self._table_bytes(),
+        )
         self._neighbors = self._neighbor_table()
+
+    def _table_bytes(self) -> int:
+        # The table, the coordinates, a shifted copy and the index temporaries (int64).
+        return 8 * self.n * (2 * self.dim + 3 * self.dim + 2)
 
     def _neighbor_table(self) -> np.ndarray:
         L, d, n = self.L, self.dim, self.n
@@ -252,6 +273,10 @@ class EdwardsAnderson(SpinGlassModel):
             back = nbr[:, 2 * axis + 1]  # i - e_axis, whose + bond reaches i
             bonds[:, 2 * axis + 1] = draws[axis][back]
         return Disorder(neighbors=nbr, bonds=bonds)
+
+    def disorder_bytes(self) -> int:
+        """The draws and the bond table (float64, ``2 dim`` per site)."""
+        return 8 * self.n * 3 * self.dim
 
     def to_dict(self) -> dict:
         """``{"model": "EA2D"/"EA3D", "L": L, "dim": dim, "n": n, "couplings": ...}``."""
@@ -298,12 +323,17 @@ class HopfieldGlass(SpinGlassModel):
     def disorder(self, sample: int, seed: int = 0) -> Disorder:
         """Patterns of sample ``sample`` (one Philox bit per entry) and their couplings."""
         seed, sample = self._key(sample, seed)
+        check_memory(f"{self!r}: the patterns and couplings of one sample", self.disorder_bytes())
         bits = random_uint32(self.p * self.n, seed, sample, tag=TAG_SPIN_GLASS_DISORDER)
         xi = np.where(bits >> np.uint32(31), 1, -1).astype(np.int8).reshape(self.p, self.n)
         x = xi.astype(np.float64)
         J = x.T @ x / self.n
         np.fill_diagonal(J, 0.0)
         return Disorder(dense=J, patterns=xi)
+
+    def disorder_bytes(self) -> int:
+        """The pattern bits, the patterns in int8 and float64, and the coupling matrix."""
+        return 13 * self.p * self.n + 8 * self.n * self.n
 
     def to_dict(self) -> dict:
         """``{"model": "Hopfield", "n": n, "patterns": p, "alpha": p / n}``."""

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from isingml._numba import numba_threads
 from isingml._persistence import load_arrays, save_arrays
+from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.random import TAG_SPIN_GLASS, validate_seed
@@ -52,6 +53,7 @@ def geometric_ladder(t_min: float, t_max: float, count: int) -> np.ndarray:
     ndarray of float64, shape (count,), ascending
     """
     count = check_int("count", count, minimum=2)
+    check_memory(f"a ladder of {count} temperatures", 3 * 8 * count)
     t_min, t_max = float(t_min), float(t_max)
     if not (math.isfinite(t_min) and math.isfinite(t_max) and 0 < t_min < t_max):
         raise InputError(f"need 0 < t_min < t_max, got t_min={t_min!r}, t_max={t_max!r}")
@@ -324,6 +326,9 @@ class TemperingResult:
         missing += [k for k in cls._ARRAYS if k not in arrays]
         if missing:
             raise InputError(f"{path}: not a complete saved TemperingResult (missing {missing})")
+        problem = _check_saved(meta, arrays)
+        if problem:
+            raise InputError(f"{path}: not a valid saved TemperingResult ({problem})")
         fields = {name: arrays[name] for name in cls._ARRAYS}
         fields |= {name: meta[name] for name in cls._SCALARS}
         return cls(model=meta["model"], **fields)
@@ -405,10 +410,61 @@ class TemperingResult:
         return out
 
 
+def _shapes(meta: dict, arrays: dict) -> dict[str, tuple[str, tuple]]:
+    """The dtype kinds and shapes a saved result's arrays must have."""
+    S, K, n = arrays["samples"].shape[:1], arrays["temperatures"].shape[:1], meta["n"]
+    bins = arrays["sums"].shape[2:3]
+    return {
+        "temperatures": ("f", K),
+        "samples": ("iu", S),
+        "sums": ("f", S + K + bins + (kernels.N_ACCUMULATORS,)),
+        "histograms": ("iu", (*S, *K, n + 1)),
+        "exchanges": ("iu", (*S, *K, 2)),
+        "trips": ("iu", (*S, 2)),
+        "flux": ("iu", (*S, *K, 2)),
+        "best_energy": ("f", S),
+        "best_spins": ("i", (*S, n)),
+    }
+
+
+def _check_saved(meta: dict, arrays: dict) -> str | None:
+    """What is wrong with a saved result's description and arrays, or None."""
+    if not isinstance(meta["model"], dict):
+        return f"model is {meta['model']!r}, not a description"
+    for name in TemperingResult._SCALARS:
+        value = meta[name]
+        number = (int, float) if name == "seconds" else int
+        if isinstance(value, bool) or not isinstance(value, number) or value < 0:
+            return f"{name} is {value!r}"
+    if meta["n"] < 1 or meta["replicas"] not in (1, 2) or meta["interval"] < 1:
+        return f"n = {meta['n']}, replicas = {meta['replicas']}, interval = {meta['interval']}"
+    for name in ("temperatures", "samples", "sums"):
+        if arrays[name].ndim != (4 if name == "sums" else 1):
+            return f"{name} has shape {arrays[name].shape}"
+    for name, (kinds, shape) in _shapes(meta, arrays).items():
+        a = arrays[name]
+        if a.dtype.kind not in kinds or a.shape != shape:
+            return f"{name} is {a.dtype} of shape {a.shape}, expected shape {shape}"
+    t = arrays["temperatures"]
+    if t.size < 1 or not np.all(np.isfinite(t) & (t > 0)) or np.any(np.diff(t) <= 0):
+        return "the temperatures are not a positive ascending ladder"
+    return None
+
+
 def _batch_size(model: SpinGlassModel, samples: int) -> int:
     if model.dense:
         return max(1, min(samples, _DENSE_BATCH_BYTES // (8 * model.n * model.n)))
     return samples
+
+
+def _tempering_bytes(model: SpinGlassModel, samples: int, replicas: int, K: int, bins: int) -> int:
+    """An estimate of the peak memory of :func:`parallel_tempering`: the results of every
+    sample, and the couplings and walkers of one batch of samples."""
+    n = model.n
+    per_sample = 8 * (K * bins * kernels.N_ACCUMULATORS + K * (n + 1) + 4 * K + 4) + n
+    batch = _batch_size(model, samples)
+    walkers = replicas * K * (n * (9 if model.dense else 1) + 6 * 8)
+    return samples * per_sample + batch * (model.disorder_bytes() + walkers)
 
 
 def _integer_levels(bonds: np.ndarray) -> int:
@@ -510,6 +566,11 @@ def parallel_tempering(
     seed = validate_seed(seed)
 
     K, n = t.size, model.n
+    check_memory(
+        f"parallel tempering of {samples} samples x {replicas} replicas x {K} temperatures "
+        f"of {model!r}",
+        _tempering_bytes(model, samples, replicas, K, bins),
+    )
     betas = np.ascontiguousarray(1.0 / t)
     ids_all = np.arange(first_sample, first_sample + samples, dtype=np.int64)
     out = {

@@ -1,6 +1,7 @@
 """The isingml command: output, JSON, and one-line errors with exit status 2."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -144,3 +145,108 @@ def test_python_dash_m_runs_the_command(module):
         [sys.executable, "-m", module, "exact", "--size", "3"], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_a_damaged_model_file_is_one_line_and_status_2(tmp_path, capsys):
+    import numpy as np
+
+    from isingml.data import generate
+    from isingml.nn import Autoencoder
+
+    data = generate(tmp_path / "d.h5", "4", "1.0:3.5:5", 10, progress=False)
+    x = np.random.default_rng(0).choice([-1.0, 1.0], size=(20, 16))
+    raw = Autoencoder(encoder_widths=(), n_epochs=1, seed=0).fit(x).save(tmp_path / "m.npz")
+    raw = raw.read_bytes()
+    for content in (raw[: len(raw) // 2], b"", raw[:-1]):
+        (tmp_path / "truncated.npz").write_bytes(content)
+        argv = ["phase", str(data), "--model", str(tmp_path / "truncated.npz")]
+        assert main([*argv, "--out", str(tmp_path / "f.png")]) == 2
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and "truncated.npz" in lines[0], captured.err
+        assert lines[0].startswith("isingml: error: argument --model: ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hopfield", "capacity", "--units", "1000000"],
+        ["spinglass", "tempering", "--size", "1000000"],
+        ["spinglass", "tempering", "--size", "1000000", "--geometric"],
+        ["spinglass", "tempering", "--model", "ea3d", "--size", "1000000"],
+        ["spinglass", "tempering", "--model", "hopfield", "--size", "1000000"],
+        ["spinglass", "tempering", "--size", "16", "--geometric", "--count", "1000000000000"],
+        ["spinglass", "ladder", "--size", "1000000"],
+        ["spinglass", "hopfield", "--units", "1000000"],
+        ["spinglass", "sk-energy", "--sizes", "1000000,32", "--samples", "2", "--quiet"],
+    ],
+)
+def test_sizes_beyond_memory_are_one_line_and_status_1(argv, tmp_path, capsys):
+    out = [] if "ladder" in argv else ["--out", str(tmp_path / "f.png")]
+    assert main([*argv, *out]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("isingml: error: ") and " of memory, and " in lines[0]
+
+
+def test_sigterm_ends_like_ctrl_c_and_the_run_resumes(tmp_path):
+    import signal
+    import time
+
+    from isingml.data import verify
+
+    out = tmp_path / "out.h5"
+    argv = ["generate", "--out", str(out), "--sizes", "64", "--temperatures", "1.5:3:8"]
+    argv += ["--samples", "1000", "--threads", "1", "--quiet"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "isingml", *argv], stderr=subprocess.PIPE, text=True
+    )
+    parts = tmp_path / "out.h5.parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if parts.is_dir() and any(parts.glob("L*.h5")):  # the run is under way
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err  # 128 + SIGTERM, as documented in isingml.cli.app
+    assert err.strip() == "isingml: interrupted", err
+    assert not (tmp_path / "out.h5.lock").exists() and not out.exists()
+    assert main([*argv, "--resume"]) == 0
+    assert verify(out).ok and not parts.exists()
+
+
+def test_exact_at_a_huge_temperature_prints_the_high_temperature_limit(capsys):
+    assert main(["exact", "--size", "8", "--temperature", "1e300", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["energy_per_spin"] == pytest.approx(-2e-300, rel=1e-12)
+    assert d["onsager_energy_per_spin"] == pytest.approx(-2e-300, rel=1e-12)
+    assert d["heat_capacity"] == 0.0  # 2 K^2 = 2e-600 is below the smallest float
+    assert main(["exact", "--size", "8", "--temperature", "1e300"]) == 0
+    table = capsys.readouterr().out
+    assert not re.search(r"\binf\b", table) and table.count("-2.000000000e-300") == 2
+
+
+def test_sigterm_swallowed_by_a_finalizer_is_delivered_again(capsys):
+    import os
+    import signal
+    import time
+
+    from isingml.cli import app
+
+    class Finalized:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # handled here, where raising is swallowed
+            for _ in range(1000):
+                pass
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), app._sigterm_interrupts():
+        obj = Finalized()
+        del obj
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the interruption arrives again, here
+            pass
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert "Exception ignored" not in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """The capacity experiment, and the hopfield command."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -94,3 +95,25 @@ def test_hopfield_bad_arguments_exit_2_with_one_line(args, message, capsys):
     assert main(["hopfield", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("n", "alphas", "message"),
+    [
+        (1_000_000, [0.1], "Hopfield network of 1000000 units storing up to 100000 patterns"),
+        (100, [1e300], "Hopfield network of 100 units storing up to 1e+302 patterns"),
+    ],
+)
+def test_a_network_too_large_for_memory_is_refused_before_any_work(n, alphas, message):
+    from isingml.errors import ResourceError
+
+    with pytest.raises(ResourceError, match=re.escape(message) + " needs .* of memory"):
+        capacity_curve(n, alphas)
+
+
+def test_the_memory_estimate_covers_the_weights_and_the_patterns():
+    from isingml.hopfield.capacity import recall_bytes
+
+    n, p = 300, 40
+    assert recall_bytes(n, p, p, 100) >= 3 * 8 * n * n + p * n * 9
+    assert recall_bytes(n, 2 * p, p, 100) > recall_bytes(n, p, p, 100)

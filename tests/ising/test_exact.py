@@ -408,3 +408,72 @@ def test_plot_mean_field_makes_its_own_figure():
         assert sum(_marked_points(ax)) == 3
     finally:
         plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------------------
+# high temperature: the loop expansion, up to the largest float
+# --------------------------------------------------------------------------------------
+
+
+def _series_energy(L: int, T: float) -> float:
+    """``u`` from ``ln Z / N = ln 2 + 2 ln cosh K + t^4 + 2 t^6 + O(t^8)`` (L >= 8; the
+    plaquettes and the 1 x 2 rectangles), ``t = tanh K``, ``dt/dK = 1 - t^2``."""
+    t = math.tanh(1.0 / T)
+    return -(2.0 * t + (4.0 * t**3 + 12.0 * t**5) * (1.0 - t * t))
+
+
+HUGE_TEMPERATURES = [1e4, 1e8, 1e10, 1e20, 1e100, 1e300, 1.7e308]
+
+
+@pytest.mark.parametrize("T", HUGE_TEMPERATURES)
+@pytest.mark.parametrize(("L", "bonds_per_spin"), [(2, 4), (4, 2), (8, 2), (64, 2)])
+def test_torus_at_huge_temperatures_has_the_high_temperature_limit(L, bonds_per_spin, T):
+    # u -> -z K and C -> z K^2 with z = 2 (4 on the 2 x 2 torus, whose neighbour pairs are
+    # joined twice), f -> -T ln 2; the next terms are O(K^2) relative (1e-8 at T = 1e4).
+    K = 1.0 / T
+    z = bonds_per_spin
+    assert finite_lattice_energy(L, T) == pytest.approx(-z * K, rel=1e-7)
+    assert finite_lattice_heat_capacity(L, T) == pytest.approx(z * K * K, rel=1e-7)
+    assert finite_lattice_free_energy(L, T) == pytest.approx(-T * math.log(2.0), rel=1e-7)
+    assert finite_lattice_log_partition(L, T) == pytest.approx(L * L * math.log(2.0))
+    assert onsager_energy(T) == pytest.approx(-2.0 * K, rel=1e-7)
+    assert onsager_heat_capacity(T) == pytest.approx(2.0 * K * K, rel=1e-7)
+    assert spontaneous_magnetization(T) == 0.0
+    # J -> 0 at fixed T is the same limit; K underflowing to zero gives it exactly
+    J = 1e-150
+    assert finite_lattice_energy(L, T, J=J) == pytest.approx(-z * J * (J / T), rel=1e-7)
+
+
+@pytest.mark.parametrize("T", [999.0, 1001.0, 1e4, 1e6])
+@pytest.mark.parametrize("L", [8, 64])
+def test_torus_energy_follows_the_high_temperature_series(L, T):
+    # On either side of T = 1000 (where the high-temperature branch takes over from
+    # Kaufman's formula) the energy is the series to its truncation, O(t^7) ~ 1e-20.
+    assert finite_lattice_energy(L, T) == pytest.approx(_series_energy(L, T), rel=1e-12)
+    assert onsager_energy(T) == pytest.approx(_series_energy(L, T), rel=1e-12)
+    t = math.tanh(1.0 / T)
+    c_series = (1.0 / T) ** 2 * (2.0 * (1.0 - t * t) + 12.0 * t * t)
+    assert finite_lattice_heat_capacity(L, T) == pytest.approx(c_series, rel=1e-9)
+
+
+@pytest.mark.parametrize("T", [100.0, 999.0, 1001.0, 1e4])
+@pytest.mark.parametrize("L", [2, 4])
+def test_torus_at_high_temperature_matches_enumeration(L, T):
+    # Enumeration loses ~1e-16 / K relative to the cancellation of +-E; allow for it.
+    ref = enumerate_lattice(L, T)
+    assert finite_lattice_energy(L, T) == pytest.approx(ref.energy, rel=1e-11)
+    assert finite_lattice_heat_capacity(L, T) == pytest.approx(ref.heat_capacity, rel=1e-11)
+
+
+def test_torus_and_onsager_are_continuous_where_the_series_takes_over():
+    # Each side of the switch is within its method's rounding (Kaufman: 1e-19 T^2; the
+    # elliptic integrals: 3e-17 T^2) of the other; the functions change by 1e-13 there.
+    T = 1000.0 * np.array([1.0 - 1e-13, 1.0 + 1e-13])  # Kaufman | series
+    for L in (2, 4, 6, 8, 10, 16, 64):
+        for f in (finite_lattice_energy, finite_lattice_heat_capacity):
+            a, b = f(L, T)
+            assert b == pytest.approx(a, rel=1e-12), (L, f.__name__)
+    T = 50.0 * np.array([1.0 - 1e-13, 1.0 + 1e-13])  # elliptic integrals | series
+    for f in (onsager_energy, onsager_heat_capacity):
+        a, b = f(T)
+        assert b == pytest.approx(a, rel=5e-13), f.__name__
