@@ -80,8 +80,7 @@ def check_memory(what: str, needed: float) -> None:
     have = available_memory()
     if needed > have:
         raise ResourceError(
-            f"{what} needs {format_bytes(needed)} of memory, and {format_bytes(have)} is "
-            "available"
+            f"{what} needs {format_bytes(needed)} of memory, and {format_bytes(have)} is available"
         )
 
 

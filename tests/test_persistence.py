@@ -172,3 +172,33 @@ def test_a_crafted_tempering_result_of_the_wrong_shape_is_refused(tmp_path):
     save_arrays(path, "TemperingResult", 1, {**meta, "n": "6"}, arrays)
     with pytest.raises(InputError, match="n is '6'"):
         TemperingResult.load(path)
+
+
+def test_crafted_files_with_valid_checksums_but_impossible_contents_are_refused(tmp_path):
+    # A file can pass its checksum and still describe no model: each such is one
+    # InputError naming the file, not an IndexError or ZeroDivisionError from inside.
+    models = _small_models()
+    cases = []
+    cls, net = models["HopfieldNetwork"]
+    path = net.save(tmp_path / "hop.npz")
+    meta, arrays, _ = load_arrays(path, "HopfieldNetwork")
+    for name, value in [
+        ("weights", np.array(1.0)),
+        ("weights", np.zeros((9, 8))),
+        ("thresholds", np.zeros(3)),
+        ("patterns", np.ones((2, 4), np.int8)),
+        ("weights", np.zeros((9, 9), np.complex128)),
+    ]:
+        cases.append((cls, "HopfieldNetwork", meta, {**arrays, name: value}))
+    for kind in ("Sequential", "Autoencoder"):
+        cls, model = models[kind]
+        meta, arrays, _ = load_arrays(model.save(tmp_path / f"{kind}.npz"), kind)
+        if kind == "Sequential":
+            broken = {**meta, "input_shape": [0]}
+        else:
+            broken = {**meta, "encoder": {**meta["encoder"], "input_shape": [0]}}
+        cases.append((cls, kind, broken, arrays))
+    for i, (cls, kind, meta, arrays) in enumerate(cases):
+        crafted = save_arrays(tmp_path / f"crafted{i}.npz", kind, 1, meta, arrays)
+        with pytest.raises(InputError, match=rf"crafted{i}\.npz"):
+            cls.load(crafted)

@@ -133,7 +133,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sk.add_argument(
         "--samples",
         type=_types.int_values(minimum=2),
-        default="32,16,8,4,4",
+        default="32,16,8,8,8",
         help="disorder samples: one count, or one per size",
     )
     sk.add_argument("--sweeps", type=_types.positive_int, default=4000, help="production sweeps")

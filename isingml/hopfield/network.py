@@ -63,6 +63,10 @@ class RecallResult:
     history: np.ndarray | None = None
 
 
+#: The arrays a saved network holds.
+_SAVED_ARRAYS = ("weights", "thresholds", "patterns")
+
+
 class HopfieldNetwork(BaseEstimator):
     """A Hopfield network of +/-1 units (the primer's Section II).
 
@@ -294,9 +298,18 @@ class HopfieldNetwork(BaseEstimator):
         """
         meta, arrays, _ = load_arrays(path, "HopfieldNetwork")
         try:
+            if any(np.asarray(arrays[k]).dtype.kind not in "biuf" for k in _SAVED_ARRAYS):
+                raise ValueError("arrays must hold real numbers")
             w = np.array(arrays["weights"], dtype=np.float64)
             b = np.array(arrays["thresholds"], dtype=np.float64)
             patterns = np.array(arrays["patterns"], dtype=np.int8)
+            n = w.shape[0] if w.ndim == 2 else -1
+            if w.shape != (n, n) or b.shape != (n,) or patterns.ndim != 2:
+                raise ValueError(
+                    f"shapes weights {w.shape}, thresholds {b.shape}, patterns {patterns.shape}"
+                )
+            if patterns.shape[0] and patterns.shape[1] != n:
+                raise ValueError(f"patterns of {patterns.shape[1]} units for {n}")
             net = cls(rule=check_choice("rule", meta["rule"], RULES))
             net._set_state(w, b, patterns, bool(meta["given_weights"]))
         except (KeyError, ValueError, TypeError) as exc:

@@ -612,7 +612,14 @@ class Sequential(BaseEstimator):
             seed=meta["seed"],
             dtype=np.dtype(meta.get("dtype", "float64")).type,
         )
-        model.build(tuple(meta["input_shape"]), input_grad=input_grad)
+        shape = meta["input_shape"]
+        if (
+            not isinstance(shape, list)
+            or not shape
+            or not all(type(d) is int and d >= 1 for d in shape)
+        ):
+            raise InputError(f"input_shape must be a list of integers >= 1, got {shape!r}")
+        model.build(tuple(shape), input_grad=input_grad)
         for i, layer in enumerate(model.layers_):
             for name in layer.params:
                 stored = arrays[f"{prefix}layer{i}_{name}"]

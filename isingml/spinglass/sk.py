@@ -20,11 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError
 from isingml.spinglass.ladder import tune_ladder
 from isingml.spinglass.models import SherringtonKirkpatrick
-from isingml.spinglass.tempering import TemperingResult, parallel_tempering
+from isingml.spinglass.tempering import TemperingResult, _tempering_bytes, parallel_tempering
 from isingml.stats import Stats
 
 __all__ = [
@@ -258,9 +259,14 @@ def sk_energy_scaling(
         if len(counts) != sizes_arr.size:
             raise InputError(f"samples must be one number or one per size, got {samples!r}")
     counts = [check_int("samples", c, minimum=2) for c in counts]
+    models = [SherringtonKirkpatrick(int(n), couplings) for n in sizes_arr]
+    for model, count in zip(models, counts, strict=True):  # every size before the first runs
+        check_memory(
+            f"the SK energies at n = {model.n} ({count} samples)",
+            _tempering_bytes(model, count, 2, 2, 2),  # a lower bound: the ladder is tuned later
+        )
     results, low = [], []
-    for n, count in zip(sizes_arr, counts, strict=True):
-        model = SherringtonKirkpatrick(int(n), couplings)
+    for model, count in zip(models, counts, strict=True):
         ladder = tune_ladder(
             model,
             t_min,

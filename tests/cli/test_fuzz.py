@@ -161,7 +161,7 @@ def test_a_value_its_flag_refuses_is_one_line_naming_the_flag(files, data):
         label="value",
     )
     value = [f"{flag}={text}"] if action.option_strings else [text]
-    status, out, err = _run([*path, *_required(path, files, flag), *value])
+    status, _, err = _run([*path, *_required(path, files, flag), *value])
     assert status == 2, (path, flag, text, err)
     line = _one_line(err)
     assert any(s in line for s in (action.option_strings or [action.metavar or action.dest]))

@@ -87,3 +87,16 @@ def test_polygamma_helpers(x):
     assert _trigamma(1.0) == pytest.approx(math.pi**2 / 6, abs=1e-9)
     assert _digamma(x + 1) - _digamma(x) == pytest.approx(1 / x, abs=1e-9)
     assert _trigamma(x) - _trigamma(x + 1) == pytest.approx(1 / x**2, abs=1e-9)
+
+
+def test_a_size_beyond_memory_is_refused_before_the_smaller_sizes_run(monkeypatch):
+    from isingml.errors import ResourceError
+    from isingml.spinglass import sk
+
+    def never(*args, **kwargs):
+        raise AssertionError("a size ran before every size was checked")
+
+    monkeypatch.setattr(sk, "parallel_tempering", never)
+    monkeypatch.setattr(sk, "tune_ladder", never)
+    with pytest.raises(ResourceError, match="n = 1000000"):
+        sk.sk_energy_scaling(sizes=(32, 1_000_000), samples=2)
