@@ -145,8 +145,10 @@ def _info(args: argparse.Namespace) -> int:
     with open_dataset(args.data) as ds:
         a = ds.attrs
         print(
-            f"{ds.path}  ({a['algorithm']}, J={a['J']:g}, h={a['h']:g}, seed={a['seed']}, "
-            f"thermalize={a['thermalize']}, interval={a['interval']})"
+            _escape(
+                f"{ds.path}  ({a['algorithm']}, J={a['J']:g}, h={a['h']:g}, seed={a['seed']}, "
+                f"thermalize={a['thermalize']}, interval={a['interval']})"
+            )
         )
         t = ds.temperatures
         print(f"temperatures: {t.size} from {t.min():g} to {t.max():g}")
@@ -161,7 +163,12 @@ def _info(args: argparse.Namespace) -> int:
                 f"{L:>6}{len(ds.temperatures):>14}{n:>10}{stored:>16,}{stored / max(n, 1):>14.1f}"
                 f"{raw / max(stored, 1):>12.2f}x"
             )
-        print(f"file size: {ds.path.stat().st_size:,} bytes; written by {a['versions']}")
+        print(
+            _escape(
+                f"file size: {ds.path.stat().st_size:,} bytes, format version "
+                f"{ds.format_version}; written by {a['versions']}"
+            )
+        )
     return 0
 
 
@@ -169,10 +176,18 @@ def _verify(args: argparse.Namespace) -> int:
     from isingml.data import verify
 
     report = verify(args.data)
+    for note in report.notes:
+        print(_escape(f"NOTE {note}"))
     for problem in report.problems:
-        print(f"MISMATCH {problem}")
+        print(_escape(f"MISMATCH {problem}"))
     if report.ok:
-        print(f"{report.path}: OK ({report.checked} configurations checked)")
+        print(_escape(f"{report.path}: OK ({report.checked} configurations checked)"))
         return 0
-    print(f"{report.path}: {len(report.problems)} problem(s)")
+    print(_escape(f"{report.path}: {len(report.problems)} problem(s)"))
     return 1
+
+
+def _escape(text: str) -> str:
+    """``text`` safe for a terminal: every non-printable character (escape sequences,
+    newlines, carriage returns, C1 controls) written as a Python escape such as ``\\x1b``."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

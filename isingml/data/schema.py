@@ -3,8 +3,15 @@
 One file per dataset, readable with plain h5py or ``h5dump``::
 
     /                      attrs: format, format_version, J, h, algorithm, thermalize,
-                                  interval, seed, samples, chains, sizes, temperatures,
-                                  spin_encoding, versions, created
+                                  interval, seed, samples, chains, sizes, temperatures
+                                  (when at most 1024 of them), spin_encoding, plan,
+                                  random_numbers, versions, created
+    /metadata/             attrs: sha256 (of the canonical JSON of every root attribute
+                                  and of the temperatures)
+        attributes         uint8 (k,)     the canonical JSON of every root attribute but
+                                          ``created`` (which differs between otherwise
+                                          identical runs; the sha256 covers it)
+        temperatures       float64 (nT,)  the temperatures, however many
     /L{L}/                 attrs: L, n_bytes (bytes per packed configuration)
         spins              uint8 (n, ceil(L*L / 8))  np.packbits of (s > 0), row-major
         temperature        float64 (n,)
@@ -17,18 +24,26 @@ One file per dataset, readable with plain h5py or ``h5dump``::
 
 Rows are ordered by (temperature index, chain, sample). Every column is chunked (one
 sample per row, about 256 KiB per spins chunk), gzip-compressed with shuffle, and
-fletcher32-checksummed.
+fletcher32-checksummed, and so are the two ``/metadata`` datasets.
+
+Format version 1 files have no ``/metadata`` group: their temperatures are the root
+attribute, and their root attributes carry no checksum. Readers accept versions 1 and 2.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import h5py
 import numba
 import numpy as np
+
+from isingml.errors import InputError, InputTypeError
 
 if TYPE_CHECKING:
     from isingml.data.plan import GenerationPlan
@@ -37,24 +52,40 @@ __all__ = [
     "COLUMNS",
     "FORMAT",
     "FORMAT_VERSION",
+    "METADATA",
     "REQUIRED_ATTRS",
     "SPIN_ENCODING",
+    "SUPPORTED_VERSIONS",
+    "attribute_json",
+    "check_spin_dtype",
     "create_columns",
     "group_name",
+    "metadata_digest",
+    "metadata_record",
     "pack_spins",
+    "stored_record",
     "unpack_spins",
     "versions",
     "write_metadata",
 ]
 
 FORMAT = "isingml-spin-dataset"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Format versions this code reads.
+SUPPORTED_VERSIONS = (1, 2)
+#: The group of the checksummed metadata (format version 2).
+METADATA = "metadata"
+#: The root attribute ``temperatures`` is written only up to this many values (HDF5
+#: refuses attributes over 64 KiB); ``/metadata/temperatures`` always holds them all.
+TEMPERATURES_ATTR_MAX = 1024
+#: Root attributes left out of ``/metadata/attributes`` (covered by the sha256 only).
+VOLATILE_ATTRS = ("created",)
 SPIN_ENCODING = (
     "np.packbits(s > 0) of each L x L configuration in row-major order, big-endian bit "
     "order, zero-padded to whole bytes: bit 1 is spin +1, bit 0 is spin -1"
 )
 
-#: Root attributes every dataset file carries.
+#: Root attributes every dataset file carries (version 2 files may lack ``temperatures``).
 REQUIRED_ATTRS = (
     "format",
     "format_version",
@@ -122,11 +153,34 @@ def unpack_spins(packed: np.ndarray, L: int, dtype: type = np.int8) -> np.ndarra
     -------
     ndarray, shape (n, L, L)
     """
+    dtype = check_spin_dtype(dtype)
     bits = np.unpackbits(packed, axis=1, count=L * L)
     out = bits.astype(dtype)
     out *= 2
     out -= 1
     return out.reshape(packed.shape[0], L, L)
+
+
+def check_spin_dtype(dtype: object) -> np.dtype:
+    """The numpy dtype of unpacked spins: a signed integer or a float type.
+
+    Raises
+    ------
+    InputError
+        For unsigned integers (-1 would wrap to 255), bool and other types.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise InputTypeError(
+            f"dtype must be a signed integer or float type, got {dtype!r}", argument="dtype"
+        ) from None
+    if dt.kind not in "if":
+        raise InputError(
+            f"dtype must be a signed integer or float type (spins are -1 and +1), got {dt}",
+            argument="dtype",
+        )
+    return dt
 
 
 def _chunk_rows(row_bytes: int, n: int) -> int:
@@ -181,13 +235,69 @@ def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+def attribute_json(value: object) -> object:
+    """The canonical, JSON-ready form of one attribute value: its type, shape and values.
+
+    Floats keep every bit (JSON writes the shortest repr that reads back the same).
+    """
+    if isinstance(value, str):
+        return {"type": "str", "value": value}
+    if isinstance(value, bytes):
+        return {"type": "bytes", "value": value.hex()}
+    a = np.asarray(value)
+    if a.dtype.kind in "biuf":
+        return {"type": a.dtype.str, "shape": list(a.shape), "value": a.tolist()}
+    if a.dtype.kind == "O":
+        return {"type": "O", "shape": list(a.shape), "value": [str(v) for v in a.ravel()]}
+    return {"type": a.dtype.str, "repr": repr(value)}
+
+
+def _dumps(record: object) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def metadata_record(attrs: Mapping[str, object], temperatures: np.ndarray) -> dict:
+    """The canonical record of a file's root attributes and temperatures.
+
+    Parameters
+    ----------
+    attrs : mapping
+        The root attributes (as h5py reads them back).
+    temperatures : ndarray
+        The temperatures.
+
+    Returns
+    -------
+    dict
+        ``{"attributes": {name: attribute_json(value)}, "temperatures": ...}``.
+    """
+    return {
+        "attributes": {str(k): attribute_json(v) for k, v in attrs.items()},
+        "temperatures": attribute_json(np.asarray(temperatures)),
+    }
+
+
+def metadata_digest(record: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of a :func:`metadata_record`."""
+    return hashlib.sha256(_dumps(record)).hexdigest()
+
+
+def stored_record(record: dict) -> bytes:
+    """The bytes of ``/metadata/attributes``: ``record`` without the volatile attributes."""
+    kept = {k: v for k, v in record["attributes"].items() if k not in VOLATILE_ATTRS}
+    return _dumps({"attributes": kept, "temperatures": record["temperatures"]})
+
+
 def write_metadata(f: h5py.File, plan: GenerationPlan) -> None:
-    """Write the root attributes of a dataset generated by ``plan``."""
+    """Write the root attributes of a dataset generated by ``plan``, and their checksummed
+    copy in ``/metadata`` (see the module docstring)."""
+    temperatures = np.array(plan.temperatures, dtype=np.float64)
     attrs = f.attrs
     attrs["format"] = FORMAT
     attrs["format_version"] = FORMAT_VERSION
     attrs["sizes"] = np.array(plan.sizes, dtype=np.int64)
-    attrs["temperatures"] = np.array(plan.temperatures)
+    if temperatures.size <= TEMPERATURES_ATTR_MAX:
+        attrs["temperatures"] = temperatures
     attrs["samples"] = plan.samples
     attrs["chains"] = plan.chains
     attrs["thermalize"] = plan.thermalize
@@ -203,3 +313,10 @@ def write_metadata(f: h5py.File, plan: GenerationPlan) -> None:
     attrs["plan"] = plan.to_json()
     attrs["versions"] = versions()
     attrs["created"] = utc_now()
+    record = metadata_record(dict(attrs), temperatures)
+    opts = {"compression": "gzip", "compression_opts": 1, "shuffle": True, "fletcher32": True}
+    group = f.create_group(METADATA)
+    group.create_dataset("temperatures", data=temperatures, **opts)
+    blob = np.frombuffer(stored_record(record), dtype=np.uint8)
+    group.create_dataset("attributes", data=blob, **opts)
+    group.attrs["sha256"] = metadata_digest(record)
