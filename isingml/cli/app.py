@@ -22,6 +22,7 @@ import os
 import signal as _signals
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -108,6 +109,19 @@ def _sigterm_interrupts() -> Iterator[None]:
         _signals.signal(_signals.SIGTERM, _signals.SIG_DFL if previous is None else previous)
 
 
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Show the library's warnings (a damaged shard redone, an error bar not to be trusted)
+    as one line each, ``isingml: warning: ...``, not Python's two with a source line."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"isingml: warning: {message}", file=sys.stderr if file is None else file)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
 def _error(message: object, status: int) -> int:
     print(f"isingml: error: {message}", file=sys.stderr)
     return status
@@ -135,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
-        with _sigterm_interrupts():
+        with _sigterm_interrupts(), _one_line_warnings():
             return args.handler(args)
     except (UsageError, InputError) as exc:
         return _error(exc, 2)

@@ -101,6 +101,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_dataset_arguments(ver, size=False)
 
 
+#: The library arguments of ``generate`` that name a flag of ``isingml generate``.
+_GENERATE_FLAGS = {
+    "out": "--out",
+    "scheduler": "--scheduler",
+    "sizes": "--sizes",
+    "temperatures": "--temperatures",
+    "chains": "--chains",
+}
+#: The library's spelling of an option in a message, and the command line's.
+_LIBRARY_WORDS = {"resume=True": "--resume", "overwrite=True": "--overwrite"}
+
+
 def _generate(args: argparse.Namespace) -> int:
     from isingml.data import generate
 
@@ -130,10 +142,13 @@ def _generate(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=not args.quiet,
         )
-    except InputError as exc:  # the scheduler could not be reached: the flag's value
-        if exc.argument != "scheduler":
+    except InputError as exc:  # an unreachable scheduler, an output in the way
+        if exc.argument not in _GENERATE_FLAGS:
             raise
-        usage_error("--scheduler", str(exc).removeprefix("scheduler: "))
+        message = str(exc).removeprefix(f"{exc.argument}: ")
+        for spelled, flag in _LIBRARY_WORDS.items():
+            message = message.replace(spelled, flag)
+        usage_error(_GENERATE_FLAGS[exc.argument], message)
     if not args.quiet:
         print(f"wrote {path}")
     return 0

@@ -336,3 +336,34 @@ def test_generate_refuses_an_existing_output_up_front(tmp_path, capsys, monkeypa
         f"isingml: error: argument --out: {out} exists; pass --resume to complete it or "
         "--overwrite"
     )
+
+
+def test_a_library_warning_is_one_line(monkeypatch, capsys):
+    import warnings
+
+    from isingml.cli import ising
+
+    original = ising._exact_values
+
+    def warning(*args, **kwargs):
+        warnings.warn("shard X: it is unreadable; writing it again", UserWarning, stacklevel=2)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ising, "_exact_values", warning)
+    assert main(["exact", "--size", "4"]) == 0
+    err = capsys.readouterr().err
+    assert err == "isingml: warning: shard X: it is unreadable; writing it again\n"
+
+
+def test_generate_names_the_flags_of_the_library_refusals(tmp_path, capsys):
+    out = tmp_path / "d.h5"
+    base = ["generate", "--sizes", "4", "--samples", "2", "--thermalize", "1", "--quiet"]
+    assert main([*base, "--temperatures", "2,3", "--out", str(out)]) == 0
+    assert main([*base, "--temperatures", "2,4", "--out", str(out), "--resume"]) == 2
+    assert capsys.readouterr().err == (
+        f"isingml: error: argument --out: {out} was written with other arguments; pass "
+        "--overwrite to replace it\n"
+    )
+    (tmp_path / "e.h5.parts").symlink_to(tmp_path)
+    assert main([*base, "--temperatures", "2,3", "--out", str(tmp_path / "e.h5")]) == 2
+    assert capsys.readouterr().err.startswith("isingml: error: argument --out: ")
