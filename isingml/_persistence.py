@@ -155,7 +155,12 @@ def save_arrays(
 
         def write(f: IO[bytes], tmp: Path) -> None:
             with h5py.File(f, "w") as h5:
-                h5.attrs[_HEADER] = header
+                # Fixed-length UTF-8: no variable-length string, whose global heap, once
+                # damaged, can hang HDF5 when it is read.
+                encoded = header.encode("utf-8")
+                h5.attrs.create(
+                    _HEADER, np.array(encoded, dtype=h5py.string_dtype("utf-8", len(encoded)))
+                )
                 for name, value in arrays.items():
                     h5.create_dataset(name, data=value)
 
@@ -221,6 +226,8 @@ def _read_hdf5(path: Path, size: int) -> tuple[str, dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {}
     with h5py.File(path, "r") as h5:
         header = h5.attrs.get(_HEADER)
+        if isinstance(header, bytes):  # fixed-length (files before it: variable-length)
+            header = header.decode("utf-8")
         if not isinstance(header, str):
             raise InputError("it has no isingml header")
         for name in h5:

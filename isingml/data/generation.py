@@ -76,7 +76,7 @@ from isingml.data.plan import (
     parse_temperatures,
     write_plan_file,
 )
-from isingml.data.schema import create_columns, group_name, write_metadata
+from isingml.data.schema import create_columns, decode_attribute, group_name, write_metadata
 from isingml.errors import InputError
 from isingml.ising.engine import ALGORITHMS, Engine, as_engine
 from isingml.random import validate_seed
@@ -300,7 +300,7 @@ class _Assembler:
                     hashes[name].update(values.data)
                     writers[name].append(values)
             for name in _SHARD_COLUMNS:
-                if s[name].attrs.get("sha256") != hashes[name].hexdigest():
+                if decode_attribute(s[name].attrs.get("sha256")) != hashes[name].hexdigest():
                     raise OSError(
                         errno.EIO,
                         f"shard {shard}: column {name} fails its checksum; resume to write "
@@ -371,9 +371,11 @@ def _parts_dir(path: Path) -> Path:
 
 def _check_complete(path: Path, plan: GenerationPlan) -> None:
     # A resume of a complete file: it must be of the same plan.
+    from isingml.data.reader import plan_json
+
     try:
         with h5py.File(path, "r") as f:
-            written = f.attrs.get("plan")
+            written = plan_json(f)
     except OSError as exc:
         raise InputError(
             f"out: {path} is not a readable dataset ({_first_line(exc)}); pass "

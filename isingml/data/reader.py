@@ -17,11 +17,14 @@ from isingml.data.schema import (
     COLUMNS,
     FORMAT,
     METADATA,
+    PLAN,
     REQUIRED_ATTRS,
     SUPPORTED_VERSIONS,
     VOLATILE_ATTRS,
     attribute_json,
     check_spin_dtype,
+    decode_attribute,
+    decode_attributes,
     group_name,
     metadata_digest,
     metadata_record,
@@ -29,7 +32,15 @@ from isingml.data.schema import (
 )
 from isingml.errors import InputError, InputTypeError
 
-__all__ = ["BLOCK_BYTES", "Dataset", "Minibatches", "VerifyReport", "open_dataset", "verify"]
+__all__ = [
+    "BLOCK_BYTES",
+    "Dataset",
+    "Minibatches",
+    "VerifyReport",
+    "open_dataset",
+    "plan_json",
+    "verify",
+]
 
 #: Bytes of rows that :func:`verify` reads at a time (all columns together).
 BLOCK_BYTES = 16 * 2**20
@@ -54,7 +65,7 @@ class Dataset:
     sizes : tuple of int
     temperatures : ndarray of float64
     attrs : dict
-        The file's root attributes.
+        The file's root attributes (strings as ``str``, however they are stored).
     format_version : int
         1 or 2 (2: the metadata have a checksummed record in ``/metadata``).
 
@@ -84,7 +95,7 @@ class Dataset:
         return InputError(f"{self.path}: damaged dataset ({what})")
 
     def _load(self) -> None:
-        attrs = dict(self._file.attrs)
+        attrs = decode_attributes(self._file.attrs)
         if not _is_text(attrs.get("format"), FORMAT):
             raise InputError(f"{self.path}: not an isingml spin dataset (no format tag)")
         version = attrs.get("format_version")
@@ -92,7 +103,10 @@ class Dataset:
             self.format_version = _format_version(self.path, version)
         required = REQUIRED_ATTRS
         if version is not None and self.format_version >= 2:
-            required = tuple(k for k in REQUIRED_ATTRS if k != "temperatures")
+            optional = ["temperatures"]
+            if _plan_dataset(self._file) is not None:
+                optional.append("plan")
+            required = tuple(k for k in REQUIRED_ATTRS if k not in optional)
         missing = [k for k in required if k not in attrs]
         if missing:
             raise self._damaged(f"attributes {missing} missing")
@@ -130,6 +144,20 @@ class Dataset:
         if not np.isfinite(temps).all():
             raise self._damaged("temperatures are not all finite")
         return temps.astype(np.float64)
+
+    @property
+    def plan(self) -> str | None:
+        """The JSON of the plan the file was written with (:func:`plan_json`).
+
+        Raises
+        ------
+        InputError
+            Where it cannot be read.
+        """
+        try:
+            return plan_json(self._file)
+        except _H5_ERRORS as exc:
+            raise InputError(f"{self.path}: cannot read the plan ({_reason(exc)})") from None
 
     def _size_columns(self, L: int) -> dict[str, h5py.Dataset]:
         name = group_name(L)
@@ -482,6 +510,50 @@ class Minibatches:
         )
 
 
+def plan_json(f: h5py.File) -> str | None:
+    """The JSON of the plan a dataset file was written with.
+
+    It is ``/metadata/plan`` where the file has it, and otherwise the root attribute
+    ``plan`` (format version 1 files and older version 2 files).
+
+    Parameters
+    ----------
+    f : h5py.File
+        The open file.
+
+    Returns
+    -------
+    str or None
+        None where the file holds no plan (or a root attribute ``plan`` that is not text).
+
+    Raises
+    ------
+    OSError
+        A ``/metadata/plan`` that cannot be read (a chunk failing its checksum) or is not
+        a vector of bytes.
+    """
+    data = _plan_bytes(f)
+    if data is not None:
+        return data.decode("utf-8", errors="replace")
+    value = decode_attribute(f.attrs.get("plan"))
+    return value if isinstance(value, str) else None
+
+
+def _plan_dataset(f: h5py.File) -> h5py.Dataset | None:
+    group = f.get(METADATA)
+    if not isinstance(group, h5py.Group) or PLAN not in group:
+        return None
+    ds = group[PLAN]
+    if not isinstance(ds, h5py.Dataset) or ds.dtype != np.uint8 or len(ds.shape) != 1:
+        raise OSError(f"/{METADATA}/{PLAN} is not a vector of bytes")
+    return ds
+
+
+def _plan_bytes(f: h5py.File) -> bytes | None:
+    ds = _plan_dataset(f)
+    return None if ds is None else ds[...].tobytes()
+
+
 def open_dataset(path: str | os.PathLike) -> Dataset:
     """Open a dataset file written by :func:`isingml.data.generate`.
 
@@ -659,9 +731,17 @@ def _check_metadata(ds: Dataset) -> list[str]:
             raise TypeError
     except (ValueError, TypeError, KeyError):
         return [f"/{METADATA}/attributes is not a metadata record"]
-    current = metadata_record(ds.attrs, ds.temperatures)
-    now = current["attributes"]
     problems = []
+    try:
+        plan = _plan_bytes(ds._file)
+        if plan is not None:
+            ds._check_dataset(group[PLAN], f"/{METADATA}/{PLAN}", np.uint8, 1)
+    except InputError as exc:
+        problems.append(str(exc))
+    except _H5_ERRORS as exc:
+        return [f"/{METADATA}/{PLAN} unreadable ({_reason(exc)})"]
+    current = metadata_record(ds.attrs, ds.temperatures, plan)
+    now = current["attributes"]
     for name in sorted(set(now) | set(written)):
         if name in VOLATILE_ATTRS:
             continue
@@ -676,10 +756,15 @@ def _check_metadata(ds: Dataset) -> list[str]:
             )
     if _canon(current["temperatures"]) != _canon(stored["temperatures"]):
         problems.append(f"/{METADATA}/temperatures differ from the metadata record")
+    if _canon(current.get("plan")) != _canon(stored.get("plan")):
+        if plan is None:
+            problems.append(f"/{METADATA}/{PLAN} is missing (the metadata record has it)")
+        else:
+            problems.append(f"/{METADATA}/{PLAN} differs from the metadata record")
     for name in VOLATILE_ATTRS:
         if name in now:
             written[name] = now[name]
-    digest = group.attrs.get("sha256")
+    digest = decode_attribute(group.attrs.get("sha256"))
     if not problems and not _is_text(digest, metadata_digest(stored)):
         problems.append(
             f"root attribute {VOLATILE_ATTRS[0]!r} or the metadata checksum "
@@ -717,14 +802,22 @@ def _check_structure(ds: Dataset) -> list[str]:
 
 
 def _check_plan(ds: Dataset) -> list[str]:
-    """The root attributes must say what the ``plan`` attribute says."""
+    """The root attributes must say what the plan (:func:`plan_json`) says."""
     try:
-        plan = json.loads(ds.attrs["plan"])
+        text = plan_json(ds._file)
+    except _H5_ERRORS as exc:
+        return [f"the plan cannot be read ({_reason(exc)})"]
+    in_metadata = _plan_dataset(ds._file) is not None
+    where = f"/{METADATA}/{PLAN}" if in_metadata else "root attribute 'plan'"
+    problems = []
+    if in_metadata and "plan" in ds.attrs and not _is_text(ds.attrs["plan"], text):
+        problems.append(f"root attribute 'plan' differs from /{METADATA}/{PLAN}")
+    try:
+        plan = json.loads(text)
         if not isinstance(plan, dict):
             raise TypeError
     except (ValueError, TypeError):
-        return ["root attribute 'plan' is not a JSON object"]
-    problems = []
+        return [*problems, f"{where} is not a JSON object"]
     for key in (
         "sizes",
         "samples",

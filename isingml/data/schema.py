@@ -4,14 +4,16 @@ One file per dataset, readable with plain h5py or ``h5dump``::
 
     /                      attrs: format, format_version, J, h, algorithm, thermalize,
                                   interval, seed, samples, chains, sizes, temperatures
-                                  (when at most 1024 of them), spin_encoding, plan,
-                                  random_numbers, versions, created
-    /metadata/             attrs: sha256 (of the canonical JSON of every root attribute
-                                  and of the temperatures)
+                                  (when at most 1024 of them), spin_encoding, plan (when
+                                  its JSON is at most 16 KiB), random_numbers, versions,
+                                  created
+    /metadata/             attrs: sha256 (of the canonical JSON of every root attribute,
+                                  of the temperatures and of the plan's SHA-256)
         attributes         uint8 (k,)     the canonical JSON of every root attribute but
                                           ``created`` (which differs between otherwise
                                           identical runs; the sha256 covers it)
         temperatures       float64 (nT,)  the temperatures, however many
+        plan               uint8 (p,)     the UTF-8 JSON of the plan, however long
     /L{L}/                 attrs: L, n_bytes (bytes per packed configuration)
         spins              uint8 (n, ceil(L*L / 8))  np.packbits of (s > 0), row-major
         temperature        float64 (n,)
@@ -24,10 +26,17 @@ One file per dataset, readable with plain h5py or ``h5dump``::
 
 Rows are ordered by (temperature index, chain, sample). Every column is chunked (one
 sample per row, about 256 KiB per spins chunk), gzip-compressed with shuffle, and
-fletcher32-checksummed, and so are the two ``/metadata`` datasets.
+fletcher32-checksummed, and so are the three ``/metadata`` datasets.
 
-Format version 1 files have no ``/metadata`` group: their temperatures are the root
-attribute, and their root attributes carry no checksum. Readers accept versions 1 and 2.
+Every string attribute is a fixed-length UTF-8 string (h5py reads it back as bytes;
+:func:`decode_attribute` makes it ``str``): a version 2 file holds no variable-length data,
+so it has no HDF5 global heap (a damaged global heap object can hang the HDF5 library).
+Files written before, whose strings are variable-length, read the same.
+
+Format version 1 files have no ``/metadata`` group: their temperatures and plan are root
+attributes, and their root attributes carry no checksum. Version 2 files written before
+``/metadata/plan`` existed keep their plan in the root attribute only. Readers accept
+versions 1 and 2.
 """
 
 from __future__ import annotations
@@ -53,12 +62,15 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "METADATA",
+    "PLAN",
     "REQUIRED_ATTRS",
     "SPIN_ENCODING",
     "SUPPORTED_VERSIONS",
     "attribute_json",
     "check_spin_dtype",
     "create_columns",
+    "decode_attribute",
+    "decode_attributes",
     "group_name",
     "metadata_digest",
     "metadata_record",
@@ -67,6 +79,7 @@ __all__ = [
     "unpack_spins",
     "versions",
     "write_metadata",
+    "write_text",
 ]
 
 FORMAT = "isingml-spin-dataset"
@@ -78,6 +91,11 @@ METADATA = "metadata"
 #: The root attribute ``temperatures`` is written only up to this many values (HDF5
 #: refuses attributes over 64 KiB); ``/metadata/temperatures`` always holds them all.
 TEMPERATURES_ATTR_MAX = 1024
+#: The dataset of the plan's JSON in ``/metadata`` (format version 2).
+PLAN = "plan"
+#: The root attribute ``plan`` is written only up to this many bytes of JSON (an object
+#: header message holds at most 64 KiB); ``/metadata/plan`` always holds it.
+PLAN_ATTR_MAX = 16 * 1024
 #: Root attributes left out of ``/metadata/attributes`` (covered by the sha256 only).
 VOLATILE_ATTRS = ("created",)
 SPIN_ENCODING = (
@@ -85,7 +103,8 @@ SPIN_ENCODING = (
     "order, zero-padded to whole bytes: bit 1 is spin +1, bit 0 is spin -1"
 )
 
-#: Root attributes every dataset file carries (version 2 files may lack ``temperatures``).
+#: Root attributes every dataset file carries (version 2 files may lack ``temperatures``,
+#: and ``plan`` when ``/metadata/plan`` holds it).
 REQUIRED_ATTRS = (
     "format",
     "format_version",
@@ -256,25 +275,58 @@ def _dumps(record: object) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def metadata_record(attrs: Mapping[str, object], temperatures: np.ndarray) -> dict:
-    """The canonical record of a file's root attributes and temperatures.
+def decode_attribute(value: object) -> object:
+    """An attribute value as callers expect it: a fixed-length string (bytes) as ``str``.
+
+    Bytes that are not UTF-8 (a damaged file) decode with replacement characters, so
+    they differ from what was written. Any other value is returned unchanged.
+    """
+    if isinstance(value, bytes):  # np.bytes_ too
+        return bytes(value).decode("utf-8", errors="replace")
+    return value
+
+
+def decode_attributes(attrs: Mapping[str, object]) -> dict[str, object]:
+    """Every attribute of ``attrs`` (an h5py ``AttributeManager``), decoded as by
+    :func:`decode_attribute`."""
+    return {str(k): decode_attribute(v) for k, v in attrs.items()}
+
+
+def write_text(attrs: h5py.AttributeManager, name: str, text: str) -> None:
+    """Write ``text`` as a fixed-length UTF-8 string attribute (no global heap)."""
+    encoded = text.encode("utf-8")
+    dtype = h5py.string_dtype("utf-8", max(1, len(encoded)))
+    attrs.create(name, data=np.array(encoded, dtype=dtype))
+
+
+def metadata_record(
+    attrs: Mapping[str, object], temperatures: np.ndarray, plan: bytes | None = None
+) -> dict:
+    """The canonical record of a file's root attributes, temperatures and plan.
 
     Parameters
     ----------
     attrs : mapping
-        The root attributes (as h5py reads them back).
+        The root attributes (as h5py reads them back, strings decoded by
+        :func:`decode_attributes`).
     temperatures : ndarray
         The temperatures.
+    plan : bytes, optional
+        The bytes of ``/metadata/plan``; None where the file has none.
 
     Returns
     -------
     dict
-        ``{"attributes": {name: attribute_json(value)}, "temperatures": ...}``.
+        ``{"attributes": {name: attribute_json(value)}, "temperatures": ...}``, and
+        ``"plan": {"type": "sha256", "value": ...}`` when ``plan`` is given.
     """
-    return {
+    record = {
         "attributes": {str(k): attribute_json(v) for k, v in attrs.items()},
         "temperatures": attribute_json(np.asarray(temperatures)),
     }
+    if plan is not None:
+        record["plan"] = {"type": "sha256", "value": hashlib.sha256(plan).hexdigest()}
+    return record
 
 
 def metadata_digest(record: dict) -> str:
@@ -285,15 +337,16 @@ def metadata_digest(record: dict) -> str:
 def stored_record(record: dict) -> bytes:
     """The bytes of ``/metadata/attributes``: ``record`` without the volatile attributes."""
     kept = {k: v for k, v in record["attributes"].items() if k not in VOLATILE_ATTRS}
-    return _dumps({"attributes": kept, "temperatures": record["temperatures"]})
+    return _dumps({**record, "attributes": kept})
 
 
 def write_metadata(f: h5py.File, plan: GenerationPlan) -> None:
     """Write the root attributes of a dataset generated by ``plan``, and their checksummed
     copy in ``/metadata`` (see the module docstring)."""
     temperatures = np.array(plan.temperatures, dtype=np.float64)
+    plan_bytes = plan.to_json().encode("utf-8")
     attrs = f.attrs
-    attrs["format"] = FORMAT
+    write_text(attrs, "format", FORMAT)
     attrs["format_version"] = FORMAT_VERSION
     attrs["sizes"] = np.array(plan.sizes, dtype=np.int64)
     if temperatures.size <= TEMPERATURES_ATTR_MAX:
@@ -301,22 +354,29 @@ def write_metadata(f: h5py.File, plan: GenerationPlan) -> None:
     attrs["samples"] = plan.samples
     attrs["chains"] = plan.chains
     attrs["thermalize"] = plan.thermalize
-    attrs["interval"] = str(plan.interval) if plan.interval == "auto" else plan.interval
-    attrs["algorithm"] = plan.algorithm
+    if plan.interval == "auto":
+        write_text(attrs, "interval", "auto")
+    else:
+        attrs["interval"] = plan.interval
+    write_text(attrs, "algorithm", plan.algorithm)
     attrs["seed"] = plan.seed
     attrs["J"] = plan.J
     attrs["h"] = plan.h
-    attrs["spin_encoding"] = SPIN_ENCODING
-    attrs["random_numbers"] = (
-        "Philox4x32-10, key (seed, task index), tasks ordered by (size, temperature, chain)"
+    write_text(attrs, "spin_encoding", SPIN_ENCODING)
+    write_text(
+        attrs,
+        "random_numbers",
+        "Philox4x32-10, key (seed, task index), tasks ordered by (size, temperature, chain)",
     )
-    attrs["plan"] = plan.to_json()
-    attrs["versions"] = versions()
-    attrs["created"] = utc_now()
-    record = metadata_record(dict(attrs), temperatures)
+    if len(plan_bytes) <= PLAN_ATTR_MAX:
+        write_text(attrs, "plan", plan_bytes.decode("utf-8"))
+    write_text(attrs, "versions", versions())
+    write_text(attrs, "created", utc_now())
+    record = metadata_record(decode_attributes(attrs), temperatures, plan_bytes)
     opts = {"compression": "gzip", "compression_opts": 1, "shuffle": True, "fletcher32": True}
     group = f.create_group(METADATA)
     group.create_dataset("temperatures", data=temperatures, **opts)
     blob = np.frombuffer(stored_record(record), dtype=np.uint8)
     group.create_dataset("attributes", data=blob, **opts)
-    group.attrs["sha256"] = metadata_digest(record)
+    group.create_dataset(PLAN, data=np.frombuffer(plan_bytes, dtype=np.uint8), **opts)
+    write_text(group.attrs, "sha256", metadata_digest(record))

@@ -37,6 +37,7 @@ from isingml.data.durable import (
     tmp_name,
 )
 from isingml.data.plan import GenerationPlan, Task
+from isingml.data.schema import decode_attribute, write_text
 from isingml.errors import InputError
 from isingml.ising.engine import Engine
 from isingml.ising.model import IsingModel, sample_many, update_many
@@ -172,9 +173,11 @@ class _ShardWriter:
         n_bytes = (task.L * task.L + 7) // 8
         self.block = _block_rows(task)
         self.interval = interval
-        f.attrs["plan"] = plan_json
-        f.attrs["task"] = task.index
         opts = {"fletcher32": True}
+        # The plan as bytes in a checksummed dataset: no variable-length string (whose
+        # global heap, once damaged, can hang HDF5) and no size limit (a large plan).
+        f.create_dataset("plan", data=np.frombuffer(plan_json.encode(), np.uint8), **opts)
+        f.attrs["task"] = task.index
         self.columns = {
             "spins": f.create_dataset(
                 "spins", (n, n_bytes), np.uint8, chunks=(self.block, n_bytes), **opts
@@ -201,7 +204,7 @@ class _ShardWriter:
     def finish(self) -> None:
         """Record the checksums (every row written)."""
         for name, column in self.columns.items():
-            column.attrs["sha256"] = self.hashes[name].hexdigest()
+            write_text(column.attrs, "sha256", self.hashes[name].hexdigest())
 
 
 def _write_shard(final: Path, task: Task, plan_json: str, interval: int, rows: Callable) -> None:
@@ -244,7 +247,7 @@ def check_shard(path: Path, task: Task, plan_json: str) -> str | None:
     """
     try:
         with h5py.File(path, "r") as f:
-            written = f.attrs.get("plan")
+            written = _shard_plan(f)
             if written is not None and written != plan_json:
                 raise InputError(
                     f"out: {path.parent} holds the shards of a different run ({path.name} "
@@ -260,13 +263,22 @@ def check_shard(path: Path, task: Task, plan_json: str) -> str | None:
                 column = f.get(name)
                 if not isinstance(column, h5py.Dataset) or column.shape != shape:
                     return f"column {name} is missing or of the wrong shape"
-                if column.attrs.get("sha256") != _column_sha256(column):
+                if decode_attribute(column.attrs.get("sha256")) != _column_sha256(column):
                     return f"column {name} fails its checksum"
     except InputError:
         raise
     except (OSError, RuntimeError, ValueError, KeyError) as exc:
         return f"it is unreadable ({_reason(exc)})"
     return None
+
+
+def _shard_plan(f: h5py.File) -> str | None:
+    """The plan JSON a shard carries (``None`` if none): its ``plan`` dataset, or the
+    attribute of shards written before it."""
+    stored = f.get("plan")
+    if isinstance(stored, h5py.Dataset):
+        return bytes(np.asarray(stored[...], dtype=np.uint8)).decode("utf-8", errors="replace")
+    return decode_attribute(f.attrs.get("plan"))
 
 
 def _column_sha256(column: h5py.Dataset) -> str:

@@ -520,9 +520,12 @@ def test_a_shard_carries_its_plan_task_and_checksums(tmp_path):
     task = plan.tasks()[1]
     path = Path(shards.run_task(task, plan, str(tmp_path)))
     with h5py.File(path, "r") as f:
-        assert f.attrs["plan"] == plan.to_json() and f.attrs["task"] == 1
+        assert bytes(f["plan"][...]).decode() == plan.to_json() and f.attrs["task"] == 1
+        assert f["plan"].fletcher32
         for name in ("spins", *shards.SHARD_COLUMNS):
             assert f[name].fletcher32 and len(f[name].attrs["sha256"]) == 64
+        for name, value in [*f.attrs.items(), *(i for c in f.values() for i in c.attrs.items())]:
+            assert h5py.check_vlen_dtype(np.asarray(value).dtype) is None, name  # no heap
     assert shards.check_shard(path, task, plan.to_json()) is None
     assert "plan and task" in shards.check_shard(path, plan.tasks()[0], plan.to_json())
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from isingml.cli import main
-from isingml.data import generate, open_dataset, reader, schema, verify
+from isingml.data import generate, generation, open_dataset, reader, schema, verify
 from isingml.errors import InputError
 
 V1_FILE = Path(__file__).parents[1] / "nn" / "data" / "pre_estimator_spins.h5"
@@ -191,10 +191,9 @@ def test_a_version_1_file_claiming_version_2_is_damaged(v1):
         open_dataset(v1)
 
 
-def test_a_hundred_thousand_temperatures(tmp_path):
-    # One sample of L = 2 at each temperature: more than a 64 KiB attribute holds.
-    temps = 1.0 + np.arange(100_000) / 100_000
-    plan = SimpleNamespace(
+def many_temperatures_plan(temps):
+    text = json.dumps({"sizes": [2], "samples": 1, "temperatures": temps.tolist()})
+    return SimpleNamespace(
         sizes=(2,),
         temperatures=tuple(temps),
         samples=1,
@@ -205,9 +204,13 @@ def test_a_hundred_thousand_temperatures(tmp_path):
         seed=0,
         J=1.0,
         h=0.0,
-        to_json=lambda: json.dumps({"sizes": [2], "samples": 1}),
+        to_json=lambda: text,
     )
-    path = tmp_path / "many.h5"
+
+
+def write_many(path, temps):
+    """A dataset of one sample of L = 2 at each temperature, written by the schema."""
+    plan = many_temperatures_plan(temps)
     n = temps.size
     with h5py.File(path, "w") as f:
         schema.write_metadata(f, plan)
@@ -220,13 +223,100 @@ def test_a_hundred_thousand_temperatures(tmp_path):
         g["magnetization"][...] = -1.0
         g["chain"][...] = 0
         g["sweep"][...] = 1
+    return plan
+
+
+def test_a_hundred_thousand_temperatures(tmp_path):
+    # More than a 64 KiB attribute holds: the temperatures and the plan (about 2 MB of
+    # JSON) are in /metadata only.
+    temps = 1.0 + np.arange(100_000) / 100_000
+    path = tmp_path / "many.h5"
+    plan = write_many(path, temps)
     with h5py.File(path, "r") as f:
-        assert "temperatures" not in f.attrs
+        assert "temperatures" not in f.attrs and "plan" not in f.attrs
+        assert f["metadata/plan"].fletcher32
+        assert reader.plan_json(f) == plan.to_json()
     with open_dataset(path) as ds:
         np.testing.assert_array_equal(ds.temperatures, temps)
         assert ds.spins(2, temperatures=[temps[-1]]).shape == (1, 2, 2)
+        assert "plan" not in ds.attrs and ds.plan == plan.to_json()
     report = verify(path)
     assert report.ok, report.problems[:3]
+
+
+def test_a_resume_of_a_complete_file_reads_a_plan_kept_in_metadata(tmp_path):
+    temps = 1.0 + np.arange(2000) / 2000
+    path = tmp_path / "long_plan.h5"
+    plan = write_many(path, temps)
+    assert len(plan.to_json()) > schema.PLAN_ATTR_MAX
+    generation._check_complete(path, plan)  # the same plan: nothing to do
+    other = many_temperatures_plan(temps[:-1])
+    with pytest.raises(InputError, match="was written with other arguments") as info:
+        generation._check_complete(path, other)
+    assert info.value.argument == "out"
+
+
+def string_dtypes(path):
+    """(where, dtype) of every attribute and dataset of a file."""
+    found = []
+    with h5py.File(path, "r") as f:
+
+        def attributes(name, obj):
+            for key in obj.attrs:
+                found.append((f"{name}@{key}", obj.attrs.get_id(key).dtype))
+
+        attributes("/", f)
+
+        def visit(name, obj):
+            attributes(name, obj)
+            if isinstance(obj, h5py.Dataset):
+                found.append((name, obj.dtype))
+
+        f.visititems(visit)
+    return found
+
+
+def test_a_fresh_file_holds_no_variable_length_data(small, tmp_path):
+    write_many(tmp_path / "many.h5", 1.0 + np.arange(3000) / 3000)
+    for path in (small, tmp_path / "many.h5"):
+        found = string_dtypes(path)
+        assert len(found) > 20
+        for where, dtype in found:
+            info = h5py.check_string_dtype(dtype)
+            assert info is None or info.length is not None, where
+            assert h5py.check_vlen_dtype(dtype) is None and dtype.kind != "O", where
+        assert b"GCOL" not in Path(path).read_bytes()  # no global heap
+    with open_dataset(small) as ds:
+        strings = [k for k, v in ds.attrs.items() if isinstance(v, str)]
+        assert ds.plan == ds.attrs["plan"]
+    assert len(strings) == 7 and ds.attrs["format"] == "isingml-spin-dataset"
+
+
+def test_variable_length_string_attributes_read_and_verify_the_same(tmp_path, monkeypatch):
+    # Files written before the strings were fixed-length store them variable-length.
+    monkeypatch.setattr(schema, "write_text", lambda attrs, name, text: attrs.create(name, text))
+    path = generate(tmp_path / "vlen.h5", "4", "2.0,3.0", 3, thermalize=1, progress=False)
+    with h5py.File(path, "r") as f:
+        assert h5py.check_string_dtype(f.attrs.get_id("plan").dtype).length is None
+    report = verify(path)
+    assert report.ok, report.problems
+    with open_dataset(path) as ds:
+        assert ds.attrs["algorithm"] == "metropolis" and ds.plan == ds.attrs["plan"]
+
+
+def test_a_changed_or_missing_metadata_plan_is_a_problem(copy, tmp_path):
+    other = tmp_path / "gone.h5"
+    shutil.copyfile(copy, other)
+    with h5py.File(copy, "r+") as f:
+        data = f["metadata/plan"][...]
+        data[data == ord("1")] = ord("2")
+        f["metadata/plan"][...] = data
+    text = problems(copy)
+    assert "/metadata/plan differs from the metadata record" in text
+    assert "root attribute 'plan' differs from /metadata/plan" in text
+    with h5py.File(other, "r+") as f:
+        del f["metadata/plan"]
+    assert "/metadata/plan is missing (the metadata record has it)" in problems(other)
 
 
 # -- item 2: a flipped byte anywhere -------------------------------------------------------
@@ -267,12 +357,20 @@ def test_a_flipped_byte_anywhere_is_found_or_harmless(tmp_path, small, capsys):
     original = Path(small).read_bytes()
     reference = content(small)
     rng = np.random.default_rng(11)
-    offsets = np.unique(
-        np.concatenate([np.arange(0, 4096, 73), rng.integers(0, len(original), 50)])
-    )
     # HDF5 (2.0.0) does not return from reading a variable-length string whose global
-    # heap holds a damaged object size: those 8 bytes per string are left out.
-    offsets = [o for o in offsets if o not in heap_object_sizes(original)]
+    # heap holds a damaged object size; a version 2 file has no global heap, so no byte
+    # is left out. The first bytes of some strings, and the bytes before them (their
+    # datatype and dataspace), are flipped too.
+    assert heap_object_sizes(original) == set()
+    with h5py.File(small, "r") as f:
+        digest = bytes(f["metadata"].attrs["sha256"])
+    strings = [b"isingml-spin-dataset", b'{"J"', b"Philox", b"isingml 0.", b"np.packbits", digest]
+    starts = [original.find(text) for text in strings]
+    assert min(starts) > 0
+    targeted = [s + d for s in starts for d in (-9, -1, 0)]
+    offsets = np.unique(
+        np.concatenate([np.arange(0, 4096, 73), rng.integers(0, len(original), 50), targeted])
+    )
     bad = tmp_path / "flipped.h5"
     passed = 0
     for offset in offsets:
