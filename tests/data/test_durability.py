@@ -178,8 +178,16 @@ def test_an_injected_full_disk_is_a_resource_error_and_the_run_resumes(
 
         return fail
 
-    if where == "reservation":
-        monkeypatch.setattr(durable, "_fallocate", third_fails(durable._fallocate))
+    if where == "reservation":  # the third shard's: the assembly reserves on its thread
+        real_fallocate = durable._fallocate
+
+        def shard_fallocate(fd, offset, length):
+            name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+            if name.startswith("L"):
+                return third_fails(real_fallocate)(fd, offset, length)
+            return real_fallocate(fd, offset, length)
+
+        monkeypatch.setattr(durable, "_fallocate", shard_fallocate)
     else:
         monkeypatch.setattr(shards._ShardWriter, "write", third_fails(shards._ShardWriter.write))
         monkeypatch.setattr(  # the assembly is not the one to fail here
