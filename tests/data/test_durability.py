@@ -490,6 +490,39 @@ def test_a_damaged_shard_is_named_and_written_again_on_resume(
     assert verify(out).ok
 
 
+def test_a_byte_flipped_anywhere_in_a_shard_is_repaired_on_resume(
+    tmp_path, monkeypatch, small_reference
+):
+    # A corpus: one flipped byte at each of 24 offsets spread over a complete shard
+    # (superblock, object headers, attributes, the plan, every column's chunks). Resume
+    # either finds the shard sound (a byte HDF5 never reads) or names it and writes it
+    # again; either way the final file is the uninterrupted run's, and nothing escapes.
+    out, parts = _interrupted(tmp_path, monkeypatch)
+    shard = parts / "L4_T0001_c0000.h5"
+    pristine = shard.read_bytes()
+    saved = {p.name: p.read_bytes() for p in parts.iterdir()}
+    offsets = np.unique(np.linspace(0, len(pristine) - 1, 24).astype(int))
+    redone = 0
+    for offset in offsets:
+        for name, data in saved.items():
+            (parts / name).write_bytes(data)
+        out.unlink(missing_ok=True)
+        damaged = bytearray(pristine)
+        damaged[offset] ^= 0x5A
+        shard.write_bytes(bytes(damaged))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            generate(out, resume=True, progress=False, **SMALL)
+        named = [w for w in caught if issubclass(w.category, shards.DamagedShardWarning)]
+        assert len(named) <= 1 and all(str(shard) in str(w.message) for w in named), offset
+        redone += len(named)
+        assert_same_columns(out, small_reference)
+        parts.mkdir()  # the next case starts from the interrupted run again
+    # Most of a small shard's bytes are space HDF5 allocated and never reads (5 of these 24
+    # offsets are read: superblock, headers, chunks); those were all caught.
+    assert redone >= 3
+
+
 def test_shards_of_another_plan_are_refused_not_mixed(tmp_path, monkeypatch):
     out, parts = _interrupted(tmp_path, monkeypatch)
     (parts / "plan.json").unlink()
