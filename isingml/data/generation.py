@@ -54,9 +54,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from tqdm import tqdm
 
 import isingml.data.shards as shards
+from isingml._progress import progress_bar
 from isingml._resources import check_disk, check_memory
 from isingml._validation import check_choice, check_finite, check_int
 from isingml.data.chunks import ChunkedColumnWriter
@@ -611,10 +611,10 @@ def _run_and_assemble(
         for task in tasks:
             if task.index not in pending:
                 assembler.add(task)
-        with tqdm(
+        with progress_bar(
             total=total,
             initial=total - sum(t.samples for t in todo),
-            disable=not progress,
+            progress=progress,
             unit="sample",
             desc=path.name,
         ) as bar:

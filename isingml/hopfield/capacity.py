@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
+from isingml._progress import progress_bar
 from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError
@@ -150,7 +150,7 @@ def capacity_curve(
     p_values = p_values.astype(np.int64)
     stable = np.zeros((a.size, trials))
     overlap = np.zeros((a.size, trials))
-    with tqdm(total=a.size * trials, disable=not progress, unit="trial") as bar:
+    with progress_bar(total=a.size * trials, progress=progress, unit="trial") as bar:
         for i, p in enumerate(p_values):
             for t in range(trials):
                 rng = np.random.default_rng([seed, p, t])  # the same load, the same patterns

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
+from isingml._progress import progress_bar
 from isingml._resources import check_memory
 from isingml._validation import check_int, check_positive
 from isingml.errors import InputError, InputTypeError
@@ -291,9 +291,9 @@ def simulate(
     algorithm = engine.algorithm
     n = model.n_spins
 
-    with tqdm(
+    with progress_bar(
         total=thermalize + n_meas * interval,
-        disable=not progress,
+        progress=progress,
         unit="sweep",
         desc=f"L={L} T={T:.4g} {algorithm}",
         leave=False,
@@ -483,5 +483,5 @@ def temperature_scan(
     engine = as_engine(engine)
     return [
         simulate(L, float(t), sweeps, engine=engine, seed=seed, stream=i, progress=False, **kwargs)
-        for i, t in enumerate(tqdm(temps, disable=not progress, desc=f"scan L={L}", unit="T"))
+        for i, t in enumerate(progress_bar(temps, progress=progress, desc=f"scan L={L}", unit="T"))
     ]

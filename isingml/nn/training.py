@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import numpy as np
-from tqdm import tqdm
 
 from isingml._backend import check_backend
+from isingml._progress import progress_bar
 from isingml._validation import check_int
 from isingml.errors import InputError
 from isingml.random import STREAM_VALIDATION_SPLIT, host_rng, validate_seed
@@ -183,7 +183,7 @@ def run_epochs(
     stopping = EarlyStopping(patience if validate is not None else None)
     done = 0
     try:
-        for i in tqdm(range(n_epochs), disable=not progress, unit="epoch"):
+        for i in progress_bar(range(n_epochs), progress=progress, unit="epoch"):
             epoch = first_epoch + i
             step.begin_epoch(epoch)
             try:

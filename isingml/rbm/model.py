@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
-from tqdm import tqdm
 
 from isingml._backend import check_backend, require_cuda
 from isingml._persistence import load_arrays, save_arrays
+from isingml._progress import progress_bar
 from isingml._validation import check_choice, check_finite, check_int, check_samples
 from isingml.errors import InputError, InputTypeError
 from isingml.random import (
@@ -888,7 +888,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         tracked = self._tracked(v.shape[1])
         rng = host_rng(self.seed, STREAM_RBM_BATCHES)
         step = self._make_step(v)
-        for epoch in tqdm(range(self.n_epochs), disable=not self.progress, unit="epoch"):
+        for epoch in progress_bar(range(self.n_epochs), progress=self.progress, unit="epoch"):
             order = rng.permutation(len(v))
             factor = self._factor(epoch)
             for start in range(0, len(v), self.batch_size):

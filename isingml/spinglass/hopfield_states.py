@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
+from isingml._progress import progress_bar
 from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError
@@ -173,7 +173,7 @@ def hopfield_state_census(
     second_m = np.zeros((a.size, 3))
     start_m = np.zeros(a.size)
     kept = []
-    for ia in tqdm(range(a.size), disable=not progress, unit="load"):
+    for ia in progress_bar(range(a.size), progress=progress, unit="load"):
         model = HopfieldGlass(n, int(ps[ia]))
         per_start: list[list[np.ndarray]] = [[], [], []]
         own = []

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from tqdm import tqdm
 
 from isingml._numba import numba_threads
 from isingml._persistence import load_arrays, save_arrays
+from isingml._progress import progress_bar
 from isingml._resources import check_memory
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
@@ -587,7 +587,7 @@ def parallel_tempering(
     chunk = max(1, min(total, 256))
     workers = numba.get_num_threads() if threads is None else threads
     start = time.perf_counter()
-    bar = tqdm(total=total * samples, disable=not progress, unit="sweep", unit_scale=True)
+    bar = progress_bar(total=total * samples, progress=progress, unit="sweep", unit_scale=True)
     with numba_threads(threads), bar:
         for lo in range(0, samples, batch):
             ids = ids_all[lo : lo + batch]

@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 from numba import prange
-from tqdm import tqdm
 
 from isingml._numba import numba_threads
+from isingml._progress import progress_bar
 from isingml._validation import check_int
 from isingml.errors import InputError, InputTypeError
 from isingml.random import (
@@ -495,7 +495,7 @@ def simulate_random_network(
     moments = np.zeros((draws, depth, 3))
     counts = np.zeros((depth, edges.shape[1] - 1), dtype=np.int64)
     args = (xa, xb, width, math.sqrt(sigma_w2 / width), math.sqrt(sigma_b2), seed, edges)
-    with numba_threads(threads), tqdm(total=draws, disable=not progress, unit="net") as bar:
+    with numba_threads(threads), progress_bar(total=draws, progress=progress, unit="net") as bar:
         batch = max(numba.get_num_threads(), -(-draws // 20)) if progress else draws
         start = time.perf_counter()
         for low in range(0, draws, batch):

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
+from isingml._progress import progress_bar
 from isingml._validation import (
     check_choice,
     check_finite,
@@ -451,7 +451,7 @@ def _scan_grid(
     shape = (depths.size, sigma_w2s.size)
     accuracy, loss, diverged = np.empty(shape), np.empty(shape), np.zeros(shape, dtype=bool)
     n_inputs = data.x_train.shape[1]
-    with tqdm(total=accuracy.size, disable=not progress, unit="net") as bar:
+    with progress_bar(total=accuracy.size, progress=progress, unit="net") as bar:
         for i, depth in enumerate(depths):
             for j, s2 in enumerate(sigma_w2s):
                 bar.set_postfix(depth=int(depth), sigma_w2=f"{s2:.3g}")

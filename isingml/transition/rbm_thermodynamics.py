@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm import tqdm
 
+from isingml._progress import progress_bar
 from isingml.data import open_dataset
 from isingml.ising.exact import (
     enumerate_lattice,
@@ -129,7 +129,7 @@ def learn_ising(
         configs = [ds.spins(size, [float(t)]) for t in temps]
     result = IsingRBMResult(L=size, temperatures=temps, exact=_exact(size, temps))
     rows_data, rows_rbm, lls = [], [], []
-    for T, spins in tqdm(list(zip(temps, configs, strict=True)), disable=not progress):
+    for T, spins in progress_bar(list(zip(temps, configs, strict=True)), progress=progress):
         x = spins.reshape(len(spins), -1)
         hidden = size * size if n_hidden is None else n_hidden
         model = RBM(n_hidden=hidden, units="spin", seed=seed, **options).fit(x)

@@ -250,3 +250,25 @@ def test_sigterm_swallowed_by_a_finalizer_is_delivered_again(capsys):
             pass
     assert signal.getsignal(signal.SIGTERM) is before
     assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_a_redirected_log_gets_no_progress_bars(tmp_path):
+    log = tmp_path / "log"
+    argv = ["generate", "--sizes", "4", "--temperatures", "2,3", "--samples", "5"]
+    with open(log, "wb") as err:
+        status = subprocess.run(
+            [sys.executable, "-m", "isingml", *argv, "--out", str(tmp_path / "d.h5")],
+            stderr=err,
+            stdout=subprocess.DEVNULL,
+        ).returncode
+    assert status == 0 and b"\r" not in log.read_bytes()
+
+
+def test_progress_bars_are_drawn_where_someone_watches(monkeypatch):
+    from isingml import _progress
+
+    monkeypatch.setattr(_progress, "watched", lambda: True)
+    assert not _progress.progress_bar(range(3), progress=True).disable
+    assert _progress.progress_bar(range(3), progress=False).disable
+    monkeypatch.setattr(_progress, "watched", lambda: False)
+    assert _progress.progress_bar(range(3), progress=True).disable
