@@ -77,7 +77,7 @@ from isingml.data.plan import (
     write_plan_file,
 )
 from isingml.data.schema import create_columns, decode_attribute, group_name, write_metadata
-from isingml.errors import InputError
+from isingml.errors import InputError, ResourceError
 from isingml.ising.engine import ALGORITHMS, Engine, as_engine
 from isingml.random import validate_seed
 
@@ -153,6 +153,7 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
         def run_dask(
             tasks: list[Task], plan: GenerationPlan, parts: str, done: Callable[[Task], None]
         ) -> None:
+            _check_workers_see(client, parts, plan.to_json())
             # Keys unique to this output, so that two datasets on one cluster never share
             # futures.
             prefix = (
@@ -170,6 +171,44 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
                 done(futures[future])
 
         yield run_dask
+
+
+def _sees(parts: str, plan_json: str) -> str | None:
+    """Run on a worker: why it cannot write this run's shards into ``parts`` (``None``: it
+    can). The run's ``plan.json`` must be there with this plan: the same directory, not
+    one of the same name on another disk."""
+    try:
+        with open(os.path.join(parts, "plan.json")) as f:
+            seen = f.read()
+    except OSError as exc:
+        return f"{exc.strerror or exc}: {os.path.join(parts, 'plan.json')}"
+    if seen != plan_json:
+        return f"{parts} holds another run's plan.json"
+    if not os.access(parts, os.W_OK | os.X_OK):
+        return f"{parts} is not writable"
+    return None
+
+
+def _check_workers_see(client: object, parts: str, plan_json: str) -> None:
+    """Refuse a cluster whose workers cannot write into the output's directory: the
+    output must be on a file system every worker shares, at the same path.
+
+    Raises
+    ------
+    ResourceError
+        Naming a worker that cannot, and why.
+    """
+    answers = client.run(_sees, parts, plan_json)
+    if not answers:
+        raise ResourceError("the Dask cluster has no workers")
+    blind = {worker: why for worker, why in answers.items() if why is not None}
+    if blind:
+        worker, why = sorted(blind.items())[0]
+        raise ResourceError(
+            f"Dask worker {worker} cannot write the shards: {why}; the output directory "
+            f"must be on a file system shared by every worker, at the same path "
+            f"({len(blind)} of {len(answers)} workers cannot)"
+        )
 
 
 class _Aborted(Exception):
@@ -544,7 +583,8 @@ def generate(
         (:class:`~isingml.data.durable.DiskFullError`, also an :class:`OSError`, when the
         disk fills up during the run).
     """
-    path = Path(out)
+    given = Path(out)
+    path = given.absolute()  # workers of a cluster run elsewhere: never a relative path
     engine = as_engine(engine)
     size_list = parse_sizes(sizes)
     temps = parse_temperatures(temperatures)
@@ -581,7 +621,7 @@ def generate(
         if complete:  # resume of a complete file: check it is the same plan
             _check_complete(path, plan)
             shards.remove_parts(parts)  # left by a kill after the rename
-            return path
+            return given
         if overwrite:  # the old OUT stays until the new one is renamed over it
             shards.remove_parts(parts)
         _make_parts(parts)
@@ -592,7 +632,7 @@ def generate(
         todo = [t for t in tasks if t.index not in good]
         _run_and_assemble(path, plan, parts, tasks, todo, run_all, progress)
         shards.remove_parts(parts)
-    return path
+    return given
 
 
 def _run_and_assemble(
