@@ -105,6 +105,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 _GENERATE_FLAGS = {
     "out": "--out",
     "scheduler": "--scheduler",
+    "workers": "--workers",
     "sizes": "--sizes",
     "temperatures": "--temperatures",
     "chains": "--chains",

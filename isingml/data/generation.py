@@ -126,8 +126,10 @@ def _executor(workers: int | None, scheduler: str | None, client: object | None)
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
+        which = "workers" if workers is not None else "scheduler"
         raise InputError(
-            "workers/scheduler need Dask: pip install 'isingml[distributed]'"
+            f"{which}: needs Dask, which is not installed: pip install 'isingml[distributed]'",
+            argument=which,
         ) from None
     with contextlib.ExitStack() as stack:
         if client is None:

@@ -367,3 +367,22 @@ def test_generate_names_the_flags_of_the_library_refusals(tmp_path, capsys):
     (tmp_path / "e.h5.parts").symlink_to(tmp_path)
     assert main([*base, "--temperatures", "2,3", "--out", str(tmp_path / "e.h5")]) == 2
     assert capsys.readouterr().err.startswith("isingml: error: argument --out: ")
+
+
+def test_a_missing_extra_is_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.startswith("dask"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    argv = ["generate", "--sizes", "4", "--temperatures", "2,3", "--samples", "2"]
+    assert main([*argv, "--out", str(tmp_path / "d.h5"), "--workers", "2", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "isingml: error: argument --workers: needs Dask, which is not installed: "
+        "pip install 'isingml[distributed]'\n"
+    )
