@@ -1,12 +1,16 @@
-"""The ``isingml simulate`` and ``isingml exact`` commands: the 2D Ising model, simulated
-with error bars next to the exact finite-lattice values, and the exact values alone."""
+"""The ``isingml simulate``, ``isingml scan`` and ``isingml exact`` commands: the 2D Ising
+model, simulated with error bars next to the exact finite-lattice values (at one
+temperature, or over a list of them), and the exact values alone."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from isingml.cli import _types
 from isingml.cli._common import (
@@ -19,36 +23,57 @@ from isingml.cli._common import (
     kernel_parent,
     usage_error,
 )
+from isingml.errors import InputError
 from isingml.ising import ALGORITHMS
+
+if TYPE_CHECKING:
+    from isingml.ising import ScanResult
 
 __all__ = ["add_parser"]
 
 #: Algorithms that ignore a field (cluster updates).
 _NEEDS_ZERO_FIELD = ("wolff", "swendsen-wang")
+#: The library arguments of ``simulate`` and ``scan`` that name one of their flags.
+_RUN_FLAGS = {"sweeps": "--sweeps", "thermalize": "--thermalize", "interval": "--interval"}
+
+
+@contextlib.contextmanager
+def _flag_errors() -> Iterator[None]:
+    """Refusals of the run's counts by the library, as usage errors naming the flag."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.argument not in _RUN_FLAGS:
+            raise
+        usage_error(_RUN_FLAGS[exc.argument], str(exc).removeprefix(f"{exc.argument}: "))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Add ``simulate`` and ``exact`` to the command's subparsers."""
+    """Add ``simulate``, ``scan`` and ``exact`` to the command's subparsers."""
     sim = sub.add_parser(
         "simulate",
-        parents=[SEED, THREADS, backend_parent(), kernel_parent(), JSON, QUIET],
+        parents=_run_parents(),
         help="simulate the 2D Ising model and print observables with errors",
         description="Simulate the 2D Ising model on an L x L torus and print the observables "
         "with error bars next to the exact finite-lattice values (h = 0).",
     )
     sim.set_defaults(handler=_simulate)
     _lattice_arguments(sim, temperature=2.269)
-    sim.add_argument("--sweeps", type=_types.positive_int, default=10000, help="production sweeps")
-    sim.add_argument(
-        "--thermalize", type=_types.non_negative_int, default=1000, help="sweeps before measuring"
+    _run_arguments(sim)
+    _save_argument(sim)
+
+    scan = sub.add_parser(
+        "scan",
+        parents=_run_parents(),
+        help="simulate the 2D Ising model at several temperatures and print a table",
+        description="Simulate the 2D Ising model on an L x L torus at each temperature (one "
+        "Philox stream per temperature) and print e, |m|, C, chi and U4 with error bars, "
+        "the exact finite-lattice e and C beside them (h = 0).",
     )
-    sim.add_argument(
-        "--interval", type=_types.positive_int, default=1, help="sweeps between measurements"
-    )
-    sim.add_argument(
-        "--algorithm", choices=ALGORITHMS, default="metropolis", help="update algorithm"
-    )
-    sim.add_argument("--field", type=_types.finite_float, default=0.0, help="external field h")
+    scan.set_defaults(handler=_scan)
+    _lattice_arguments(scan, temperature=None)
+    _run_arguments(scan)
+    _save_argument(scan)
 
     ex = sub.add_parser(
         "exact",
@@ -61,13 +86,59 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _lattice_arguments(ex, temperature=2.0)
 
 
-def _lattice_arguments(parser: argparse.ArgumentParser, temperature: float) -> None:
+def _run_parents() -> list[argparse.ArgumentParser]:
+    """The shared flags of the commands that run chains: seed, engine, output."""
+    return [SEED, THREADS, backend_parent(), kernel_parent(), JSON, QUIET]
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The sweeps, algorithm and field of a run, spelled as ``simulate`` spells them."""
+    parser.add_argument(
+        "--sweeps", type=_types.positive_int, default=10000, help="production sweeps"
+    )
+    parser.add_argument(
+        "--thermalize", type=_types.non_negative_int, default=1000, help="sweeps before measuring"
+    )
+    parser.add_argument(
+        "--interval", type=_types.positive_int, default=1, help="sweeps between measurements"
+    )
+    parser.add_argument(
+        "--algorithm", choices=ALGORITHMS, default="metropolis", help="update algorithm"
+    )
+    parser.add_argument("--field", type=_types.finite_float, default=0.0, help="external field h")
+
+
+def _save_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--save",
+        type=_types.output_file,
+        default=None,
+        metavar="FILE",
+        help="also write the result here, .h5 or .npz (default: not saved)",
+    )
+
+
+def _lattice_arguments(parser: argparse.ArgumentParser, temperature: float | None) -> None:
+    """``--size/-L``, the temperature (``--temperatures`` when ``temperature`` is None) and
+    ``--coupling``."""
     parser.add_argument(
         "--size", "-L", type=_types.lattice_size, default=32, help="lattice side L (even)"
     )
-    parser.add_argument(
-        "--temperature", "-T", type=_types.positive_float, default=temperature, help="T in J/k_B"
-    )
+    if temperature is None:
+        parser.add_argument(
+            "--temperatures",
+            type=_types.temperatures,
+            default="1.5:3.5:9",
+            help="start:stop:count pieces (inclusive) and values a,b,c, in J/k_B",
+        )
+    else:
+        parser.add_argument(
+            "--temperature",
+            "-T",
+            type=_types.positive_float,
+            default=temperature,
+            help="T in J/k_B",
+        )
     parser.add_argument("--coupling", type=_types.nonzero_float, default=1.0, help="coupling J")
 
 
@@ -94,7 +165,7 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.algorithm in _NEEDS_ZERO_FIELD and args.field != 0:
         usage_error("--field", f"--algorithm {args.algorithm} needs h = 0, got {args.field:g}")
     chain = engine(args)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _flag_errors():
         warnings.simplefilter("always", RuntimeWarning)
         result = simulate(
             args.size,
@@ -110,10 +181,12 @@ def _simulate(args: argparse.Namespace) -> int:
         )
     notes = sorted({str(w.message) for w in caught})
     exact = _exact_values(args.size, args.temperature, args.coupling) if args.field == 0 else {}
+    saved = str(result.save(args.save)) if args.save else None
     if args.json:
         out = result.to_dict()
         out["exact"] = exact
         out["warnings"] = notes
+        out["saved"] = saved
         print(json.dumps(out))
         return 0
     print(
@@ -139,7 +212,90 @@ def _simulate(args: argparse.Namespace) -> int:
     print(f"speed: {result.flips_per_ns:.3g} spin-flip attempts per ns")
     for note in notes:
         print(f"warning: {note}")
+    if saved:
+        print(f"saved: {saved}")
     return 0
+
+
+#: The columns of the scan table: observable, heading, width, exact value beside it.
+_SCAN_COLUMNS = (
+    ("energy_per_spin", "e", 22, "energy_per_spin"),
+    ("abs_magnetization", "|m|", 20, None),
+    ("heat_capacity", "C", 20, "heat_capacity"),
+    ("susceptibility", "chi", 20, None),
+    ("binder", "U4", 20, None),
+)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from isingml.ising import ScanResult, temperature_scan
+
+    if args.algorithm in _NEEDS_ZERO_FIELD and args.field != 0:
+        usage_error("--field", f"--algorithm {args.algorithm} needs h = 0, got {args.field:g}")
+    chain = engine(args)
+    with warnings.catch_warnings(record=True) as caught, _flag_errors():
+        warnings.simplefilter("always", RuntimeWarning)
+        scan = ScanResult(
+            temperature_scan(
+                args.size,
+                args.temperatures,
+                args.sweeps,
+                thermalize=args.thermalize,
+                interval=args.interval,
+                engine=chain,
+                J=args.coupling,
+                h=args.field,
+                seed=args.seed,
+                progress=not (args.quiet or args.json),
+            )
+        )
+    notes = [f"T={r.T:g}: {r.reliability_note}" for r in scan if not r.reliable]
+    known = {r.reliability_note for r in scan}
+    notes += sorted({str(w.message) for w in caught} - known)
+    exact = [_exact_values(args.size, r.T, args.coupling) if args.field == 0 else {} for r in scan]
+    saved = str(scan.save(args.save)) if args.save else None
+    if args.json:
+        out = scan.to_dict()
+        for row, values in zip(out["results"], exact, strict=True):
+            row["exact"] = values
+        out["warnings"] = notes
+        out["saved"] = saved
+        print(json.dumps(out))
+        return 0
+    first = scan[0]
+    print(
+        f"2D Ising model temperature scan  L={first.L}  J={first.J:g}  h={first.h:g}  "
+        f"{first.algorithm}  seed={first.seed} (stream i at the i-th temperature)"
+    )
+    print(
+        f"{len(scan)} temperatures, each {first.sweeps} sweeps after {first.thermalize} "
+        f"thermalization sweeps, measured every {first.interval} sweeps"
+    )
+    _print_scan_table(scan, exact)
+    for note in notes:
+        print(f"warning: {note}")
+    if saved:
+        print(f"saved: {saved}")
+    return 0
+
+
+def _print_scan_table(scan: ScanResult, exact: list[dict[str, float | None]]) -> None:
+    """One row per temperature; the exact (L) columns only where there are exact values."""
+    with_exact = any(exact)
+    heading = f"{'T':>8}"
+    for _, title, width, ref in _SCAN_COLUMNS:
+        heading += f"{title:>{width}}"
+        if ref and with_exact:
+            heading += f"{'exact (L)':>12}"
+    print(heading)
+    for r, values in zip(scan, exact, strict=True):
+        row = f"{r.T:>8.4g}"
+        for name, _, width, ref in _SCAN_COLUMNS:
+            row += f"{r.observables[name]!s:>{width}}"
+            if ref and with_exact:
+                value = values.get(ref)
+                row += f"{value:>12.6f}" if value is not None else f"{'':>12}"
+        print(row)
 
 
 def _exact(args: argparse.Namespace) -> int:

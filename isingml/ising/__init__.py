@@ -2,12 +2,13 @@
 
 from isingml.ising.engine import ALGORITHMS, Engine
 from isingml.ising.model import IsingModel, sample_many, update_many
-from isingml.ising.simulation import SimulationResult, simulate, temperature_scan
+from isingml.ising.simulation import ScanResult, SimulationResult, simulate, temperature_scan
 
 __all__ = [
     "ALGORITHMS",
     "Engine",
     "IsingModel",
+    "ScanResult",
     "SimulationResult",
     "sample_many",
     "simulate",
