@@ -5,10 +5,10 @@ Markov-chain Monte Carlo produces correlated samples, so the naive standard erro
 This module provides the standard tools to quote honest error bars:
 
 * :func:`autocorrelation_function` -- normalised autocorrelation ``rho(t)`` by FFT.
-* :func:`integrated_autocorrelation_time` -- ``tau_int`` with Sokal's automatic window.
-* :func:`binning_analysis` / :func:`binning_error` -- Flyvbjerg--Petersen blocking.
+* :func:`integrated_autocorrelation_time` -- ``tau_int`` with Sokal's automatic window [1]_.
+* :func:`binning_analysis` / :func:`binning_error` -- Flyvbjerg--Petersen blocking [2]_.
 * :func:`mean_with_error` -- mean and error of one series, as a :class:`Stats`.
-* :func:`jackknife` -- blocked jackknife for functions of several means
+* :func:`jackknife` -- blocked jackknife [3]_ for functions of several means
   (heat capacity, susceptibility, Binder cumulant, ratios, ...).
 * :func:`influence_series` -- the linearised series of a function of means.
 * :func:`error_uncertainty` -- how far an error bar can itself be trusted.

@@ -535,7 +535,7 @@ def generate(
         Sweeps before the first sample of each chain.
     interval : int or "auto"
         Sweeps between samples (sweep-equivalents for Wolff). ``"auto"`` measures the
-        integrated autocorrelation time of |m| and E in a pilot run after thermalization
+        integrated autocorrelation time of ``|m|`` and E in a pilot run after thermalization
         and samples every ``ceil(2 tau_int)`` sweeps, per (size, temperature) (the
         ``sweep`` column records it).
     engine : Engine or str

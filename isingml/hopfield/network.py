@@ -22,7 +22,9 @@ from isingml.random import validate_seed
 
 __all__ = ["DYNAMICS", "RULES", "HopfieldNetwork", "RecallResult"]
 
+#: Learning rules of :class:`HopfieldNetwork` (its ``rule``).
 RULES = ("hebbian", "projection", "storkey")
+#: Update dynamics of :meth:`HopfieldNetwork.run` (its ``dynamics``).
 DYNAMICS = ("async", "sync", "glauber")
 _FORMAT_VERSION = 1
 

@@ -31,8 +31,9 @@ FIG7_IMAGE = np.array(
     ],
     dtype=np.float64,
 )
-#: Fig. 8: 3 x 3 filters that pick out vertical and horizontal lines.
+#: Fig. 8: the 3 x 3 filter that picks out vertical lines.
 FIG8_VERTICAL = np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]], dtype=np.float64)
+#: Fig. 8: the 3 x 3 filter that picks out horizontal lines.
 FIG8_HORIZONTAL = np.array([[0, 0, 0], [1, 1, 1], [0, 0, 0]], dtype=np.float64)
 #: The X-shaped filter of Fig. 12 (the two diagonals).
 FIG12_X = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=np.float64)

@@ -16,7 +16,7 @@ __all__ = ["plot_ising_rbm", "plot_training_curves", "plot_visible_distribution"
 
 
 def plot_ising_rbm(result, axes: np.ndarray | None = None) -> np.ndarray:
-    """Energy, |m|, heat capacity and susceptibility per spin against T: training data,
+    """Energy, ``|m|``, heat capacity and susceptibility per spin against T: training data,
     RBM samples and exact values (the figure of Torlai and Melko 2016).
 
     Parameters

@@ -53,7 +53,9 @@ from isingml.rbm.training import (
 
 __all__ = ["METHODS", "RBM", "UNITS"]
 
+#: Unit values of :class:`RBM`: ``"binary"`` (0/1) or ``"spin"`` (-1/+1).
 UNITS = ("binary", "spin")
+#: Training gradients of :class:`RBM`: contrastive divergence, persistent CD, or exact.
 METHODS = ("cd", "pcd", "exact")
 
 #: Largest layer summed over exactly (2**24 configurations).
@@ -159,13 +161,13 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    components_ : ndarray, shape (n_hidden, n_features_in_)
+    components_ : ndarray, shape (n_hidden, ``n_features_in_``)
         The weights ``W``.
     intercept_hidden_ : ndarray, shape (n_hidden,)
         Hidden biases ``b_h``.
-    intercept_visible_ : ndarray, shape (n_features_in_,)
+    intercept_visible_ : ndarray, shape (``n_features_in_``,)
         Visible biases ``b_v``.
-    chains_ : ndarray, shape (n_chains, n_features_in_)
+    chains_ : ndarray, shape (n_chains, ``n_features_in_``)
         Visible states of the persistent chains (PCD); ``training_state_.chains``.
     n_updates_ : int
         Parameter updates made so far; ``training_state_.n_updates``.
@@ -414,7 +416,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array, shape (n_samples, n_features_in_)
+        X : array, shape (n_samples, ``n_features_in_``)
             Visible rows (a 2-D array: one sample is ``X.reshape(1, -1)``).
 
         Returns
@@ -668,7 +670,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array, shape (n_samples, n_features_in_)
+        X : array, shape (n_samples, ``n_features_in_``)
 
         Returns
         -------

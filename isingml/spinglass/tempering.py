@@ -39,7 +39,7 @@ _PER_SWEEP_WORK = 8192
 
 
 def geometric_ladder(t_min: float, t_max: float, count: int) -> np.ndarray:
-    """Temperatures ``t_min .. t_max`` in geometric progression (the usual first ladder).
+    """Temperatures ``t_min`` to ``t_max`` in geometric progression (the usual first ladder).
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ class TemperingResult:
     sweeps, thermalize, interval, replicas, seed : int
         Run parameters (``sweeps`` of production after ``thermalize``).
     sums : ndarray, shape (S, K, bins, 6)
-        Per-bin sums of (count, e, e^2, |q|, q^2, q^4), ``e`` the energy per spin
+        Per-bin sums of (count, e, e^2, ``|q|``, q^2, q^4), ``e`` the energy per spin
         (averaged over replicas) and ``q`` the overlap of replicas 0 and 1.
     histograms : ndarray of int64, shape (S, K, n + 1)
         Counts of the overlap values ``q_j = (2 j - n) / n``.
