@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import isingml
-import isingml.ising.simulation
+import isingml.ising.results
 import isingml.stats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def test_the_build_check_finds_a_missing_name():
 
 def test_bare_absolute_value_bars_are_escaped_and_literals_kept():
     lines = ["Energy, |m|, heat capacity", "``|m|`` and ``<|q|>``", "a |a| b"]
-    docs = isingml.ising.simulation.SimulationResult
+    docs = isingml.ising.results.SimulationResult
     isingml_docs._on_process_docstring(None, "class", "", docs, {}, lines)
     assert lines[0] == r"Energy, \|m\|, heat capacity"
     assert lines[1] == "``|m|`` and ``<|q|>``"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from isingml.ising.exact import T_C, finite_lattice_energy, finite_lattice_heat_capacity
-from isingml.ising.simulation import SimulationResult
+from isingml.ising.results import SimulationResult
 from isingml.stats import Stats, autocorrelation_function
 
 matplotlib = pytest.importorskip("matplotlib")

@@ -231,7 +231,7 @@ def _on_check_consistency(app, env) -> None:
 
 #: Modules whose docstrings write ``|m|`` bare (read by reST as a substitution): the
 #: absolute-value bars are escaped when their docstrings are rendered.
-ABSOLUTE_VALUE_MODULES = ("isingml.ising.simulation",)
+ABSOLUTE_VALUE_MODULES = ("isingml.ising.simulation", "isingml.ising.results")
 _LITERAL = re.compile(r"(``.+?``)")
 _BARS = re.compile(r"(?<![|`\\])\|([A-Za-z_][A-Za-z0-9_^]*)\|(?![|`])")
 

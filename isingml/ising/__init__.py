@@ -2,7 +2,8 @@
 
 from isingml.ising.engine import ALGORITHMS, Engine
 from isingml.ising.model import IsingModel, sample_many, update_many
-from isingml.ising.simulation import ScanResult, SimulationResult, simulate, temperature_scan
+from isingml.ising.results import ScanResult, SimulationResult
+from isingml.ising.simulation import simulate, temperature_scan
 
 __all__ = [
     "ALGORITHMS",

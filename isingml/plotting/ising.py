@@ -14,7 +14,7 @@ from isingml.ising.exact import mean_field_magnetization
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from isingml.ising.simulation import SimulationResult
+    from isingml.ising.results import SimulationResult
 
 __all__ = [
     "plot_autocorrelation",

@@ -10,7 +10,7 @@ import pytest
 from isingml import Engine, IsingModel, ScanResult, SimulationResult, simulate, temperature_scan
 from isingml._persistence import load_arrays, save_arrays
 from isingml.errors import InputError, ResourceError
-from isingml.ising.simulation import _record
+from isingml.ising.results import _record
 
 
 def _quiet(function, *args, **kwargs):
