@@ -24,14 +24,15 @@ tour: $(STAMP)
 	$(BIN)/isingml simulate --size 64 --temperature 2.0 --sweeps 20000 --thermalize 2000 --seed 1
 	$(BIN)/isingml hopfield demo --out hopfield_demo.png
 
-## test: lint, format check, the whole test suite (slow statistical tests included), and
-##       the documentation site; the site's build runs every notebook with small parameters
-##       and fails as tests/test_notebooks.py would, so pytest leaves that one test to it
+## test: lint, format check, the documentation site, and the whole test suite (slow
+##       statistical tests included); the site's build runs every notebook with small
+##       parameters and fails as tests/test_notebooks.py would, so pytest leaves that one
+##       test to it, and checks the site just built (tests/test_docs.py)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q --deselect tests/test_notebooks.py::test_notebook_runs_top_to_bottom
 	$(BIN)/sphinx-build -E -W --keep-going -q -j auto -b html docs build/docs
+	$(BIN)/python -m pytest -q --deselect tests/test_notebooks.py::test_notebook_runs_top_to_bottom
 
 ## docs: the documentation site in build/docs (Sphinx; any warning fails it): the user guide,
 ##       the API reference and the notebooks, executed with small parameters while it builds
