@@ -4,6 +4,7 @@ links, SIGTERM, damaged shards, impossible sizes."""
 import errno
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -415,13 +416,21 @@ def test_sigterm_as_keyboard_interrupt_releases_the_lock_and_resumes(tmp_path):
     assert proc.returncode == 130, err
     assert err.decode().strip() == "interrupted"
     assert not (tmp_path / "t.h5.lock").exists() and not out.exists()
-    assert tmp_files(parts) == [] and tmp_files(tmp_path) == []
+    # An interruption between a shard's last write and its rename may leave that shard's
+    # temporary (Python cannot finish a clean-up that the interruption itself lands in);
+    # it is never a complete name, and the next run removes it.
+    leftover = tmp_files(parts)
+    assert len(leftover) <= 1 and all(
+        re.fullmatch(r"L\d+_T\d+_c\d+\.h5\.tmp\d+", n) for n in leftover
+    )
+    assert tmp_files(tmp_path) == []
     kept = len(list(parts.glob("L*.h5")))
     assert 1 <= kept < 12
     with open(tmp_path / "t.h5.lock", "w") as f:  # nobody holds it
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.unlink(tmp_path / "t.h5.lock")
     generate(out, resume=True, progress=False, **LONG)
+    assert not parts.exists() and tmp_files(tmp_path) == []
     reference = generate(tmp_path / "ref.h5", progress=False, **LONG)
     assert_same_columns(out, reference)
 
