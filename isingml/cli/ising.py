@@ -158,27 +158,29 @@ def _exact_values(L: int, T: float, J: float) -> dict[str, float | None]:
     }
 
 
+def _run_options(args: argparse.Namespace) -> dict:
+    """The chain's settings that ``simulate`` and ``scan`` share, checked before any work."""
+    if args.algorithm in _NEEDS_ZERO_FIELD and args.field != 0:
+        usage_error("--field", f"--algorithm {args.algorithm} needs h = 0, got {args.field:g}")
+    return {
+        "thermalize": args.thermalize,
+        "interval": args.interval,
+        "engine": engine(args),
+        "J": args.coupling,
+        "h": args.field,
+        "seed": args.seed,
+        "progress": not (args.quiet or args.json),
+    }
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from isingml.ising import simulate
     from isingml.ising.observables import OBSERVABLES
 
-    if args.algorithm in _NEEDS_ZERO_FIELD and args.field != 0:
-        usage_error("--field", f"--algorithm {args.algorithm} needs h = 0, got {args.field:g}")
-    chain = engine(args)
+    options = _run_options(args)
     with warnings.catch_warnings(record=True) as caught, _flag_errors():
         warnings.simplefilter("always", RuntimeWarning)
-        result = simulate(
-            args.size,
-            args.temperature,
-            args.sweeps,
-            thermalize=args.thermalize,
-            interval=args.interval,
-            engine=chain,
-            J=args.coupling,
-            h=args.field,
-            seed=args.seed,
-            progress=not (args.quiet or args.json),
-        )
+        result = simulate(args.size, args.temperature, args.sweeps, **options)
     notes = sorted({str(w.message) for w in caught})
     exact = _exact_values(args.size, args.temperature, args.coupling) if args.field == 0 else {}
     saved = str(result.save(args.save)) if args.save else None
@@ -230,25 +232,10 @@ _SCAN_COLUMNS = (
 def _scan(args: argparse.Namespace) -> int:
     from isingml.ising import ScanResult, temperature_scan
 
-    if args.algorithm in _NEEDS_ZERO_FIELD and args.field != 0:
-        usage_error("--field", f"--algorithm {args.algorithm} needs h = 0, got {args.field:g}")
-    chain = engine(args)
+    options = _run_options(args)
     with warnings.catch_warnings(record=True) as caught, _flag_errors():
         warnings.simplefilter("always", RuntimeWarning)
-        scan = ScanResult(
-            temperature_scan(
-                args.size,
-                args.temperatures,
-                args.sweeps,
-                thermalize=args.thermalize,
-                interval=args.interval,
-                engine=chain,
-                J=args.coupling,
-                h=args.field,
-                seed=args.seed,
-                progress=not (args.quiet or args.json),
-            )
-        )
+        scan = ScanResult(temperature_scan(args.size, args.temperatures, args.sweeps, **options))
     notes = [f"T={r.T:g}: {r.reliability_note}" for r in scan if not r.reliable]
     known = {r.reliability_note for r in scan}
     notes += sorted({str(w.message) for w in caught} - known)
